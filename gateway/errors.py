@@ -1,0 +1,106 @@
+"""The gateway's exception hierarchy.
+
+Every error the gateway raises on purpose is a ``GatewayError``; anything else is a bug and is
+masked before it reaches a client.
+
+    GatewayError
+    ├── SettingsError ............ a bad environment value, raised at start
+    ├── InputError ............... a client sent something invalid; no upstream call was made
+    └── UpstreamError ............ HubSpot (or the sandbox) answered badly or not at all
+        ├── UpstreamNotFound ........... 404, e.g. "slug does not exist"
+        ├── UpstreamValidationError .... 400, carries HubSpot's subCategory
+        ├── UpstreamAuthError .......... 401, the credential is not accepted
+        ├── UpstreamForbidden .......... 403, the credential lacks a scope
+        ├── UpstreamRateLimited ........ 429, carries the retry-after hint
+        ├── UpstreamUnavailable ........ 5xx, timeouts, refused connections, open breaker
+        └── UpstreamContractError ...... a 200 whose JSON does not match the spec
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+    code = "GATEWAY_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SettingsError(GatewayError):
+    """An environment variable holds a value the gateway cannot use."""
+
+    code = "BAD_SETTING"
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+class InputError(GatewayError):
+    """A client's input is invalid; ``field`` names the offending argument."""
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code
+
+
+class UpstreamError(GatewayError):
+    """The upstream answered with an error or could not be reached."""
+
+    code = "UPSTREAM_ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        category: str | None = None,
+        sub_category: str | None = None,
+        correlation_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+        self.category = category
+        self.sub_category = sub_category
+        self.correlation_id = correlation_id
+
+
+class UpstreamNotFound(UpstreamError):
+    code = "NOT_FOUND"
+
+
+class UpstreamValidationError(UpstreamError):
+    code = "UPSTREAM_VALIDATION"
+
+    @property
+    def reason(self) -> str:
+        """HubSpot's subCategory without its prefix: ``MEETING_START_TIME_NOT_VALID``."""
+        return (self.sub_category or self.category or "").rsplit(".", 1)[-1]
+
+
+class UpstreamAuthError(UpstreamError):
+    code = "UPSTREAM_AUTH"
+
+
+class UpstreamForbidden(UpstreamError):
+    code = "UPSTREAM_FORBIDDEN"
+
+
+class UpstreamRateLimited(UpstreamError):
+    code = "UPSTREAM_RATE_LIMITED"
+
+
+
+class UpstreamUnavailable(UpstreamError):
+    code = "UPSTREAM_UNAVAILABLE"
+
+
+
+class UpstreamContractError(UpstreamError):
+    code = "UPSTREAM_CONTRACT"

@@ -1,0 +1,161 @@
+"""Settings, read once from an environment mapping and injected everywhere else.
+
+Every variable is parsed and checked here so a bad value stops the process at start with a
+message that names it. Nothing reads ``os.environ`` at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from gateway.errors import SettingsError
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    hubspot_access_token: str | None = None
+    hubspot_base_url: str = DEFAULT_BASE_URL
+    redis_url: str | None = None
+    sandbox_now: datetime | None = None
+    sandbox_fixtures: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Cache freshness, seconds: fresh for ``ttl``, then served stale while one refresh runs,
+    # and served on upstream failure until ``max_stale``.
+    links_ttl: float = 60.0
+    booking_info_ttl: float = 60.0
+    availability_ttl: float = 30.0
+    max_stale: float = 600.0
+    l1_max_entries: int = 2048
+    upstream_connect_timeout: float = 3.0
+    upstream_read_timeout: float = 10.0
+    max_page_size: int = 100
+    max_availability_days: int = 92
+    cors_origins: tuple[str, ...] = ()
+    log_format: str = "text"
+    production: bool = False
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """No credential means the embedded sandbox is the upstream."""
+        return self.hubspot_access_token is None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        def get(name: str, parse: Callable[[str], T], default: T) -> T:
+            raw = environ.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                return parse(raw)
+            except (ValueError, TypeError) as exc:
+                raise SettingsError(name, f"{raw!r} is not valid ({exc})") from exc
+
+        defaults = cls()
+        return cls(
+            hubspot_access_token=environ.get("HUBSPOT_ACCESS_TOKEN", "").strip() or None,
+            hubspot_base_url=get("HUBSPOT_BASE_URL", _http_url, defaults.hubspot_base_url),
+            redis_url=get("REDIS_URL", _redis_url, None),
+            sandbox_now=get("SANDBOX_NOW", _instant, None),
+            sandbox_fixtures=get("SANDBOX_FIXTURES", _existing_file, None),
+            host=get("GATEWAY_HOST", str, defaults.host),
+            port=get("GATEWAY_PORT", _port, defaults.port),
+            links_ttl=get("GATEWAY_LINKS_TTL", _positive_float, defaults.links_ttl),
+            booking_info_ttl=get(
+                "GATEWAY_BOOKING_INFO_TTL", _positive_float, defaults.booking_info_ttl
+            ),
+            availability_ttl=get(
+                "GATEWAY_AVAILABILITY_TTL", _positive_float, defaults.availability_ttl
+            ),
+            max_stale=get("GATEWAY_MAX_STALE", _positive_float, defaults.max_stale),
+            l1_max_entries=get("GATEWAY_L1_MAX_ENTRIES", _positive_int, defaults.l1_max_entries),
+            upstream_connect_timeout=get(
+                "GATEWAY_UPSTREAM_CONNECT_TIMEOUT", _positive_float, defaults.upstream_connect_timeout
+            ),
+            upstream_read_timeout=get(
+                "GATEWAY_UPSTREAM_READ_TIMEOUT", _positive_float, defaults.upstream_read_timeout
+            ),
+            max_page_size=get("GATEWAY_MAX_PAGE_SIZE", _positive_int, defaults.max_page_size),
+            max_availability_days=get(
+                "GATEWAY_MAX_AVAILABILITY_DAYS", _positive_int, defaults.max_availability_days
+            ),
+            cors_origins=get("GATEWAY_CORS_ORIGINS", _origins, defaults.cors_origins),
+            log_format=get("GATEWAY_LOG_FORMAT", _log_format, defaults.log_format),
+            production=get("GATEWAY_PRODUCTION", _boolean, defaults.production),
+        )
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("expected an http(s) URL")
+    return raw.rstrip("/")
+
+
+def _redis_url(raw: str) -> str:
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError("expected a redis://, rediss:// or unix:// URL")
+    return raw
+
+
+def _instant(raw: str) -> datetime:
+    value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError("the instant needs an offset, e.g. 2026-03-02T09:00:00Z")
+    return value.astimezone(UTC)
+
+
+def _existing_file(raw: str) -> Path:
+    path = Path(raw)
+    if not path.is_file():
+        raise ValueError("no such file")
+    return path
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError("expected 1-65535")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive integer")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("expected a positive number")
+    return value
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
+
+
+def _log_format(raw: str) -> str:
+    if raw not in ("text", "json"):
+        raise ValueError("expected 'text' or 'json'")
+    return raw
+
+
+def _boolean(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")

@@ -62,9 +62,12 @@ class UpstreamError(GatewayError):
         sub_category: str | None = None,
         correlation_id: str | None = None,
         retry_after: float | None = None,
+        codes: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        # the codes of HubSpot's ``errors[]`` entries, e.g. ("INVALID_EMAIL",)
+        self.codes = codes
         self.status = status
         self.category = category
         self.sub_category = sub_category
@@ -80,8 +83,11 @@ class UpstreamValidationError(UpstreamError):
 
     @property
     def reason(self) -> str:
-        """HubSpot's subCategory without its prefix: ``MEETING_START_TIME_NOT_VALID``."""
-        return (self.sub_category or self.category or "").rsplit(".", 1)[-1]
+        """HubSpot's subCategory without its prefix (``MEETING_START_TIME_NOT_VALID``), else the
+        first ``errors[].code``, else the category."""
+        if self.sub_category:
+            return self.sub_category.rsplit(".", 1)[-1]
+        return self.codes[0] if self.codes else (self.category or "")
 
 
 class UpstreamAuthError(UpstreamError):
@@ -96,10 +102,8 @@ class UpstreamRateLimited(UpstreamError):
     code = "UPSTREAM_RATE_LIMITED"
 
 
-
 class UpstreamUnavailable(UpstreamError):
     code = "UPSTREAM_UNAVAILABLE"
-
 
 
 class UpstreamContractError(UpstreamError):

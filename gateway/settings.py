@@ -79,7 +79,9 @@ class Settings:
             max_stale=get("GATEWAY_MAX_STALE", _positive_float, defaults.max_stale),
             l1_max_entries=get("GATEWAY_L1_MAX_ENTRIES", _positive_int, defaults.l1_max_entries),
             upstream_connect_timeout=get(
-                "GATEWAY_UPSTREAM_CONNECT_TIMEOUT", _positive_float, defaults.upstream_connect_timeout
+                "GATEWAY_UPSTREAM_CONNECT_TIMEOUT",
+                _positive_float,
+                defaults.upstream_connect_timeout,
             ),
             upstream_read_timeout=get(
                 "GATEWAY_UPSTREAM_READ_TIMEOUT", _positive_float, defaults.upstream_read_timeout

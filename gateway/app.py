@@ -1,0 +1,146 @@
+"""create_app(settings): the composition root.
+
+The lifespan makes the process's long-lived parts once (one httpx client, one cache with its
+Redis connection, the service) and closes them on shutdown. With no HubSpot credential the
+embedded sandbox is the upstream, reached in process through httpx's ASGI transport.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from gateway.cache import ReadThroughCache, build_cache, build_idempotency_store, tenant_id
+from gateway.cache.idempotency import IdempotencyStore
+from gateway.clock import Clock, FrozenClock, SystemClock
+from gateway.errors import GatewayError
+from gateway.graphql.context import Context
+from gateway.graphql.loaders import Loaders
+from gateway.graphql.schema import build_schema
+from gateway.hubspot.client import HubSpotClient, build_http_client
+from gateway.meetings.service import MeetingsService
+from gateway.sandbox import SandboxConfig, create_sandbox_app
+from gateway.settings import Settings
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass
+class Runtime:
+    """What the lifespan built, kept on ``app.state.runtime``."""
+
+    http: httpx.AsyncClient
+    client: HubSpotClient
+    cache: ReadThroughCache
+    idempotency: IdempotencyStore
+    service: MeetingsService
+
+
+def request_id(request: Request | WebSocket) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+class GraphQLView(GraphQL[Context, None]):
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        service: MeetingsService = request.app.state.runtime.service
+        return Context(
+            service=service,
+            loaders=Loaders(service),
+            request_id=request_id(request),
+            request=request if isinstance(request, Request) else None,
+            response=response if isinstance(response, Response) else None,
+        )
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    clock = clock or (FrozenClock(settings.sandbox_now) if settings.sandbox_now else SystemClock())
+    sandbox = (
+        create_sandbox_app(
+            SandboxConfig(fixtures_path=settings.sandbox_fixtures, now=settings.sandbox_now)
+        )
+        if settings.uses_sandbox
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        transport = httpx.ASGITransport(app=sandbox) if sandbox is not None else None
+        http = build_http_client(settings, transport)
+        cache = build_cache(settings, clock)
+        idempotency = build_idempotency_store(settings)
+        client = HubSpotClient(http)
+        app.state.runtime = Runtime(
+            http=http,
+            client=client,
+            cache=cache,
+            idempotency=idempotency,
+            service=MeetingsService(
+                client=client,
+                cache=cache,
+                idempotency=idempotency,
+                clock=clock,
+                settings=settings,
+                tenant=tenant_id(settings.hubspot_access_token),
+            ),
+        )
+        try:
+            yield
+        finally:
+            await cache.aclose()
+            await idempotency.aclose()
+            await http.aclose()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        checks = {"upstream": "ok", "cache": "ok"}
+        try:
+            await runtime.client.list_links(limit=1)
+        except GatewayError as exc:
+            checks["upstream"] = exc.code
+        if not await runtime.cache.ping():
+            checks["cache"] = "unreachable"
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", **checks},
+            status_code=200 if ready else 503,
+        )
+
+    graphql = GraphQLView(build_schema(), graphql_ide="graphiql", allow_queries_via_get=False)
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", "authorization", "x-request-id", "idempotency-key"],
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.sandbox = sandbox
+    return app

@@ -1,0 +1,517 @@
+"""The read-through layer between ``MeetingsService`` and the HubSpot client.
+
+    cache = ReadThroughCache(clock, max_entries=settings.l1_max_entries, redis=store)
+    got = await cache.get(LINKS, tenant_id(token), {"slug": slug}, load, tags=[f"link:{slug}"])
+    got.value, got.fetched_at, got.stale
+    await cache.invalidate(tenant, [f"link:{slug}"])    # after a booking, say
+    await cache.aclose()                                 # cancels refreshes; Redis stays open
+
+``Resource[T]`` says how one kind of upstream data is cached: ``ttl`` (seconds fresh),
+``max_stale`` (the age after which it is gone from every tier), ``swr`` (how long past ``ttl``
+a stale value is answered at once while one refresh runs; ``None`` means until
+``max_stale``), ``not_found_ttl`` (seconds an ``UpstreamNotFound`` is remembered in this
+process; 0, the default, remembers nothing) and ``encode``/``decode`` for Redis.
+
+``get`` answers from L1 (this process), then L2 (Redis, decoded once and promoted to L1),
+then ``load()``, whose value is written to both tiers. Keys are described in
+``gateway.cache.keys``: format version, tenant, resource and normalized params.
+
+- Freshness is measured on a monotonic timer in L1 and by Redis's key expiry in L2, never
+  by the ``Clock``: a clock frozen by ``SANDBOX_NOW`` must not keep entries fresh for ever.
+  The ``Clock`` only stamps ``Cached.fetched_at``, when the upstream produced the value.
+- Single flight: concurrent gets of one key in a process share one task, so 100 identical
+  misses make one ``load()``; a caller cancelled while waiting does not cancel the others.
+  Across processes the loader first takes a lease, ``SET lease:<key> <token> NX PX``; the
+  others answer stale data if they have it, else poll L2 until the value appears, or load
+  themselves once the lease is gone (its holder failed or died) or has outlived its time.
+- Stale-while-revalidate: a value older than ``ttl`` but within the ``swr`` window is
+  answered with ``stale=True`` while one background refresh runs.
+- Stale-if-error: when ``load()`` raises ``UpstreamError`` (other than
+  ``UpstreamNotFound`` and ``UpstreamValidationError``, which always propagate) and a value
+  younger than ``max_stale`` exists, it is answered with ``stale=True``; otherwise the error
+  propagates. Exceptions are never cached as values.
+- Invalidation: ``get`` may tag an entry (``link:<slug>``, ``member:<userId>``);
+  ``invalidate(tenant, tags)`` drops that tenant's tagged entries from L1, L2, and the L1 of
+  every other process on the same Redis (via pub/sub). A load that started before an
+  invalidation never writes its value back: in-process loads are flagged, and the Redis write
+  is refused by a script when a tag's generation moved since the load began. When Redis is
+  unreachable at the time, the Redis half of an invalidation is retried in the background
+  until it succeeds or ``max_stale`` has passed (after which nothing it could drop exists).
+- After the invalidation channel is resubscribed (Redis restarted or the connection broke),
+  L1 is emptied, since invalidations may have been missed meanwhile.
+- Redis trouble never fails or stalls a get: see ``gateway.cache.redis_store``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import struct
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, Literal, TypeVar, cast
+
+from gateway.cache.keys import (
+    INVALIDATION_CHANNEL,
+    Params,
+    check_resource_name,
+    entry_key,
+    lease_key,
+)
+from gateway.cache.redis_store import RedisStore, StoreUnavailable
+from gateway.cache.stats import CacheStats
+from gateway.cache.store import MemoryStore
+from gateway.clock import Clock
+from gateway.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
+
+T = TypeVar("T")
+
+_FETCHED_AT = struct.Struct("!d")
+
+Source = Literal["l2", "load", "stale"]
+
+
+@dataclass(frozen=True)
+class Resource(Generic[T]):
+    name: str
+    ttl: float
+    max_stale: float
+    encode: Callable[[T], bytes]
+    decode: Callable[[bytes], T]
+    swr: float | None = None
+    not_found_ttl: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_resource_name(self.name)
+        if not 0 < self.ttl <= self.max_stale:
+            raise ValueError(f"{self.name}: expected 0 < ttl <= max_stale")
+
+    @property
+    def serve_stale_until(self) -> float:
+        """The age up to which a stale value is answered without waiting for the upstream."""
+        if self.swr is None:
+            return self.max_stale
+        return min(self.ttl + self.swr, self.max_stale)
+
+
+@dataclass(frozen=True)
+class Cached(Generic[T]):
+    value: T
+    fetched_at: datetime
+    stale: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    value: object
+    fetched_at: datetime
+    tenant: str
+    tags: frozenset[str]
+    not_found: str | None = None  # the message of a remembered UpstreamNotFound
+
+
+@dataclass(frozen=True, slots=True)
+class _Stale:
+    entry: _Entry
+    born: float  # on the monotonic timer
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    cached: Cached[Any]
+    source: Source
+
+
+@dataclass(eq=False)
+class _Flight:
+    tenant: str
+    tags: frozenset[str]
+    invalidated: bool = False
+    task: asyncio.Task[_Outcome] = field(init=False)
+
+
+class ReadThroughCache:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        max_entries: int = 2048,
+        redis: RedisStore | None = None,
+        lease_ttl: float = 5.0,
+        poll_interval: float = 0.02,
+        invalidation_retry_for: float = 600.0,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``redis`` is borrowed, not owned: ``aclose`` leaves it open for its other users."""
+        self._clock = clock
+        self._timer = timer
+        self._memory: MemoryStore[_Entry] = MemoryStore(max_entries, timer=timer)
+        self._redis = redis
+        self._lease_ttl = lease_ttl
+        self._poll = poll_interval
+        self._invalidation_retry_for = invalidation_retry_for
+        self._stats = CacheStats()
+        self._flights: dict[str, _Flight] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        self._epoch = 0  # bumped by every invalidation applied here
+        self._origin = secrets.token_hex(8)
+        self._closed = False
+
+    @property
+    def stats(self) -> CacheStats:
+        if self._redis is not None:
+            self._stats.redis_errors = self._redis.errors
+            self._stats.breaker = self._redis.breaker.state
+        return self._stats
+
+    async def start(self, *, wait: float = 1.0) -> None:
+        """Subscribe to invalidations now rather than on first use, waiting up to ``wait``
+        seconds for the subscription to be confirmed (no error if Redis is down)."""
+        self._ensure_listening()
+        if self._listener is not None:
+            try:
+                async with asyncio.timeout(wait):
+                    await self._subscribed.wait()
+            except TimeoutError:
+                pass
+
+    async def get(
+        self,
+        resource: Resource[T],
+        tenant: str,
+        params: Params,
+        load: Callable[[], Awaitable[T]],
+        tags: Iterable[str] = (),
+    ) -> Cached[T]:
+        self._ensure_listening()
+        key = entry_key(tenant, resource.name, params)
+        tagset = frozenset(tags)
+        found = await self._memory.get(key)
+        stale: _Stale | None = None
+        if found is not None:
+            entry = found.value
+            if entry.not_found is not None:
+                self._stats.negative_hits += 1
+                raise UpstreamNotFound(entry.not_found, status=404)
+            if found.age < resource.ttl:
+                self._stats.l1_hits += 1
+                return Cached(cast(T, entry.value), entry.fetched_at, stale=False)
+            stale = _Stale(entry, self._timer() - found.age)
+            if found.age < resource.serve_stale_until:
+                self._stats.stale_served += 1
+                if key not in self._flights:
+                    self._launch(resource, key, tenant, load, tagset, stale, read_shared=True)
+                return Cached(cast(T, entry.value), entry.fetched_at, stale=True)
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = self._launch(resource, key, tenant, load, tagset, stale, read_shared=True)
+        else:
+            self._stats.flight_waits += 1
+        outcome = await asyncio.shield(flight.task)
+        if outcome.source == "l2":
+            self._stats.l2_hits += 1
+        elif outcome.source == "stale":
+            self._stats.stale_served += 1
+        else:
+            self._stats.misses += 1
+        return cast(Cached[T], outcome.cached)
+
+    async def invalidate(self, tenant: str, tags: Iterable[str]) -> None:
+        """Drop every entry of ``tenant`` carrying any of ``tags``, here and everywhere."""
+        doomed = sorted(set(tags))
+        if not doomed:
+            return
+        self._ensure_listening()
+        self._drop_local(tenant, frozenset(doomed))
+        if self._redis is None:
+            return
+        message = json.dumps({"origin": self._origin, "tenant": tenant, "tags": doomed}).encode()
+        try:
+            await self._redis.invalidate(tenant, doomed, INVALIDATION_CHANNEL, message)
+        except StoreUnavailable:
+            self._track(asyncio.create_task(self._retry_invalidation(tenant, doomed, message)))
+
+    async def aclose(self) -> None:
+        """Cancel background refreshes, retries and the subscriber, and wait for them."""
+        self._closed = True
+        tasks = list(self._tasks)
+        if self._listener is not None:
+            tasks.append(self._listener)
+            self._listener = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._flights.clear()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _launch(
+        self,
+        resource: Resource[T],
+        key: str,
+        tenant: str,
+        load: Callable[[], Awaitable[T]],
+        tags: frozenset[str],
+        stale: _Stale | None,
+        *,
+        read_shared: bool,
+    ) -> _Flight:
+        flight = _Flight(tenant, tags)
+        coroutine = self._fill(flight, resource, key, tenant, load, tags, stale, read_shared)
+        flight.task = self._track(asyncio.create_task(coroutine))
+        self._flights[key] = flight
+
+        def landed(task: asyncio.Task[_Outcome]) -> None:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+
+        flight.task.add_done_callback(landed)
+        return flight
+
+    async def _fill(
+        self,
+        flight: _Flight,
+        resource: Resource[T],
+        key: str,
+        tenant: str,
+        load: Callable[[], Awaitable[T]],
+        tags: frozenset[str],
+        stale: _Stale | None,
+        read_shared: bool,
+    ) -> _Outcome:
+        redis = self._redis
+        token: str | None = None
+        if redis is not None:
+            if read_shared:
+                shared = await self._read_shared(resource, key, tenant, tags)
+                if shared is not None:
+                    age = self._timer() - shared.born
+                    if age < resource.ttl:
+                        return _Outcome(self._cached(shared, stale=False), "l2")
+                    if stale is None or shared.born > stale.born:
+                        stale = shared
+                    if age < resource.serve_stale_until:
+                        # Answer now; the refresh continues as a flight of its own.
+                        self._launch(resource, key, tenant, load, tags, stale, read_shared=False)
+                        return _Outcome(self._cached(stale, stale=True), "stale")
+            leased = await self._lease(redis, resource, key, tenant, tags, stale)
+            if isinstance(leased, _Outcome):
+                return leased
+            token = leased
+        try:
+            return await self._load(flight, resource, key, tenant, load, tags, stale)
+        finally:
+            if redis is not None and token is not None:
+                try:
+                    await redis.release(lease_key(key), token)
+                except StoreUnavailable:
+                    pass  # the lease expires by itself
+
+    async def _lease(
+        self,
+        redis: RedisStore,
+        resource: Resource[T],
+        key: str,
+        tenant: str,
+        tags: frozenset[str],
+        stale: _Stale | None,
+    ) -> str | _Outcome | None:
+        """The lease token, or what another process loaded, or ``None``: load without a lease."""
+        token = secrets.token_hex(8)
+        name = lease_key(key)
+        deadline = self._timer() + self._lease_ttl + self._poll
+        counted = False
+        try:
+            while True:
+                if await redis.acquire(name, token, self._lease_ttl):
+                    return token
+                if stale is not None:
+                    return _Outcome(self._cached(stale, stale=True), "stale")
+                if not counted:
+                    self._stats.lease_waits += 1
+                    counted = True
+                while True:
+                    if self._timer() > deadline:
+                        return None  # the holder is too slow; a duplicate load beats waiting
+                    await asyncio.sleep(self._poll)
+                    shared = await self._read_shared(resource, key, tenant, tags)
+                    if shared is not None:
+                        fresh = self._timer() - shared.born < resource.ttl
+                        return _Outcome(self._cached(shared, stale=not fresh), "l2")
+                    if not await redis.exists(name):
+                        break  # the holder gave up or died: try to take over
+        except StoreUnavailable:
+            return None
+
+    async def _load(
+        self,
+        flight: _Flight,
+        resource: Resource[T],
+        key: str,
+        tenant: str,
+        load: Callable[[], Awaitable[T]],
+        tags: frozenset[str],
+        stale: _Stale | None,
+    ) -> _Outcome:
+        generations: dict[str, str] | None = None
+        if self._redis is not None:
+            try:
+                generations = await self._redis.generations(tenant, sorted(tags))
+            except StoreUnavailable:
+                pass
+        self._stats.loads += 1
+        try:
+            value = await load()
+        except UpstreamNotFound as exc:
+            self._stats.load_errors += 1
+            if resource.not_found_ttl > 0 and not flight.invalidated:
+                entry = _Entry(None, self._clock.now(), tenant, tags, not_found=exc.message)
+                await self._memory.set(key, entry, resource.not_found_ttl)
+            raise
+        except UpstreamValidationError:
+            self._stats.load_errors += 1
+            raise
+        except UpstreamError:
+            self._stats.load_errors += 1
+            if stale is not None and self._timer() - stale.born < resource.max_stale:
+                return _Outcome(self._cached(stale, stale=True), "stale")
+            raise
+        except BaseException:
+            self._stats.load_errors += 1
+            raise
+        entry = _Entry(value, self._clock.now(), tenant, tags)
+        await self._write(flight, resource, key, entry, generations)
+        return _Outcome(Cached(value, entry.fetched_at, stale=False), "load")
+
+    async def _write(
+        self,
+        flight: _Flight,
+        resource: Resource[T],
+        key: str,
+        entry: _Entry,
+        generations: dict[str, str] | None,
+    ) -> None:
+        if flight.invalidated:
+            self._stats.writes_skipped += 1
+            return
+        if self._redis is not None and generations is not None:
+            payload = _FETCHED_AT.pack(entry.fetched_at.timestamp())
+            payload += resource.encode(cast(T, entry.value))
+            try:
+                written = await self._redis.put(
+                    key,
+                    payload,
+                    resource.max_stale,
+                    tenant=entry.tenant,
+                    generations=generations,
+                )
+            except StoreUnavailable:
+                written = True  # L1 alone then; the flag below still guards it
+            if not written:
+                self._stats.writes_skipped += 1
+                return
+        if flight.invalidated:
+            self._stats.writes_skipped += 1
+            return
+        await self._memory.set(key, entry, resource.max_stale)
+
+    async def _read_shared(
+        self, resource: Resource[T], key: str, tenant: str, tags: frozenset[str]
+    ) -> _Stale | None:
+        """The L2 entry under ``key``, promoted to L1; ``None`` if absent, unreadable or
+        Redis is unavailable."""
+        assert self._redis is not None
+        epoch = self._epoch
+        try:
+            hit = await self._redis.get(key)
+        except StoreUnavailable:
+            return None
+        if hit is None:
+            return None
+        try:
+            (stamp,) = _FETCHED_AT.unpack_from(hit.value)
+            value = resource.decode(hit.value[_FETCHED_AT.size :])
+        except Exception:
+            return None  # an entry this code cannot read is a miss, not an outage
+        entry = _Entry(value, datetime.fromtimestamp(stamp, UTC), tenant, tags)
+        if epoch == self._epoch:
+            # Otherwise an invalidation may have landed while the read was in flight.
+            await self._memory.set(key, entry, resource.max_stale, age=hit.age)
+        return _Stale(entry, self._timer() - hit.age)
+
+    def _cached(self, found: _Stale, *, stale: bool) -> Cached[Any]:
+        return Cached(found.entry.value, found.entry.fetched_at, stale=stale)
+
+    # -- invalidation ----------------------------------------------------------------------
+
+    def _drop_local(self, tenant: str, tags: frozenset[str]) -> None:
+        self._epoch += 1
+        self._stats.invalidations += 1
+        for key, flight in list(self._flights.items()):
+            if flight.tenant == tenant and not flight.tags.isdisjoint(tags):
+                flight.invalidated = True
+                del self._flights[key]  # later gets start a load of their own
+        self._memory.evict(
+            lambda _key, entry: entry.tenant == tenant and not entry.tags.isdisjoint(tags)
+        )
+
+    async def _retry_invalidation(self, tenant: str, tags: list[str], message: bytes) -> None:
+        assert self._redis is not None
+        deadline = self._timer() + self._invalidation_retry_for
+        pause = 0.1
+        while self._timer() < deadline:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
+            try:
+                await self._redis.invalidate(tenant, tags, INVALIDATION_CHANNEL, message)
+            except StoreUnavailable:
+                continue
+            return
+
+    def _ensure_listening(self) -> None:
+        if self._redis is None or self._listener is not None or self._closed:
+            return
+        self._listener = asyncio.create_task(
+            self._redis.listen(INVALIDATION_CHANNEL, self._on_message, self._on_subscribed)
+        )
+
+    def _on_subscribed(self) -> None:
+        self._stats.subscriptions += 1
+        if self._subscribed.is_set():
+            self._resync()
+        self._subscribed.set()
+
+    def _resync(self) -> None:
+        self._epoch += 1
+        self._memory.clear()
+        for flight in self._flights.values():
+            flight.invalidated = True
+        self._flights.clear()
+
+    def _on_message(self, data: bytes) -> None:
+        try:
+            message = json.loads(data)
+            origin, tenant, tags = message["origin"], message["tenant"], message["tags"]
+        except (ValueError, KeyError, TypeError):
+            return  # not ours to understand; never let it kill the subscriber
+        if origin == self._origin or not isinstance(tenant, str) or not isinstance(tags, list):
+            return
+        self._drop_local(tenant, frozenset(str(tag) for tag in tags))
+
+    def _track(self, task: asyncio.Task[T]) -> asyncio.Task[T]:
+        self._tasks.add(task)
+        task.add_done_callback(self._forget)
+        return task
+
+    def _forget(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # a refresh's failure has no awaiting caller to report it to
+
+
+def _unused(_: Coroutine[Any, Any, Any], __: Mapping[str, str]) -> None: ...

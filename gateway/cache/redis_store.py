@@ -1,0 +1,244 @@
+"""The shared tier: a ``Store`` of bytes in Redis that never fails or stalls a request.
+
+Every call goes through ``RedisStore.call``: it is refused at once while the breaker is open,
+bounded by a timeout (the socket timeouts plus an overall guard), and any Redis or socket
+error becomes ``StoreUnavailable`` after opening the breaker. Callers treat
+``StoreUnavailable`` as "no shared tier right now" and carry on in-process. The client
+does not retry by itself: one failure is enough to open the breaker, which then probes
+Redis again after its cooldown, so the store reconnects on its own when Redis returns.
+
+Entries are stored with ``PX`` = the time they have left, preceded by an 8-byte header
+holding their full lifetime in milliseconds; a reader derives the age as lifetime minus
+``PTTL``. Redis's clock thus ages entries for every process alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from gateway.cache.breaker import Breaker
+from gateway.cache.keys import generation_key, tag_key
+from gateway.cache.store import Hit
+
+R = TypeVar("R")
+
+_HEADER = struct.Struct("!Q")
+
+# A generation key outlives any load that could have read it.
+_GENERATION_LIFETIME_MS = 24 * 3600 * 1000
+
+# KEYS: entry, then n generation keys, then n tag-set keys.
+# ARGV: payload, px, lifetime ms, n, then n expected generations ("" for none).
+_PUT = """
+local n = tonumber(ARGV[4])
+for i = 1, n do
+  local current = redis.call('GET', KEYS[1 + i]) or ''
+  if current ~= ARGV[4 + i] then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local lifetime = tonumber(ARGV[3])
+for i = 1, n do
+  local index = KEYS[1 + n + i]
+  redis.call('SADD', index, KEYS[1])
+  if redis.call('PTTL', index) < lifetime then redis.call('PEXPIRE', index, lifetime) end
+end
+return 1
+"""
+
+# KEYS: n generation keys, then n tag-set keys. ARGV: n, generation lifetime ms, channel,
+# message. Bumping generations first means a load that read the old ones cannot write back.
+_INVALIDATE = """
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  redis.call('INCR', KEYS[i])
+  redis.call('PEXPIRE', KEYS[i], ARGV[2])
+end
+for i = 1, n do
+  local index = KEYS[n + i]
+  for _, key in ipairs(redis.call('SMEMBERS', index)) do redis.call('DEL', key) end
+  redis.call('DEL', index)
+end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class StoreUnavailable(Exception):
+    """Redis is down, slow, or bypassed by the open breaker; the caller carries on without it."""
+
+
+class RedisStore:
+    def __init__(self, client: Redis, *, timeout: float, breaker: Breaker) -> None:
+        self.client = client
+        self.breaker = breaker
+        self.errors = 0
+        self._guard = 2 * timeout + 0.05  # connect plus one read, should a socket timeout slip
+        self._put = client.register_script(_PUT)
+        self._invalidate = client.register_script(_INVALIDATE)
+        self._release = client.register_script(_RELEASE)
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, timeout: float = 0.25, breaker_cooldown: float = 3.0
+    ) -> RedisStore:
+        client = Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=0,
+        )
+        return cls(client, timeout=timeout, breaker=Breaker(breaker_cooldown))
+
+    async def call(self, operation: Callable[[Redis], Awaitable[R]]) -> R:
+        """Run one Redis operation under the breaker and the timeout."""
+        if not self.breaker.allow():
+            raise StoreUnavailable("the Redis breaker is open")
+        try:
+            async with asyncio.timeout(self._guard):
+                result = await operation(self.client)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self.errors += 1
+            self.breaker.record_failure()
+            raise StoreUnavailable(str(exc) or type(exc).__name__) from exc
+        except BaseException:
+            # A cancelled probe must not leave the breaker half-open for good.
+            if self.breaker.state == "half-open":
+                self.breaker.record_failure()
+            raise
+        self.breaker.record_success()
+        return result
+
+    async def get(self, key: str) -> Hit[bytes] | None:
+        async def read(client: Redis) -> list[Any]:
+            async with client.pipeline(transaction=False) as pipe:
+                pipe.get(key)
+                pipe.pttl(key)
+                result: list[Any] = await pipe.execute()
+                return result
+
+        raw, left_ms = await self.call(read)
+        if raw is None or left_ms < 0:
+            return None
+        (lifetime_ms,) = _HEADER.unpack_from(raw)
+        return Hit(bytes(raw[_HEADER.size :]), max(0.0, (lifetime_ms - left_ms) / 1000))
+
+    async def set(self, key: str, value: bytes, lifetime: float, *, age: float = 0.0) -> None:
+        await self.put(key, value, lifetime, age=age)
+
+    async def put(
+        self,
+        key: str,
+        value: bytes,
+        lifetime: float,
+        *,
+        age: float = 0.0,
+        tenant: str = "",
+        generations: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Store ``value`` and index it under each tag in ``generations`` (tag → generation
+        read before the value was loaded), unless an invalidation bumped one of them since;
+        returns whether it was written."""
+        px = int((lifetime - age) * 1000)
+        if px <= 0:
+            return False
+        tags = sorted(generations or {})
+        keys = [key, *(generation_key(tenant, t) for t in tags), *(tag_key(tenant, t) for t in tags)]
+        args: list[str | bytes | int] = [
+            _HEADER.pack(int(lifetime * 1000)) + value,
+            px,
+            int(lifetime * 1000),
+            len(tags),
+            *((generations or {})[t] for t in tags),
+        ]
+        written = await self.call(lambda client: self._put(keys=keys, args=args, client=client))
+        return bool(written)
+
+    async def delete(self, keys: Iterable[str]) -> None:
+        doomed = list(keys)
+        if doomed:
+            await self.call(lambda client: client.delete(*doomed))
+
+    async def generations(self, tenant: str, tags: Sequence[str]) -> dict[str, str]:
+        """Each tag's current generation, ``""`` for a tag never invalidated."""
+        if not tags:
+            return {}
+        names = [generation_key(tenant, t) for t in tags]
+        values: list[bytes | None] = await self.call(lambda client: client.mget(names))
+        return {t: (v.decode() if v is not None else "") for t, v in zip(tags, values, strict=True)}
+
+    async def invalidate(self, tenant: str, tags: Sequence[str], channel: str, message: bytes) -> None:
+        keys = [*(generation_key(tenant, t) for t in tags), *(tag_key(tenant, t) for t in tags)]
+        args: list[str | bytes | int] = [len(tags), _GENERATION_LIFETIME_MS, channel, message]
+        await self.call(lambda client: self._invalidate(keys=keys, args=args, client=client))
+
+    async def acquire(self, key: str, token: str, lifetime: float) -> bool:
+        """Take a lease that expires by itself after ``lifetime`` seconds."""
+        ms = max(1, int(lifetime * 1000))
+        return bool(await self.call(lambda client: client.set(key, token, nx=True, px=ms)))
+
+    async def release(self, key: str, token: str) -> None:
+        """Drop a lease, unless it expired and someone else holds it now."""
+        await self.call(lambda client: self._release(keys=[key], args=[token], client=client))
+
+    async def exists(self, key: str) -> bool:
+        return bool(await self.call(lambda client: client.exists(key)))
+
+    async def listen(
+        self,
+        channel: str,
+        handle: Callable[[bytes], None],
+        on_subscribed: Callable[[], None],
+        *,
+        max_pause: float = 1.0,
+    ) -> None:
+        """Pass every message on ``channel`` to ``handle`` until cancelled.
+
+        Survives Redis going away: it resubscribes with backoff and calls ``on_subscribed``
+        each time a subscription is confirmed, so the caller can drop whatever it may have
+        missed meanwhile. Bypasses the breaker: waiting for messages is not a request.
+        """
+        pause = 0.05
+        while True:
+            pubsub = self.client.pubsub()
+            try:
+                await pubsub.subscribe(channel)
+                while True:
+                    message = await pubsub.get_message(timeout=None)
+                    if message is None:
+                        continue
+                    if message["type"] == "subscribe":
+                        pause = 0.05
+                        on_subscribed()
+                    elif message["type"] == "message":
+                        handle(message["data"])
+            except (RedisError, OSError):
+                pass  # Redis went away or restarted; the loop resubscribes
+            finally:
+                await pubsub.aclose()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, max_pause)
+
+    async def ping(self) -> bool:
+        """Whether Redis answers now; asks it even while the breaker is open."""
+        try:
+            async with asyncio.timeout(self._guard):
+                return bool(await self.client.ping())
+        except (RedisError, OSError, TimeoutError):
+            return False
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,67 @@
+"""``meetings-gateway``: serve the gateway, serve the sandbox alone, or export the schema."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from gateway.errors import SettingsError
+from gateway.settings import Settings
+
+DEFAULT_SCHEMA_PATH = Path("schema/schema.graphql")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="meetings-gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the gateway (GraphQL on /graphql)")
+    serve.add_argument("--host", help="default: GATEWAY_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: GATEWAY_PORT or 8000")
+    sandbox = commands.add_parser("sandbox", help="run the HubSpot Meetings v3 sandbox alone")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8010)
+    export = commands.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("--output", type=Path, default=DEFAULT_SCHEMA_PATH)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "export-schema":
+        from gateway.graphql.schema import sdl
+
+        args.output.write_text(sdl())
+        print(f"wrote {args.output}")
+        return 0
+    if args.command == "sandbox":
+        from gateway.sandbox import SandboxConfig, create_sandbox_app
+
+        try:
+            config = SandboxConfig.from_environ(os.environ)
+        except ValueError as exc:
+            print(f"meetings-gateway: {exc}", file=sys.stderr)
+            return 2
+        uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port)
+        return 0
+    try:
+        settings = Settings.from_environ(os.environ)
+    except SettingsError as exc:
+        print(f"meetings-gateway: {exc}", file=sys.stderr)
+        return 2
+    from gateway.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="info",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

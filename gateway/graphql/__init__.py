@@ -1,0 +1,1 @@
+"""The GraphQL schema frontends query: links, booking info and availability as one graph."""

@@ -1,0 +1,71 @@
+"""DataLoaders, made fresh for every request: one upstream read per distinct key per request."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from gateway.hubspot.models import MeetingLink
+from gateway.meetings.availability import AvailabilityWindow, Slot
+from gateway.meetings.service import BookingInfoView, MeetingsService
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityKey:
+    slug: str
+    start: datetime | None
+    end: datetime | None
+    duration_minutes: int | None
+    first: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NextSlotKey:
+    slug: str
+    duration_minutes: int | None
+    after: datetime | None
+
+
+def _each(fetch: Callable[[K], Awaitable[V]]) -> Callable[[Sequence[K]], Awaitable[list[V]]]:
+    async def batch(keys: Sequence[K]) -> list[V]:
+        # HubSpot has no batch reads; the loader's worth is deduplication within a request.
+        results = await asyncio.gather(*(fetch(key) for key in keys), return_exceptions=True)
+        return list(results)  # type: ignore[arg-type]
+
+    return batch
+
+
+class Loaders:
+    def __init__(self, service: MeetingsService) -> None:
+        self.link_by_slug: DataLoader[str, MeetingLink | None] = DataLoader(
+            _each(service.link)
+        )
+        self.booking_info: DataLoader[str, BookingInfoView | None] = DataLoader(
+            _each(service.booking_info)
+        )
+        self.availability: DataLoader[AvailabilityKey, AvailabilityWindow | None] = DataLoader(
+            _each(
+                lambda key: service.availability(
+                    key.slug,
+                    start=key.start,
+                    end=key.end,
+                    duration_minutes=key.duration_minutes,
+                    first=key.first,
+                )
+            )
+        )
+        self.next_slot: DataLoader[NextSlotKey, Slot | None] = DataLoader(
+            _each(
+                lambda key: service.next_available_slot(
+                    key.slug, duration_minutes=key.duration_minutes, after=key.after
+                )
+            )
+        )

@@ -1,0 +1,153 @@
+"""``bookMeeting`` and its result union: every expected outcome is a type, not an error."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from gateway.errors import InputError
+from gateway.graphql.context import Context
+from gateway.graphql.inputs import BookMeetingInput
+from gateway.graphql.scalars import TimeZone, zone
+from gateway.meetings import booking
+
+Info = strawberry.Info[Context, None]
+
+MAX_TEXT = 2000
+MAX_LIST = 50
+
+
+@strawberry.type(description="The meeting is booked.")
+class BookingConfirmed:
+    start: datetime
+    end: datetime
+    duration_minutes: int
+    time_zone: TimeZone
+    subject: str
+    location: str | None
+    web_conference_url: str | None
+    contact_id: str
+    calendar_event_id: str = strawberry.field(description="Empty when `isOffline`.")
+    is_offline: bool = strawberry.field(
+        description="The organizer's calendar is disconnected: no calendar event was created."
+    )
+    guest_emails: list[str]
+
+
+@strawberry.type(description="The time is not offered (any more); read availability again.")
+class SlotUnavailable:
+    message: str
+    start: datetime
+    duration_minutes: int
+
+
+@strawberry.type(description="One reason the input was refused.")
+class FieldError:
+    field: str = strawberry.field(description="The input path, e.g. formFields.company.")
+    code: str = strawberry.field(description="A stable code, e.g. INVALID_EMAIL.")
+    message: str
+
+
+@strawberry.type(description="The input breaks the link's rules; nothing was booked.")
+class InvalidBookingInput:
+    message: str
+    errors: list[FieldError]
+
+
+@strawberry.type(description="No link has this slug.")
+class MeetingLinkNotFound:
+    message: str
+    slug: str
+
+
+@strawberry.type(description="HubSpot could not be reached or refused for now; try again.")
+class UpstreamUnavailable:
+    message: str
+    retry_after_seconds: float | None
+
+
+BookMeetingResult = Annotated[
+    BookingConfirmed
+    | SlotUnavailable
+    | InvalidBookingInput
+    | MeetingLinkNotFound
+    | UpstreamUnavailable,
+    strawberry.union("BookMeetingResult"),
+]
+
+
+def to_command(data: BookMeetingInput) -> booking.BookingCommand:
+    texts = [data.slug, data.first_name, data.last_name, data.email, data.locale or ""]
+    texts += [f.value for f in data.form_fields] + [f.name for f in data.form_fields]
+    if any(len(text) > MAX_TEXT for text in texts):
+        raise InputError("input", "TOO_LONG", f"no string may exceed {MAX_TEXT} characters")
+    lists = (data.guest_emails, data.form_fields, data.legal_consent_responses)
+    if any(len(items) > MAX_LIST for items in (*lists, data.likely_available_user_ids)):
+        raise InputError("input", "TOO_MANY", f"no list may hold more than {MAX_LIST} items")
+    return booking.BookingCommand(
+        slug=data.slug,
+        start=data.start,
+        duration_minutes=data.duration_minutes,
+        timezone=data.time_zone,
+        first_name=data.first_name.strip(),
+        last_name=data.last_name.strip(),
+        email=data.email.strip(),
+        guest_emails=tuple(email.strip() for email in data.guest_emails),
+        locale=data.locale,
+        form_fields=tuple((f.name, f.value) for f in data.form_fields),
+        legal_consent_responses=tuple(
+            (c.communication_type_id, c.consented) for c in data.legal_consent_responses
+        ),
+        likely_available_user_ids=tuple(data.likely_available_user_ids),
+        idempotency_key=data.idempotency_key,
+    )
+
+
+def to_result(outcome: booking.BookingOutcome) -> BookMeetingResult:
+    if isinstance(outcome, booking.BookingConfirmed):
+        response, tz = outcome.response, zone(outcome.timezone)
+        return BookingConfirmed(
+            start=response.start.astimezone(tz),
+            end=response.end.astimezone(tz),
+            duration_minutes=response.duration_ms // 60_000,
+            time_zone=TimeZone(outcome.timezone),
+            subject=response.subject,
+            location=response.location,
+            web_conference_url=response.web_conference_url,
+            contact_id=response.contact_id,
+            calendar_event_id=response.calendar_event_id,
+            is_offline=response.is_offline,
+            guest_emails=list(response.guest_emails),
+        )
+    if isinstance(outcome, booking.SlotUnavailable):
+        return SlotUnavailable(
+            message=outcome.message,
+            start=outcome.start,
+            duration_minutes=outcome.duration_minutes,
+        )
+    if isinstance(outcome, booking.InvalidBookingInput):
+        return InvalidBookingInput(
+            message="; ".join(f"{e.field}: {e.message}" for e in outcome.errors),
+            errors=[FieldError(field=e.field, code=e.code, message=e.message) for e in outcome.errors],
+        )
+    if isinstance(outcome, booking.MeetingLinkNotFound):
+        return MeetingLinkNotFound(message="slug does not exist", slug=outcome.slug)
+    return UpstreamUnavailable(
+        message=outcome.message, retry_after_seconds=outcome.retry_after_seconds
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Book a meeting on a slot read from `availability`.")
+    async def book_meeting(self, info: Info, input: BookMeetingInput) -> BookMeetingResult:
+        try:
+            command = to_command(input)
+        except InputError as exc:
+            return InvalidBookingInput(
+                message=exc.message,
+                errors=[FieldError(field=exc.field, code=exc.code, message=exc.message)],
+            )
+        return to_result(await info.context.service.book(command))

@@ -1,0 +1,86 @@
+"""The root query: links (a Relay connection), one link by slug, and any node by global ID."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gateway.graphql.context import Context
+from gateway.graphql.types import (
+    LinkType,
+    MeetingLink,
+    MeetingLinkConnection,
+    MeetingLinkEdge,
+    Node,
+    PageInfo,
+    parse_global_id,
+)
+from gateway.hubspot import models
+
+Info = strawberry.Info[Context, None]
+
+DEFAULT_PAGE_SIZE = 20
+MAX_SLUG = 200
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Meeting links, newest first as HubSpot orders them.")
+    async def meeting_links(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="Page size, up to the gateway's maximum.")
+        ] = DEFAULT_PAGE_SIZE,
+        after: Annotated[
+            str | None, strawberry.argument(description="The endCursor of the previous page.")
+        ] = None,
+        name: Annotated[
+            str | None, strawberry.argument(description="Only links whose name contains this.")
+        ] = None,
+        type: Annotated[
+            LinkType | None, strawberry.argument(description="Only links of this type.")
+        ] = None,
+        organizer_user_id: Annotated[
+            str | None, strawberry.argument(description="Only links this user organizes.")
+        ] = None,
+    ) -> MeetingLinkConnection:
+        page = await info.context.service.links(
+            first=first,
+            after=after,
+            name=name,
+            link_type=models.LinkType(type) if type else None,
+            organizer_user_id=organizer_user_id,
+        )
+        nodes = [MeetingLink.of(link) for link in page.links]
+        edges = [
+            MeetingLinkEdge(cursor=cursor, node=node)
+            for cursor, node in zip(page.cursors, nodes, strict=True)
+        ]
+        return MeetingLinkConnection(
+            edges=edges,
+            nodes=nodes,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=after is not None,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            total_count=page.total,
+        )
+
+    @strawberry.field(description="One link by slug; null when no link has it.")
+    async def meeting_link(self, info: Info, slug: str) -> MeetingLink | None:
+        if not slug or len(slug) > MAX_SLUG:
+            return None
+        link = await info.context.loaders.link_by_slug.load(slug)
+        return MeetingLink.of(link) if link else None
+
+    @strawberry.field(description="Any object by its global ID; null when it does not exist.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        type_name, key = parse_global_id(id)
+        if type_name != "MeetingLink":
+            return None
+        link = await info.context.loaders.link_by_slug.load(key)
+        return MeetingLink.of(link) if link else None

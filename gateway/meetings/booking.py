@@ -1,0 +1,187 @@
+"""Booking: the command a client sends, the checks made before any upstream write, and the
+outcomes a client can receive."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from gateway.hubspot.models import BookingInfo, BookingResponse
+
+# Deliberately plain: one "@", a dotted domain, no spaces. HubSpot has the last word.
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+MAX_NAME = 100
+MAX_EMAIL = 254
+MAX_FIELD_VALUE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class BookingCommand:
+    slug: str
+    start: datetime
+    duration_minutes: int
+    timezone: str
+    first_name: str
+    last_name: str
+    email: str
+    guest_emails: tuple[str, ...] = ()
+    locale: str | None = None
+    form_fields: tuple[tuple[str, str], ...] = ()
+    legal_consent_responses: tuple[tuple[str, bool], ...] = ()
+    likely_available_user_ids: tuple[str, ...] = ()
+    idempotency_key: str | None = None
+
+    def fingerprint(self) -> str:
+        """What makes two commands the same booking (the key itself excluded)."""
+        payload = asdict(self)
+        payload.pop("idempotency_key")
+        payload["start"] = self.start.timestamp()
+        encoded = json.dumps(payload, sort_keys=True, default=list).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class BookingConfirmed:
+    response: BookingResponse
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlotUnavailable:
+    message: str
+    start: datetime
+    duration_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidBookingInput:
+    errors: tuple[FieldError, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingLinkNotFound:
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamUnavailable:
+    message: str
+    retry_after_seconds: float | None
+
+
+BookingOutcome = (
+    BookingConfirmed
+    | SlotUnavailable
+    | InvalidBookingInput
+    | MeetingLinkNotFound
+    | UpstreamUnavailable
+)
+
+
+def check_contact(command: BookingCommand) -> list[FieldError]:
+    """Checks that need nothing from the upstream."""
+    errors: list[FieldError] = []
+    for field, value in (("firstName", command.first_name), ("lastName", command.last_name)):
+        if not value.strip():
+            errors.append(FieldError(field, "REQUIRED", f"{field} must not be empty"))
+        elif len(value) > MAX_NAME:
+            errors.append(FieldError(field, "TOO_LONG", f"{field} is over {MAX_NAME} characters"))
+    if not valid_email(command.email):
+        errors.append(FieldError("email", "INVALID_EMAIL", "email is not a valid address"))
+    for index, guest in enumerate(command.guest_emails):
+        if not valid_email(guest):
+            errors.append(
+                FieldError(
+                    f"guestEmails[{index}]", "INVALID_EMAIL_GUESTS", "not a valid email address"
+                )
+            )
+    if command.duration_minutes <= 0:
+        errors.append(FieldError("durationMinutes", "INVALID", "durationMinutes must be positive"))
+    for name, value in command.form_fields:
+        if len(value) > MAX_FIELD_VALUE:
+            errors.append(FieldError(f"formFields.{name}", "TOO_LONG", "value is too long"))
+    return errors
+
+
+def check_against_link(command: BookingCommand, info: BookingInfo) -> list[FieldError]:
+    """Checks against the link's own rules: durations, form fields, guests, consent."""
+    settings = info.settings
+    errors: list[FieldError] = []
+    if command.duration_minutes * 60_000 not in settings.durations_ms:
+        offered = ", ".join(str(ms // 60_000) for ms in settings.durations_ms)
+        errors.append(
+            FieldError(
+                "durationMinutes",
+                "MEETING_DURATION_NOT_VALID",
+                f"{command.duration_minutes} minutes is not offered (offered: {offered})",
+            )
+        )
+    given = {name: value for name, value in command.form_fields if value.strip()}
+    # The contact's name and email travel in their own input fields.
+    given.update(firstname=command.first_name, lastname=command.last_name, email=command.email)
+    for field in settings.form_fields:
+        if field.is_required and field.name not in given:
+            errors.append(
+                FieldError(
+                    f"formFields.{field.name}",
+                    "REQUIRED_FORM_FIELD",
+                    f"required form field {field.name} does not have a value",
+                )
+            )
+        elif field.options and field.name in given:
+            allowed = {option.value for option in field.options if not option.hidden}
+            if given[field.name] not in allowed:
+                errors.append(
+                    FieldError(
+                        f"formFields.{field.name}",
+                        "INVALID_OPTION",
+                        f"{given[field.name]!r} is not one of the options of {field.name}",
+                    )
+                )
+    known = {field.name for field in settings.form_fields}
+    for name, _ in command.form_fields:
+        if name not in known:
+            errors.append(
+                FieldError(f"formFields.{name}", "UNKNOWN_FORM_FIELD", f"the link has no {name}")
+            )
+    guests = settings.guest_settings
+    if command.guest_emails:
+        if guests is None or not guests.can_add_guests:
+            errors.append(
+                FieldError("guestEmails", "INVALID_EMAIL_GUESTS", "this link does not take guests")
+            )
+        elif len(command.guest_emails) > guests.max_guest_count:
+            errors.append(
+                FieldError(
+                    "guestEmails",
+                    "INVALID_EMAIL_GUESTS",
+                    f"at most {guests.max_guest_count} guests may be added",
+                )
+            )
+    consent = settings.legal_consent_options
+    if settings.legal_consent_enabled and consent is not None:
+        answers = dict(command.legal_consent_responses)
+        for box in consent.communication_consent_checkboxes:
+            if box.required and not answers.get(box.communication_type_id, False):
+                errors.append(
+                    FieldError(
+                        f"legalConsentResponses.{box.communication_type_id}",
+                        "CONSENT_REQUIRED",
+                        f"consent is required: {box.label}",
+                    )
+                )
+    return errors
+
+
+def valid_email(value: str) -> bool:
+    return len(value) <= MAX_EMAIL and EMAIL.match(value) is not None

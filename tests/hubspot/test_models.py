@@ -1,0 +1,114 @@
+"""Parsing HubSpot's payloads: the spec's shapes parse, and any drift names its JSON path."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from gateway.errors import UpstreamContractError
+from gateway.hubspot.models import AvailabilityPage, BookingResponse, LinksPage, LinkType
+
+LINKS: dict[str, Any] = {
+    "total": 3,
+    "results": [
+        {
+            "id": "3779484",
+            "slug": "menelson",
+            "link": "https://meetings.hubspot.com/menelson",
+            "name": "Sales Pro Demo",
+            "type": "PERSONAL_LINK",
+            "organizerUserId": "1234567",
+            "userIdsOfLinkMembers": ["1234567"],
+            "defaultLink": True,
+            "createdAt": "2024-01-01T00:00:00Z",
+            "updatedAt": "2024-02-01T00:00:00Z",
+        }
+    ],
+    "paging": {"next": {"after": "MQ%3D%3D", "link": "https://api.hubapi.com/x?after=MQ%3D%3D"}},
+}
+
+AVAILABILITY: dict[str, Any] = {
+    "linkAvailability": {
+        "hasMore": True,
+        "linkAvailabilityByDuration": {
+            "1800000": {
+                "meetingDurationMillis": 1800000,
+                "availabilities": [{"startMillisUtc": 1787159700000, "endMillisUtc": 1787161500000}],
+            }
+        },
+    },
+    "allUsersBusyTimes": [
+        {
+            "isOffline": False,
+            "meetingsUser": {
+                "id": "912",
+                "userId": "1234567",
+                "isSalesStarter": False,
+                "calendarProvider": "GOOGLE",
+                "userProfile": {"email": "rep@acme.com", "fullName": "Mel Nelson"},
+            },
+            "busyTimes": [{"start": 1787166000000, "end": 1787169600000}],
+        }
+    ],
+}
+
+
+def test_links_page_parses_the_spec_example() -> None:
+    page = LinksPage.parse(LINKS)
+    assert page.total == 3
+    assert page.next_after == "MQ%3D%3D"
+    link = page.results[0]
+    assert link.type is LinkType.PERSONAL_LINK
+    assert link.member_user_ids == ("1234567",)
+    assert link.created_at.isoformat() == "2024-01-01T00:00:00+00:00"
+    assert page.wire is LINKS
+
+
+def test_availability_is_keyed_by_duration_in_ms() -> None:
+    page = AvailabilityPage.parse(AVAILABILITY)
+    assert page.availability is not None
+    assert page.availability.has_more
+    (slot,) = page.availability.by_duration[1_800_000]
+    assert slot.end_ms - slot.start_ms == 1_800_000
+    assert page.busy_times[0].user.email == "rep@acme.com"
+    assert page.busy_times[0].user.first_name is None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda d: d["results"][0].pop("slug"), "$.results[0].slug is missing"),
+        (lambda d: d["results"][0].update(type="TEAM"), "$.results[0].type"),
+        (lambda d: d.update(total="3"), "$.total should be an integer"),
+        (lambda d: d["results"][0].update(userIdsOfLinkMembers=[1]), "userIdsOfLinkMembers[0]"),
+        (lambda d: d["results"][0].update(createdAt="soon"), "$.results[0].createdAt"),
+    ],
+)
+def test_drift_names_the_path(mutate: Any, path: str) -> None:
+    data = copy.deepcopy(LINKS)
+    mutate(data)
+    with pytest.raises(UpstreamContractError, match=path.replace("[", r"\[").replace("$", r"\$")):
+        LinksPage.parse(data)
+
+
+def test_booking_response_accepts_epoch_ms_instants() -> None:
+    response = BookingResponse.parse(
+        {
+            "bookingTimezone": "America/New_York",
+            "calendarEventId": "",
+            "contactId": "51",
+            "duration": 1800000,
+            "start": 1787159700000,
+            "end": "2026-08-19T14:45:00Z",
+            "subject": "Alex Morgan and Mel Nelson",
+            "isOffline": True,
+            "formFields": [],
+            "guestEmails": [],
+            "legalConsentResponses": [],
+        }
+    )
+    assert response.is_offline
+    assert response.start.tzinfo is not None
+    assert response.end.isoformat() == "2026-08-19T14:45:00+00:00"

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gateway.errors import SettingsError
+from gateway.settings import Settings
+
+
+def test_empty_environment_means_sandbox_and_in_process_cache() -> None:
+    settings = Settings.from_environ({})
+    assert settings.uses_sandbox
+    assert settings.redis_url is None
+    assert settings.hubspot_base_url == "https://api.hubapi.com"
+    assert settings.sandbox_now is None
+
+
+def test_values_are_parsed() -> None:
+    settings = Settings.from_environ(
+        {
+            "HUBSPOT_ACCESS_TOKEN": "pat-na1-secret",
+            "HUBSPOT_BASE_URL": "http://127.0.0.1:8010/",
+            "REDIS_URL": "redis://127.0.0.1:7000/0",
+            "SANDBOX_NOW": "2026-03-02T09:00:00-05:00",
+            "GATEWAY_PORT": "9000",
+            "GATEWAY_AVAILABILITY_TTL": "2.5",
+            "GATEWAY_CORS_ORIGINS": "https://a.example, https://b.example",
+            "GATEWAY_PRODUCTION": "yes",
+        }
+    )
+    assert not settings.uses_sandbox
+    assert settings.hubspot_base_url == "http://127.0.0.1:8010"
+    assert settings.sandbox_now == datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    assert settings.port == 9000
+    assert settings.availability_ttl == 2.5
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.production is True
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HUBSPOT_BASE_URL", "ftp://example"),
+        ("REDIS_URL", "http://localhost"),
+        ("SANDBOX_NOW", "2026-03-02T09:00:00"),
+        ("SANDBOX_NOW", "yesterday"),
+        ("SANDBOX_FIXTURES", "/no/such/file.json"),
+        ("GATEWAY_PORT", "70000"),
+        ("GATEWAY_LINKS_TTL", "-1"),
+        ("GATEWAY_LOG_FORMAT", "xml"),
+        ("GATEWAY_PRODUCTION", "maybe"),
+    ],
+)
+def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_environ({variable: value})
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(f"{variable}: ")
+
+
+def test_fixtures_path_must_exist(tmp_path: Path) -> None:
+    path = tmp_path / "fixtures.json"
+    path.write_text("{}")
+    assert Settings.from_environ({"SANDBOX_FIXTURES": str(path)}).sandbox_fixtures == path

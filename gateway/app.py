@@ -23,7 +23,15 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from gateway.cache import ReadThroughCache, build_cache, build_idempotency_store, tenant_id
+from gateway.cache import (
+    ReadThroughCache,
+    RedisStore,
+    build_cache,
+    build_idempotency_store,
+    build_redis_store,
+    ping,
+    tenant_id,
+)
 from gateway.cache.idempotency import IdempotencyStore
 from gateway.clock import Clock, FrozenClock, SystemClock
 from gateway.errors import GatewayError
@@ -44,6 +52,7 @@ class Runtime:
 
     http: httpx.AsyncClient
     client: HubSpotClient
+    redis: RedisStore | None
     cache: ReadThroughCache
     idempotency: IdempotencyStore
     service: MeetingsService
@@ -82,12 +91,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         transport = httpx.ASGITransport(app=sandbox) if sandbox is not None else None
         http = build_http_client(settings, transport)
-        cache = build_cache(settings, clock)
-        idempotency = build_idempotency_store(settings)
+        redis = build_redis_store(settings)
+        cache = build_cache(settings, clock, redis)
+        idempotency = build_idempotency_store(redis)
         client = HubSpotClient(http)
         app.state.runtime = Runtime(
             http=http,
             client=client,
+            redis=redis,
             cache=cache,
             idempotency=idempotency,
             service=MeetingsService(
@@ -104,6 +115,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         finally:
             await cache.aclose()
             await idempotency.aclose()
+            if redis is not None:
+                await redis.aclose()
             await http.aclose()
 
     async def healthz(request: Request) -> Response:
@@ -116,7 +129,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             await runtime.client.list_links(limit=1)
         except GatewayError as exc:
             checks["upstream"] = exc.code
-        if not await runtime.cache.ping():
+        if not await ping(runtime.redis):
             checks["cache"] = "unreachable"
         ready = all(value == "ok" for value in checks.values())
         return JSONResponse(

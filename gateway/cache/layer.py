@@ -45,11 +45,12 @@ then ``load()``, whose value is written to both tiers. Keys are described in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import struct
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar, cast
@@ -307,10 +308,9 @@ class ReadThroughCache:
             return await self._load(flight, resource, key, tenant, load, tags, stale)
         finally:
             if redis is not None and token is not None:
-                try:
+                # Unreachable Redis: the lease expires by itself.
+                with contextlib.suppress(StoreUnavailable):
                     await redis.release(lease_key(key), token)
-                except StoreUnavailable:
-                    pass  # the lease expires by itself
 
     async def _lease(
         self,
@@ -360,10 +360,9 @@ class ReadThroughCache:
     ) -> _Outcome:
         generations: dict[str, str] | None = None
         if self._redis is not None:
-            try:
+            # Unreachable Redis: no generations, so the value is kept out of L2.
+            with contextlib.suppress(StoreUnavailable):
                 generations = await self._redis.generations(tenant, sorted(tags))
-            except StoreUnavailable:
-                pass
         self._stats.loads += 1
         try:
             value = await load()
@@ -381,7 +380,7 @@ class ReadThroughCache:
             if stale is not None and self._timer() - stale.born < resource.max_stale:
                 return _Outcome(self._cached(stale, stale=True), "stale")
             raise
-        except BaseException:
+        except Exception:
             self._stats.load_errors += 1
             raise
         entry = _Entry(value, self._clock.now(), tenant, tags)
@@ -512,6 +511,3 @@ class ReadThroughCache:
         self._tasks.discard(task)
         if not task.cancelled():
             task.exception()  # a refresh's failure has no awaiting caller to report it to
-
-
-def _unused(_: Coroutine[Any, Any, Any], __: Mapping[str, str]) -> None: ...

@@ -156,7 +156,7 @@ class RedisStore:
         if px <= 0:
             return False
         tags = sorted(generations or {})
-        keys = [key, *(generation_key(tenant, t) for t in tags), *(tag_key(tenant, t) for t in tags)]
+        keys = [key, *_tag_keys(tenant, tags)]
         args: list[str | bytes | int] = [
             _HEADER.pack(int(lifetime * 1000)) + value,
             px,
@@ -177,11 +177,13 @@ class RedisStore:
         if not tags:
             return {}
         names = [generation_key(tenant, t) for t in tags]
-        values: list[bytes | None] = await self.call(lambda client: client.mget(names))
-        return {t: (v.decode() if v is not None else "") for t, v in zip(tags, values, strict=True)}
+        values: list[Any] = await self.call(lambda client: client.mget(names))
+        return {t: bytes(v).decode() if v else "" for t, v in zip(tags, values, strict=True)}
 
-    async def invalidate(self, tenant: str, tags: Sequence[str], channel: str, message: bytes) -> None:
-        keys = [*(generation_key(tenant, t) for t in tags), *(tag_key(tenant, t) for t in tags)]
+    async def invalidate(
+        self, tenant: str, tags: Sequence[str], channel: str, message: bytes
+    ) -> None:
+        keys = _tag_keys(tenant, tags)
         args: list[str | bytes | int] = [len(tags), _GENERATION_LIFETIME_MS, channel, message]
         await self.call(lambda client: self._invalidate(keys=keys, args=args, client=client))
 
@@ -228,7 +230,7 @@ class RedisStore:
             except (RedisError, OSError):
                 pass  # Redis went away or restarted; the loop resubscribes
             finally:
-                await pubsub.aclose()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(pause)
             pause = min(pause * 2, max_pause)
 
@@ -242,3 +244,8 @@ class RedisStore:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def _tag_keys(tenant: str, tags: Sequence[str]) -> list[str]:
+    """Every tag's generation key, then every tag's index key, as the scripts expect."""
+    return [*(generation_key(tenant, t) for t in tags), *(tag_key(tenant, t) for t in tags)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from cachetools import TLRUCache
 
@@ -49,7 +49,7 @@ class _Slot(Generic[V]):
     expires: float
 
 
-def _expiry(_key: str, slot: _Slot[object], _now: float) -> float:
+def _expiry(_key: str, slot: _Slot[Any], _now: float) -> float:
     return slot.expires
 
 

@@ -45,27 +45,26 @@ def _each(fetch: Callable[[K], Awaitable[V]]) -> Callable[[Sequence[K]], Awaitab
 
 class Loaders:
     def __init__(self, service: MeetingsService) -> None:
-        self.link_by_slug: DataLoader[str, MeetingLink | None] = DataLoader(
-            _each(service.link)
-        )
+        self.link_by_slug: DataLoader[str, MeetingLink | None] = DataLoader(_each(service.link))
         self.booking_info: DataLoader[str, BookingInfoView | None] = DataLoader(
             _each(service.booking_info)
         )
+
+        async def availability(key: AvailabilityKey) -> AvailabilityWindow | None:
+            return await service.availability(
+                key.slug,
+                start=key.start,
+                end=key.end,
+                duration_minutes=key.duration_minutes,
+                first=key.first,
+            )
+
+        async def next_slot(key: NextSlotKey) -> Slot | None:
+            return await service.next_available_slot(
+                key.slug, duration_minutes=key.duration_minutes, after=key.after
+            )
+
         self.availability: DataLoader[AvailabilityKey, AvailabilityWindow | None] = DataLoader(
-            _each(
-                lambda key: service.availability(
-                    key.slug,
-                    start=key.start,
-                    end=key.end,
-                    duration_minutes=key.duration_minutes,
-                    first=key.first,
-                )
-            )
+            _each(availability)
         )
-        self.next_slot: DataLoader[NextSlotKey, Slot | None] = DataLoader(
-            _each(
-                lambda key: service.next_available_slot(
-                    key.slug, duration_minutes=key.duration_minutes, after=key.after
-                )
-            )
-        )
+        self.next_slot: DataLoader[NextSlotKey, Slot | None] = DataLoader(_each(next_slot))

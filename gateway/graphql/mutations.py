@@ -130,7 +130,9 @@ def to_result(outcome: booking.BookingOutcome) -> BookMeetingResult:
     if isinstance(outcome, booking.InvalidBookingInput):
         return InvalidBookingInput(
             message="; ".join(f"{e.field}: {e.message}" for e in outcome.errors),
-            errors=[FieldError(field=e.field, code=e.code, message=e.message) for e in outcome.errors],
+            errors=[
+                FieldError(field=e.field, code=e.code, message=e.message) for e in outcome.errors
+            ],
         )
     if isinstance(outcome, booking.MeetingLinkNotFound):
         return MeetingLinkNotFound(message="slug does not exist", slug=outcome.slug)

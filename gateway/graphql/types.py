@@ -32,10 +32,11 @@ INCREMENT_MINUTES = {
     "ONE_HUNDRED_TWENTY": 120,
 }
 
-LinkType = strawberry.enum(models.LinkType, description="How a link shares its members' time.")
-EmptyReason = strawberry.enum(
-    domain.EmptyReason, description="Why an availability range holds no slot."
-)
+# Registered in place: the domain's enums are the schema's enums.
+LinkType = models.LinkType
+EmptyReason = domain.EmptyReason
+strawberry.enum(LinkType, description="How a link shares its members' time.")
+strawberry.enum(EmptyReason, description="Why an availability range holds no slot.")
 
 
 @strawberry.interface(description="An object with a global ID.")
@@ -281,9 +282,7 @@ class BookingInfo:
                 processing_consent_checkbox_label=consent.processing_consent_checkbox_label
                 if consent
                 else None,
-                communication_consent_text=consent.communication_consent_text
-                if consent
-                else None,
+                communication_consent_text=consent.communication_consent_text if consent else None,
                 privacy_policy_text=consent.privacy_policy_text if consent else None,
                 checkboxes=[
                     ConsentCheckbox(

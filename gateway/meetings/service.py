@@ -274,21 +274,29 @@ class MeetingsService:
             )
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
         tags = await self._tags(slug)
-        pages = await asyncio.gather(
-            *(
-                self.availability_page(slug, offset, tags)
-                for offset in month_offsets(now, max(start, now), end)
+        pages = (
+            await asyncio.gather(
+                *(
+                    self.availability_page(slug, offset, tags)
+                    for offset in month_offsets(now, max(start, now), end)
+                )
             )
-        ) if end > now else []
+            if end > now
+            else []
+        )
         slots = merge_slots(
             (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
         )
-        beyond = bool(pages) and pages[-1].value.availability is not None and (
-            pages[-1].value.availability.has_more
-            or any(
-                span.start_ms >= to_ms(end)
-                for spans in pages[-1].value.availability.by_duration.values()
-                for span in spans
+        beyond = (
+            bool(pages)
+            and pages[-1].value.availability is not None
+            and (
+                pages[-1].value.availability.has_more
+                or any(
+                    span.start_ms >= to_ms(end)
+                    for spans in pages[-1].value.availability.by_duration.values()
+                    for span in spans
+                )
             )
         )
         has_more = beyond
@@ -416,8 +424,7 @@ class MeetingsService:
         if page.availability is None:
             return False
         return any(
-            span.start_ms == start_ms
-            for span in page.availability.by_duration.get(duration_ms, ())
+            span.start_ms == start_ms for span in page.availability.by_duration.get(duration_ms, ())
         )
 
 
@@ -450,9 +457,11 @@ def decode_cursor(cursor: str) -> tuple[str | None, int]:
         upstream_after, skip = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError, binascii.Error) as exc:
         raise InputError("after", "INVALID_CURSOR", "after is not a cursor of this API") from exc
-    if not (upstream_after is None or isinstance(upstream_after, str)) or not isinstance(
-        skip, int
-    ) or not 0 <= skip <= UPSTREAM_PAGE_LIMIT:
+    if (
+        not (upstream_after is None or isinstance(upstream_after, str))
+        or not isinstance(skip, int)
+        or not 0 <= skip <= UPSTREAM_PAGE_LIMIT
+    ):
         raise InputError("after", "INVALID_CURSOR", "after is not a cursor of this API")
     return upstream_after, skip
 

@@ -173,7 +173,9 @@ def hosts(
     low, high = bookable_range(rules, now_ms)
     if not low <= start_ms < high:
         return []
-    timelines = [_Timeline(calendar, rules.buffer_ms, start_ms, start_ms + 1) for calendar in calendars]
+    timelines = [
+        _Timeline(calendar, rules.buffer_ms, start_ms, start_ms + 1) for calendar in calendars
+    ]
     step_ms = _step_ms(rules, duration_ms)
     if rules.link_type == ROUND_ROBIN_CALENDAR:
         return [

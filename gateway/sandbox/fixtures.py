@@ -478,12 +478,14 @@ def _link(node: _Node, context: _LinkContext) -> Link:
     guests = node.optional("guestSettings")
     can_add_guests = guests.key("canAddGuests").boolean() if guests else False
     max_guests = guests.key("maxGuestCount").integer(0, 100) if guests else 0
-    custom_start = node.key("customAvailabilityStart").instant() if node.has(
-        "customAvailabilityStart"
-    ) else None
-    custom_end = node.key("customAvailabilityEnd").instant() if node.has(
-        "customAvailabilityEnd"
-    ) else None
+    custom_start = (
+        node.key("customAvailabilityStart").instant()
+        if node.has("customAvailabilityStart")
+        else None
+    )
+    custom_end = (
+        node.key("customAvailabilityEnd").instant() if node.has("customAvailabilityEnd") else None
+    )
     if custom_start is not None and custom_end is not None and custom_start >= custom_end:
         node.key("customAvailabilityEnd").fail("expected the end after the start")
     branding = dict(context.branding)
@@ -511,7 +513,9 @@ def _link(node: _Node, context: _LinkContext) -> Link:
         form_fields=_form_fields(node),
         can_add_guests=can_add_guests,
         max_guest_count=max_guests,
-        legal_consent=_legal_consent(node.key("legalConsent")) if node.has("legalConsent") else None,
+        legal_consent=_legal_consent(node.key("legalConsent"))
+        if node.has("legalConsent")
+        else None,
         branding=branding,
         locale=_text(node, "locale", "en-us"),
         language=_text(node, "language", "en"),

@@ -35,7 +35,9 @@ AVAILABILITY: dict[str, Any] = {
         "linkAvailabilityByDuration": {
             "1800000": {
                 "meetingDurationMillis": 1800000,
-                "availabilities": [{"startMillisUtc": 1787159700000, "endMillisUtc": 1787161500000}],
+                "availabilities": [
+                    {"startMillisUtc": 1787159700000, "endMillisUtc": 1787161500000}
+                ],
             }
         },
     },

@@ -1,0 +1,46 @@
+"""The cached data layer: L1 in process (cachetools), L2 in Redis, read-through with single
+flight, stale-while-revalidate, tenant-scoped keys and tag invalidation, plus idempotent
+bookings. ``layer`` and ``idempotency`` document the behaviour; ``keys`` the key layout."""
+
+from gateway.cache.factory import (
+    build_cache,
+    build_idempotency_store,
+    build_redis_store,
+    ping,
+)
+from gateway.cache.idempotency import (
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    IdempotencyStore,
+    MemoryIdempotencyStore,
+    RedisIdempotencyStore,
+)
+from gateway.cache.keys import FORMAT_VERSION, entry_key, tenant_id
+from gateway.cache.layer import Cached, ReadThroughCache, Resource
+from gateway.cache.redis_store import RedisStore, StoreUnavailable
+from gateway.cache.stats import CacheStats
+from gateway.cache.store import Hit, MemoryStore, Store
+
+__all__ = [
+    "FORMAT_VERSION",
+    "CacheStats",
+    "Cached",
+    "Hit",
+    "IdempotencyConflict",
+    "IdempotencyInProgress",
+    "IdempotencyStore",
+    "MemoryIdempotencyStore",
+    "MemoryStore",
+    "ReadThroughCache",
+    "RedisIdempotencyStore",
+    "RedisStore",
+    "Resource",
+    "Store",
+    "StoreUnavailable",
+    "build_cache",
+    "build_idempotency_store",
+    "build_redis_store",
+    "entry_key",
+    "ping",
+    "tenant_id",
+]

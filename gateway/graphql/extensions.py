@@ -18,7 +18,7 @@ MASKED_MESSAGE = "Unexpected error."
 
 def shape(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
-    if original is None:
+    if original is None or isinstance(original, GraphQLError):
         # Syntax, validation and variable-coercion errors: the client's own doing, and safe.
         code = "GRAPHQL_VALIDATION_FAILED"
         if "Variable" in error.message or "Expected value of type" in error.message:

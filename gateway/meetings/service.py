@@ -250,28 +250,28 @@ class MeetingsService:
         first: int | None,
     ) -> AvailabilityWindow | None:
         """Offered slots in ``[start, end)`` (default: now to the end of the booking window)."""
-        if duration_minutes is not None and not 0 < duration_minutes <= 24 * 60:
-            raise InputError("durationMinutes", "OUT_OF_RANGE", "durationMinutes must be 1..1440")
+        check_duration(duration_minutes)
         if first is not None and not 0 <= first <= MAX_SLOTS:
             raise InputError("first", "OUT_OF_RANGE", f"first must be 0..{MAX_SLOTS}")
-        if start is not None and end is not None and end <= start:
-            raise InputError("to", "INVALID_RANGE", "to must be after from")
+        now = self._clock.now()
+        limit = timedelta(days=self._settings.max_availability_days)
+        if end is not None:
+            if end <= (start or now):
+                raise InputError("to", "INVALID_RANGE", "to must be after from (and after now)")
+            if end - (start or now) > limit:
+                raise InputError(
+                    "to",
+                    "RANGE_TOO_LONG",
+                    f"a range may span at most {self._settings.max_availability_days} days",
+                )
         view = await self.booking_info(slug)
         if view is None:
             return None
         info = view.info
-        now = self._clock.now()
         opens = window_start(info.settings, now)
         closes = window_end(info.settings, now)
         start = start or now
-        end = end or max(closes, start + timedelta(days=1))
-        limit = timedelta(days=self._settings.max_availability_days)
-        if end - start > limit:
-            raise InputError(
-                "to",
-                "RANGE_TOO_LONG",
-                f"a range may span at most {self._settings.max_availability_days} days",
-            )
+        end = end or min(max(closes, start + timedelta(days=1)), start + limit)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
         tags = await self._tags(slug)
         pages = (
@@ -329,6 +329,7 @@ class MeetingsService:
         self, slug: str, *, duration_minutes: int | None, after: datetime | None
     ) -> Slot | None:
         """The first offered slot at or after ``after``, looking a bounded number of months."""
+        check_duration(duration_minutes)
         now = self._clock.now()
         start = max(after or now, now)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
@@ -426,6 +427,11 @@ class MeetingsService:
         return any(
             span.start_ms == start_ms for span in page.availability.by_duration.get(duration_ms, ())
         )
+
+
+def check_duration(minutes: int | None) -> None:
+    if minutes is not None and not 0 < minutes <= 24 * 60:
+        raise InputError("durationMinutes", "OUT_OF_RANGE", "durationMinutes must be 1..1440")
 
 
 class _Retryable(Exception):

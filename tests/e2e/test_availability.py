@@ -10,8 +10,8 @@ from tests.e2e.harness import Gateway, operation
 AVAILABILITY = operation("MeetingLinkAvailability")
 
 
-async def slots(gateway: Gateway, **variables: object) -> Any:
-    data = await gateway.data(AVAILABILITY, {"slug": "mel-nelson", **variables})
+async def slots(gateway: Gateway, slug: str = "mel-nelson", **variables: object) -> Any:
+    data = await gateway.data(AVAILABILITY, {"slug": slug, **variables})
     return data["meetingLink"]["availability"]
 
 
@@ -46,15 +46,18 @@ async def test_slots_follow_new_york_daylight_saving(gateway: Gateway) -> None:
 
 
 async def test_a_range_across_months_is_merged_sorted_and_trimmed(gateway: Gateway) -> None:
+    # Lena's demo link advertises six weeks, so this range needs the March and April pages.
     start, end = "2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z"
-    result = await slots(gateway, timeZone="UTC", **{"from": start, "to": end})
+    result = await slots(
+        gateway, "lena-fischer/product-demo", timeZone="UTC", **{"from": start, "to": end}
+    )
     instants = [(s["start"], s["durationMinutes"]) for s in result["slots"]]
     assert instants == sorted(instants, key=lambda i: (datetime.fromisoformat(i[0]), i[1]))
     assert len(set(instants)) == len(instants)
     months = {datetime.fromisoformat(s).month for s, _ in instants}
     assert months == {3, 4}
     assert all(start <= s < end for s, _ in instants)
-    assert result["durationsMinutes"] == [15, 30, 60]
+    assert result["durationsMinutes"] == [30, 60]
 
 
 async def test_first_caps_and_says_there_is_more(gateway: Gateway) -> None:
@@ -78,7 +81,19 @@ async def test_empty_ranges_say_why(gateway: Gateway) -> None:
     assert weekend["emptyReason"] in {"NO_WORKING_HOURS", "FULLY_BOOKED"}
 
 
+ONLY_AVAILABILITY = """
+query($slug: String!, $timeZone: TimeZone!, $from: DateTime, $to: DateTime, $durationMinutes: Int) {
+  meetingLink(slug: $slug) {
+    availability(timeZone: $timeZone, from: $from, to: $to, durationMinutes: $durationMinutes) {
+      slots { start }
+    }
+  }
+}
+"""
+
+
 async def test_bad_arguments_cost_no_upstream_call(gateway: Gateway) -> None:
+    await gateway.data(ONLY_AVAILABILITY, {"slug": "mel-nelson", "timeZone": "UTC"})
     before = await gateway.calls()
     for variables in (
         {"timeZone": "EST"},
@@ -88,7 +103,7 @@ async def test_bad_arguments_cost_no_upstream_call(gateway: Gateway) -> None:
         {"timeZone": "UTC", "from": "2026-03-03T00:00:00Z", "to": "2027-03-03T00:00:00Z"},
         {"timeZone": "UTC", "durationMinutes": -5},
     ):
-        body = await gateway.execute(AVAILABILITY, {"slug": "mel-nelson", **variables})
+        body = await gateway.execute(ONLY_AVAILABILITY, {"slug": "mel-nelson", **variables})
         assert body.get("errors"), variables
         assert body["errors"][0]["extensions"]["code"] in {
             "BAD_USER_INPUT",
@@ -96,8 +111,7 @@ async def test_bad_arguments_cost_no_upstream_call(gateway: Gateway) -> None:
             "RANGE_TOO_LONG",
             "OUT_OF_RANGE",
         }, body
-    calls = await gateway.calls()
-    assert calls.get("availability", 0) == before.get("availability", 0)
+    assert await gateway.calls() == before
 
 
 async def test_next_available_slot_is_the_first_slot(gateway: Gateway) -> None:

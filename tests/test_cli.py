@@ -1,0 +1,99 @@
+"""The README's run command: ``meetings-gateway serve`` on its embedded defaults, over loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.redis_server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("serve") / "stderr.log"
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("HUBSPOT_", "REDIS_", "SANDBOX_", "GATEWAY_"))
+    }
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            process.kill()
+            pytest.fail(
+                f"gateway did not start: {process.stderr.read() if process.stderr else ''!r}"
+            )
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_answers_graphql_on_the_sandbox(served: str) -> None:
+    ready = httpx.get(f"{served}/readyz", timeout=5)
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "upstream": "ok", "cache": "ok"}
+    response = httpx.post(
+        f"{served}/graphql",
+        json={"query": '{ meetingLink(slug: "mel-nelson") { slug type } }'},
+        timeout=10,
+    )
+    assert response.json() == {
+        "data": {"meetingLink": {"slug": "mel-nelson", "type": "PERSONAL_LINK"}}
+    }
+
+
+def test_graphiql_is_served_to_browsers(served: str) -> None:
+    page = httpx.get(f"{served}/graphql", headers={"Accept": "text/html"}, timeout=5)
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+
+
+def test_a_bad_setting_stops_the_start_and_names_the_variable() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "serve"],
+        cwd=ROOT,
+        env={**os.environ, "GATEWAY_PORT": "not-a-port"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "GATEWAY_PORT" in result.stderr
+
+
+def test_export_schema_writes_the_committed_sdl(tmp_path: Path) -> None:
+    target = tmp_path / "schema.graphql"
+    subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "export-schema", "--output", str(target)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    assert target.read_text() == (ROOT / "schema" / "schema.graphql").read_text()

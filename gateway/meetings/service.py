@@ -143,7 +143,7 @@ class MeetingsService:
         cursors: list[str] = []
         total = 0
         while True:
-            page = await self._links_page(
+            page = await self.links_page(
                 limit=min(UPSTREAM_PAGE_LIMIT, first + skip + 1),
                 after=upstream_after,
                 name=name,
@@ -173,13 +173,13 @@ class MeetingsService:
         links: list[MeetingLink] = []
         after: str | None = None
         while True:
-            page = await self._links_page(limit=UPSTREAM_PAGE_LIMIT, after=after)
+            page = await self.links_page(limit=UPSTREAM_PAGE_LIMIT, after=after)
             links.extend(page.results)
             if page.next_after is None:
                 return tuple(links)
             after = page.next_after
 
-    async def _links_page(
+    async def links_page(
         self,
         *,
         limit: int,
@@ -188,6 +188,7 @@ class MeetingsService:
         link_type: LinkType | None = None,
         organizer_user_id: str | None = None,
     ) -> LinksPage:
+        """One upstream page of links, as HubSpot pages them (cached)."""
         params: dict[str, str | int | None] = {
             "limit": limit,
             "after": after,
@@ -215,14 +216,19 @@ class MeetingsService:
         members = link.member_user_ids if link else ()
         return (f"link:{slug}", *(f"member:{member}" for member in members))
 
-    async def booking_info(self, slug: str) -> BookingInfoView | None:
-        """The link's settings, members and first availability page; None for an unknown slug."""
+    async def booking_info(
+        self, slug: str, zone: str = UPSTREAM_ZONE
+    ) -> BookingInfoView | None:
+        """The link's settings, members and first availability page; None for an unknown slug.
+
+        ``zone`` only shapes the embedded first month page; the graph always reads in UTC so
+        that one cached copy serves every client zone."""
         try:
             cached = await self._cache.get(
                 self._info,
                 self._tenant,
-                {"slug": slug},
-                lambda: self._client.booking_info(slug, UPSTREAM_ZONE),
+                {"slug": slug, "timezone": zone},
+                lambda: self._client.booking_info(slug, zone),
                 await self._tags(slug),
             )
         except UpstreamNotFound:
@@ -230,14 +236,19 @@ class MeetingsService:
         return BookingInfoView(cached.value, cached.fetched_at, cached.stale)
 
     async def availability_page(
-        self, slug: str, month_offset: int, tags: Iterable[str]
+        self,
+        slug: str,
+        month_offset: int,
+        tags: Iterable[str] | None = None,
+        zone: str = UPSTREAM_ZONE,
     ) -> Cached[AvailabilityPage]:
+        """One upstream month page (cached); ``zone`` decides where the month begins."""
         return await self._cache.get(
             self._pages,
             self._tenant,
-            {"slug": slug, "monthOffset": month_offset},
-            lambda: self._client.availability_page(slug, UPSTREAM_ZONE, month_offset),
-            tuple(tags),
+            {"slug": slug, "monthOffset": month_offset, "timezone": zone},
+            lambda: self._client.availability_page(slug, zone, month_offset),
+            await self._tags(slug) if tags is None else tuple(tags),
         )
 
     async def availability(

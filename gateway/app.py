@@ -37,6 +37,7 @@ from gateway.clock import Clock, FrozenClock, SystemClock
 from gateway.errors import GatewayError
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import Loaders
+from gateway.graphql.responses import ResponseCache, response_key
 from gateway.graphql.schema import build_schema
 from gateway.hubspot.client import HubSpotClient, build_http_client
 from gateway.meetings.service import MeetingsService
@@ -56,6 +57,7 @@ class Runtime:
     cache: ReadThroughCache
     idempotency: IdempotencyStore
     service: MeetingsService
+    responses: ResponseCache
 
 
 def request_id(request: Request | WebSocket) -> str:
@@ -95,6 +97,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         cache = build_cache(settings, clock, redis)
         idempotency = build_idempotency_store(redis)
         client = HubSpotClient(http)
+        tenant = tenant_id(settings.hubspot_access_token)
         app.state.runtime = Runtime(
             http=http,
             client=client,
@@ -107,7 +110,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 idempotency=idempotency,
                 clock=clock,
                 settings=settings,
-                tenant=tenant_id(settings.hubspot_access_token),
+                tenant=tenant,
+            ),
+            responses=ResponseCache(
+                cache,
+                tenant,
+                ttl=min(settings.availability_ttl, settings.booking_info_ttl, settings.links_ttl),
+                max_stale=settings.max_stale,
             ),
         )
         try:
@@ -138,11 +147,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         )
 
     graphql = GraphQLView(build_schema(), graphql_ide="graphiql", allow_queries_via_get=False)
+
+    async def graphql_endpoint(request: Request) -> Response:
+        if request.method == "POST" and (key := response_key(await request.body())):
+            runtime: Runtime = request.app.state.runtime
+            return await runtime.responses.serve(key, lambda: graphql.run(request))
+        return await graphql.run(request)
+
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         ],
         middleware=[
             Middleware(

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.harness import Gateway, running_gateway
 from tests.redis_server import RedisServer
 
 
@@ -37,3 +38,10 @@ def own_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[Gateway]:
+    """The gateway on its embedded sandbox with the clock frozen (``tests.e2e.harness.NOW``)."""
+    async with running_gateway() as running:
+        yield running

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -63,6 +64,9 @@ from gateway.settings import Settings
 
 T = TypeVar("T")
 
+# Every booking drops what carries this tag, whatever link it was on: for derived data, such
+# as whole GraphQL responses, that cannot tell which links and members it depends on.
+EVERY_BOOKING = "bookings"
 UPSTREAM_PAGE_LIMIT = 100
 # nextAvailableSlot looks at most this many month pages ahead before giving up.
 MAX_PAGES_FOR_NEXT_SLOT = 6
@@ -77,6 +81,16 @@ def _resource(name: str, ttl: float, max_stale: float, parse: Callable[[object],
         return parse(json.loads(raw))
 
     return Resource(name=name, ttl=ttl, max_stale=max_stale, encode=encode, decode=decode)
+
+
+@dataclass
+class ReadLog:
+    """What one request's reads were like; a response built on stale reads is not reused."""
+
+    stale: bool = False
+
+
+READS: ContextVar[ReadLog | None] = ContextVar("gateway_reads", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +220,20 @@ class MeetingsService:
                 link_type=link_type,
             )
 
-        cached = await self._cache.get(self._links, self._tenant, params, load, ("links",))
-        return cached.value
+        return (await self._read(self._links, params, load, ("links",))).value
+
+    async def _read(
+        self,
+        resource: Resource[T],
+        params: dict[str, str | int | None],
+        load: Callable[[], Awaitable[T]],
+        tags: Iterable[str],
+    ) -> Cached[T]:
+        cached = await self._cache.get(resource, self._tenant, params, load, tags)
+        log = READS.get()
+        if cached.stale and log is not None:
+            log.stale = True
+        return cached
 
     # --- booking info and availability ------------------------------------------------------------
 
@@ -224,9 +250,8 @@ class MeetingsService:
         ``zone`` only shapes the embedded first month page; the graph always reads in UTC so
         that one cached copy serves every client zone."""
         try:
-            cached = await self._cache.get(
+            cached = await self._read(
                 self._info,
-                self._tenant,
                 {"slug": slug, "timezone": zone},
                 lambda: self._client.booking_info(slug, zone),
                 await self._tags(slug),
@@ -243,9 +268,8 @@ class MeetingsService:
         zone: str = UPSTREAM_ZONE,
     ) -> Cached[AvailabilityPage]:
         """One upstream month page (cached); ``zone`` decides where the month begins."""
-        return await self._cache.get(
+        return await self._read(
             self._pages,
-            self._tenant,
             {"slug": slug, "monthOffset": month_offset, "timezone": zone},
             lambda: self._client.availability_page(slug, zone, month_offset),
             await self._tags(slug) if tags is None else tuple(tags),
@@ -422,7 +446,8 @@ class MeetingsService:
             return rules.UpstreamUnavailable(exc.message, exc.retry_after)
         except UpstreamError as exc:
             return rules.UpstreamUnavailable(exc.message, None)
-        await self._cache.invalidate(self._tenant, await self._tags(command.slug))
+        tags = await self._tags(command.slug)
+        await self._cache.invalidate(self._tenant, (*tags, EVERY_BOOKING))
         return BookingConfirmed(response, command.timezone)
 
     async def _is_offered_now(self, slug: str, start_ms: int, duration_ms: int) -> bool:

@@ -1,0 +1,63 @@
+"""The response cache: repeats skip execution, errors and mutations are never reused, and a
+booking drops what it made stale."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from gateway.graphql.responses import response_key
+from tests.e2e.harness import Gateway, operation
+
+AVAILABILITY = operation("MeetingLinkAvailability")
+VARIABLES = {"slug": "mel-nelson", "timeZone": "America/New_York", "durationMinutes": 30}
+
+
+def lookups(gateway: Gateway) -> int:
+    stats = gateway.runtime.cache.stats
+    return stats.l1_hits + stats.l2_hits + stats.misses + stats.stale_served + stats.flight_waits
+
+
+async def test_a_repeat_skips_execution(gateway: Gateway) -> None:
+    first = await gateway.http.post(
+        "/graphql", json={"query": AVAILABILITY, "variables": VARIABLES}
+    )
+    before = lookups(gateway)
+    second = await gateway.http.post(
+        "/graphql", json={"query": AVAILABILITY, "variables": VARIABLES}
+    )
+    assert second.content == first.content
+    # One lookup, of the response itself: none of the reads an execution makes.
+    assert lookups(gateway) - before == 1
+
+
+async def test_identical_concurrent_queries_execute_once(gateway: Gateway) -> None:
+    body: dict[str, Any] = {"query": AVAILABILITY, "variables": {**VARIABLES, "first": 5}}
+    responses = await asyncio.gather(*(gateway.http.post("/graphql", json=body) for _ in range(20)))
+    assert len({r.content for r in responses}) == 1
+    assert gateway.runtime.cache.stats.loads <= 8  # one response, plus the reads of one execution
+
+
+async def test_errors_are_never_reused(gateway: Gateway) -> None:
+    body = {"query": AVAILABILITY, "variables": {**VARIABLES, "durationMinutes": 0}}
+    await gateway.http.post("/graphql", json=body)
+    executions = gateway.runtime.cache.stats.loads
+    again = (await gateway.http.post("/graphql", json=body)).json()
+    assert again["errors"]
+    assert gateway.runtime.cache.stats.loads == executions + 1
+
+
+def test_only_well_formed_queries_have_a_key() -> None:
+    assert response_key(b'{"query": "{ meetingLinks { totalCount } }"}')
+    assert response_key(b'{"query": "mutation { bookMeeting(input: {}) { __typename } }"}') is None
+    assert (
+        response_key(b'{"query": "query A { a } mutation B { b }", "operationName": "B"}') is None
+    )
+    assert response_key(b'{"query": "query A { a } mutation B { b }", "operationName": "A"}')
+    assert response_key(b'{"query": "{ a", "variables": {}}') is None
+    assert response_key(b"not json") is None
+    assert response_key(b'{"query": "{ a }", "variables": [1]}') is None
+    one = response_key(b'{"query": "{ a }", "variables": {"x": 1, "y": 2}}')
+    two = response_key(b'{"variables": {"y": 2, "x": 1}, "query": "{ a }"}')
+    assert one == two
+    assert one != response_key(b'{"query": "{ a }", "variables": {"x": 2, "y": 2}}')

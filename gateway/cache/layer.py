@@ -4,7 +4,10 @@
     got = await cache.get(LINKS, tenant_id(token), {"slug": slug}, load, tags=[f"link:{slug}"])
     got.value, got.fetched_at, got.stale
     await cache.invalidate(tenant, [f"link:{slug}"])    # after a booking, say
-    await cache.aclose()                                 # cancels refreshes; Redis stays open
+    await cache.start()     # optional: subscribe to invalidations now, not on first use
+    cache.stats             # CacheStats: hits by tier, loads, stale answers, breaker...
+    await cache.drain()     # waits for the refreshes and retries under way
+    await cache.aclose()    # cancels them and the subscriber; Redis stays open
 
 ``Resource[T]`` says how one kind of upstream data is cached: ``ttl`` (seconds fresh),
 ``max_stale`` (the age after which it is gone from every tier), ``swr`` (how long past ``ttl``
@@ -236,6 +239,11 @@ class ReadThroughCache:
             await self._redis.invalidate(tenant, doomed, INVALIDATION_CHANNEL, message)
         except StoreUnavailable:
             self._track(asyncio.create_task(self._retry_invalidation(tenant, doomed, message)))
+
+    async def drain(self) -> None:
+        """Wait for the loads, refreshes and invalidation retries under way to finish."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks))
 
     async def aclose(self) -> None:
         """Cancel background refreshes, retries and the subscriber, and wait for them."""

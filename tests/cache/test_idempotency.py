@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from gateway.cache import (
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    IdempotencyStore,
+    MemoryIdempotencyStore,
+    RedisIdempotencyStore,
+    RedisStore,
+)
+from gateway.cache.keys import idempotency_key
+from gateway.errors import GatewayError, UpstreamUnavailable
+from tests.cache.doubles import ManualTimer, eventually
+from tests.redis_server import RedisServer
+
+# Explicit, not left to the root conftest: a parametrized fixture needs the marker at
+# collection time.
+pytestmark = pytest.mark.anyio
+
+
+class Booking:
+    """Stands in for the upstream booking call: counts calls, can be slow, gated or failing."""
+
+    def __init__(self, *, delay: float = 0.0) -> None:
+        self.calls = 0
+        self.delay = delay
+        self.failures = 0  # how many of the next calls raise
+        self.gate: asyncio.Event | None = None
+
+    async def __call__(self) -> bytes:
+        self.calls += 1
+        number = self.calls
+        if self.gate is not None:
+            await self.gate.wait()
+        await asyncio.sleep(self.delay)
+        if self.failures:
+            self.failures -= 1
+            raise UpstreamUnavailable("HubSpot is down")
+        return f'{{"booking": {number}}}'.encode()
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(
+    request: pytest.FixtureRequest, redis_store: RedisStore
+) -> AsyncIterator[IdempotencyStore]:
+    """Both implementations keep the same promises within one process."""
+    made: IdempotencyStore
+    if request.param == "memory":
+        made = MemoryIdempotencyStore()
+    else:
+        made = RedisIdempotencyStore(redis_store, poll_interval=0.01)
+    yield made
+    await made.aclose()
+
+
+@pytest.fixture
+async def two_processes(
+    redis_store: RedisStore, other_redis_store: RedisStore
+) -> AsyncIterator[tuple[RedisIdempotencyStore, RedisIdempotencyStore]]:
+    one = RedisIdempotencyStore(redis_store, poll_interval=0.01)
+    two = RedisIdempotencyStore(other_redis_store, poll_interval=0.01)
+    yield one, two
+    await one.aclose()
+    await two.aclose()
+
+
+async def test_a_retry_gets_the_first_answer_without_running_again(
+    store: IdempotencyStore, tenant: str
+) -> None:
+    booking = Booking()
+    first = await store.run(tenant, "key-1", "fp", booking)
+    again = await store.run(tenant, "key-1", "fp", booking)
+    assert first == again == b'{"booking": 1}'
+    assert booking.calls == 1
+
+
+async def test_another_request_under_the_same_key_is_a_conflict(
+    store: IdempotencyStore, tenant: str
+) -> None:
+    booking = Booking()
+    await store.run(tenant, "key-1", "fp-a", booking)
+    with pytest.raises(IdempotencyConflict) as caught:
+        await store.run(tenant, "key-1", "fp-b", booking)
+    assert caught.value.code == "IDEMPOTENCY_KEY_REUSED"
+    assert isinstance(caught.value, GatewayError)
+    assert booking.calls == 1
+
+
+async def test_keys_belong_to_one_tenant(store: IdempotencyStore, tenant: str) -> None:
+    booking = Booking()
+    await store.run(tenant, "key-1", "fp-a", booking)
+    await store.run(f"{tenant}x", "key-1", "fp-b", booking)
+    assert booking.calls == 2
+
+
+async def test_concurrent_duplicates_run_once(store: IdempotencyStore, tenant: str) -> None:
+    booking = Booking(delay=0.05)
+    answers = await asyncio.gather(*(store.run(tenant, "key-1", "fp", booking) for _ in range(20)))
+    assert set(answers) == {b'{"booking": 1}'}
+    assert booking.calls == 1
+
+
+async def test_a_concurrent_duplicate_with_another_request_is_a_conflict(
+    store: IdempotencyStore, tenant: str
+) -> None:
+    booking = Booking(delay=0.05)
+    first = asyncio.create_task(store.run(tenant, "key-1", "fp-a", booking))
+    await eventually(lambda: booking.calls == 1)
+    with pytest.raises(IdempotencyConflict):
+        await store.run(tenant, "key-1", "fp-b", booking)
+    assert await first == b'{"booking": 1}'
+
+
+async def test_a_failed_action_is_not_stored_and_a_retry_runs_again(
+    store: IdempotencyStore, tenant: str
+) -> None:
+    booking = Booking()
+    booking.failures = 1
+    with pytest.raises(UpstreamUnavailable):
+        await store.run(tenant, "key-1", "fp", booking)
+    assert await store.run(tenant, "key-1", "fp", booking) == b'{"booking": 2}'
+    assert await store.run(tenant, "key-1", "fp", booking) == b'{"booking": 2}'
+    assert booking.calls == 2
+
+
+async def test_when_the_first_attempt_fails_its_waiters_try_again(
+    store: IdempotencyStore, tenant: str
+) -> None:
+    booking = Booking(delay=0.05)
+    booking.failures = 1
+    results = await asyncio.gather(
+        *(store.run(tenant, "key-1", "fp", booking) for _ in range(5)), return_exceptions=True
+    )
+    assert isinstance(results[0], UpstreamUnavailable)
+    assert results[1:] == [b'{"booking": 2}'] * 4
+    assert booking.calls == 2
+
+
+async def test_a_caller_that_goes_away_does_not_cut_the_booking_short(
+    store: IdempotencyStore, tenant: str
+) -> None:
+    booking = Booking()
+    booking.gate = asyncio.Event()
+    impatient = asyncio.create_task(store.run(tenant, "key-1", "fp", booking))
+    await eventually(lambda: booking.calls == 1)
+    impatient.cancel()
+    booking.gate.set()
+    assert await store.run(tenant, "key-1", "fp", booking) == b'{"booking": 1}'
+    assert booking.calls == 1
+
+
+async def test_memory_results_are_forgotten_after_their_lifetime(tenant: str) -> None:
+    timer = ManualTimer()
+    store = MemoryIdempotencyStore(lifetime=60, timer=timer)
+    booking = Booking()
+    await store.run(tenant, "key-1", "fp", booking)
+    timer.advance(61)
+    assert await store.run(tenant, "key-1", "fp", booking) == b'{"booking": 2}'
+
+
+# -- across processes ----------------------------------------------------------------------
+
+
+async def test_a_retry_in_another_process_gets_the_first_answer(
+    two_processes: tuple[RedisIdempotencyStore, RedisIdempotencyStore],
+    other_redis_store: RedisStore,
+    raw_redis: Redis,
+    tenant: str,
+) -> None:
+    one, two = two_processes
+    booking = Booking()
+    first = await one.run(tenant, "key-1", "fp", booking)
+    assert await two.run(tenant, "key-1", "fp", booking) == first
+    assert booking.calls == 1
+    with pytest.raises(IdempotencyConflict):
+        await two.run(tenant, "key-1", "fp-other", booking)
+    with pytest.raises(IdempotencyConflict):
+        await RedisIdempotencyStore(other_redis_store).run(tenant, "key-1", "fp-other", booking)
+    ttl = await raw_redis.pttl(idempotency_key(tenant, "key-1"))
+    assert 23 * 3600 * 1000 < ttl <= 24 * 3600 * 1000
+
+
+async def test_concurrent_duplicates_in_two_processes_run_once(
+    two_processes: tuple[RedisIdempotencyStore, RedisIdempotencyStore], tenant: str
+) -> None:
+    one, two = two_processes
+    booking = Booking(delay=0.1)
+    answers = await asyncio.gather(
+        *((one if n % 2 else two).run(tenant, "key-1", "fp", booking) for n in range(20))
+    )
+    assert set(answers) == {b'{"booking": 1}'}
+    assert booking.calls == 1
+
+
+async def test_a_failure_clears_the_claim_for_every_process(
+    two_processes: tuple[RedisIdempotencyStore, RedisIdempotencyStore],
+    raw_redis: Redis,
+    tenant: str,
+) -> None:
+    one, two = two_processes
+    booking = Booking()
+    booking.failures = 1
+    with pytest.raises(UpstreamUnavailable):
+        await one.run(tenant, "key-1", "fp", booking)
+    assert await raw_redis.exists(idempotency_key(tenant, "key-1")) == 0
+    assert await two.run(tenant, "key-1", "fp", booking) == b'{"booking": 2}'
+
+
+async def test_a_duplicate_waits_a_bounded_time_for_another_process(
+    redis_store: RedisStore, other_redis_store: RedisStore, tenant: str
+) -> None:
+    one = RedisIdempotencyStore(redis_store, poll_interval=0.01)
+    two = RedisIdempotencyStore(other_redis_store, poll_interval=0.01, wait=0.2)
+    booking = Booking()
+    booking.gate = asyncio.Event()
+    slow = asyncio.create_task(one.run(tenant, "key-1", "fp", booking))
+    await eventually(lambda: booking.calls == 1)
+    with pytest.raises(IdempotencyInProgress) as caught:
+        await two.run(tenant, "key-1", "fp", booking)
+    assert caught.value.code == "IDEMPOTENCY_KEY_IN_PROGRESS"
+    booking.gate.set()
+    assert await slow == await two.run(tenant, "key-1", "fp", booking)
+    assert booking.calls == 1
+    await one.aclose()
+    await two.aclose()
+
+
+async def test_a_crashed_claim_expires_and_a_retry_runs(
+    redis_store: RedisStore, raw_redis: Redis, tenant: str
+) -> None:
+    name = idempotency_key(tenant, "key-1")
+    await raw_redis.hset(name, mapping={"state": "pending", "fingerprint": "fp", "token": "x"})
+    await raw_redis.pexpire(name, 200)
+    store = RedisIdempotencyStore(redis_store, poll_interval=0.01)
+    booking = Booking()
+    assert await store.run(tenant, "key-1", "fp", booking) == b'{"booking": 1}'
+    await store.aclose()
+
+
+async def test_without_redis_one_process_still_runs_once(own_redis_server: RedisServer) -> None:
+    redis = RedisStore.from_url(own_redis_server.url, breaker_cooldown=30)
+    store = RedisIdempotencyStore(redis, poll_interval=0.01)
+    booking = Booking(delay=0.05)
+    try:
+        own_redis_server.stop()
+        async with asyncio.timeout(5):
+            answers = await asyncio.gather(
+                *(store.run("t", "key-1", "fp", booking) for _ in range(10))
+            )
+            assert set(answers) == {b'{"booking": 1}'}
+            assert await store.run("t", "key-1", "fp", booking) == b'{"booking": 1}'
+            with pytest.raises(IdempotencyConflict):
+                await store.run("t", "key-1", "fp-other", booking)
+        assert booking.calls == 1
+    finally:
+        await store.aclose()
+        await redis.aclose()
+
+
+async def test_a_waiter_that_loses_redis_does_not_book_twice(
+    own_redis_server: RedisServer,
+) -> None:
+    holder = RedisStore.from_url(own_redis_server.url, breaker_cooldown=30)
+    waiter = RedisStore.from_url(own_redis_server.url, breaker_cooldown=30)
+    one = RedisIdempotencyStore(holder, poll_interval=0.01)
+    two = RedisIdempotencyStore(waiter, poll_interval=0.01)
+    booking = Booking()
+    booking.gate = asyncio.Event()
+    try:
+        first = asyncio.create_task(one.run("t", "key-1", "fp", booking))
+        await eventually(lambda: booking.calls == 1)
+        second = asyncio.create_task(two.run("t", "key-1", "fp", booking))
+        await asyncio.sleep(0.05)  # let it see the claim and start polling
+        own_redis_server.stop()
+        with pytest.raises(IdempotencyInProgress):
+            await second
+        booking.gate.set()
+        assert await first == b'{"booking": 1}'
+        assert booking.calls == 1
+    finally:
+        await one.aclose()
+        await two.aclose()
+        await holder.aclose()
+        await waiter.aclose()

@@ -1,0 +1,622 @@
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from redis.asyncio import Redis
+
+from gateway.cache import ReadThroughCache, RedisStore, Resource, entry_key
+from gateway.cache.keys import generation_key, lease_key, tenant_id
+from gateway.clock import FrozenClock, SystemClock
+from gateway.errors import (
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+    UpstreamValidationError,
+)
+from tests.cache.doubles import Loader, ManualTimer, eventually, text_resource
+from tests.redis_server import RedisServer
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+LATER = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+SLUG = {"slug": "demo"}
+
+
+def memory_cache(timer: ManualTimer | None = None) -> ReadThroughCache:
+    if timer is None:
+        return ReadThroughCache(FrozenClock(NOW))
+    return ReadThroughCache(FrozenClock(NOW), timer=timer)
+
+
+# -- in process only -----------------------------------------------------------------------
+
+
+async def test_a_miss_loads_once_then_memory_answers() -> None:
+    cache = memory_cache()
+    loader = Loader()
+    first = await cache.get(text_resource(), "t", SLUG, loader)
+    second = await cache.get(text_resource(), "t", SLUG, loader)
+    assert first.value == second.value == "value-1"
+    assert first.fetched_at == second.fetched_at == NOW
+    assert not first.stale
+    assert not second.stale
+    assert loader.calls == 1
+    assert (cache.stats.misses, cache.stats.l1_hits, cache.stats.loads) == (1, 1, 1)
+    await cache.aclose()
+
+
+async def test_equivalent_params_share_an_entry_and_others_do_not() -> None:
+    cache = memory_cache()
+    loader = Loader()
+    resource = text_resource()
+    await cache.get(resource, "t", {"slug": "demo", "month": 0, "tz": None}, loader)
+    await cache.get(resource, "t", {"month": "0", "slug": "demo"}, loader)
+    assert loader.calls == 1
+    await cache.get(resource, "t", {"slug": "demo", "month": 1}, loader)
+    await cache.get(text_resource("booking-info"), "t", {"slug": "demo", "month": 0}, loader)
+    assert loader.calls == 3
+    await cache.aclose()
+
+
+async def test_a_frozen_clock_does_not_keep_entries_fresh() -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    resource = text_resource(ttl=30, max_stale=60, swr=0)
+    await cache.get(resource, "t", SLUG, loader)
+    timer.advance(31)
+    got = await cache.get(resource, "t", SLUG, loader)
+    assert got.value == "value-2"
+    assert got.fetched_at == NOW  # the frozen clock still stamps every value
+    await cache.aclose()
+
+
+async def test_stale_while_revalidate_answers_at_once_and_refreshes_once() -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    resource = text_resource(ttl=30, max_stale=600)
+    await cache.get(resource, "t", SLUG, loader)
+    timer.advance(31)
+    loader.gate = asyncio.Event()
+    answers = await asyncio.gather(*(cache.get(resource, "t", SLUG, loader) for _ in range(10)))
+    assert {(a.value, a.stale) for a in answers} == {("value-1", True)}
+    await eventually(lambda: loader.calls == 2)
+    loader.gate.set()
+    await cache.drain()
+    got = await cache.get(resource, "t", SLUG, loader)
+    assert (got.value, got.stale) == ("value-2", False)
+    assert loader.calls == 2
+    assert cache.stats.stale_served == 10
+    await cache.aclose()
+
+
+async def test_beyond_the_swr_window_a_get_waits_for_the_load() -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    resource = text_resource(ttl=30, max_stale=600, swr=10)
+    await cache.get(resource, "t", SLUG, loader)
+    timer.advance(39)
+    assert (await cache.get(resource, "t", SLUG, loader)).stale
+    await cache.drain()
+    timer.advance(41)
+    got = await cache.get(resource, "t", SLUG, loader)
+    assert (got.value, got.stale) == ("value-3", False)
+    await cache.aclose()
+
+
+@pytest.mark.anyio  # explicit: parametrized async tests need it at collection time
+@pytest.mark.parametrize(
+    "error",
+    [UpstreamUnavailable("down", status=503), UpstreamRateLimited("slow down", status=429)],
+)
+async def test_stale_if_error_up_to_max_stale_then_the_error(error: Exception) -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    resource = text_resource(ttl=30, max_stale=120, swr=0)
+    await cache.get(resource, "t", SLUG, loader)
+    loader.error = error
+    timer.advance(100)
+    got = await cache.get(resource, "t", SLUG, loader)
+    assert (got.value, got.stale, got.fetched_at) == ("value-1", True, NOW)
+    timer.advance(21)
+    with pytest.raises(type(error)):
+        await cache.get(resource, "t", SLUG, loader)
+    assert loader.calls == 3
+    assert cache.stats.load_errors == 2
+    await cache.aclose()
+
+
+@pytest.mark.anyio  # explicit: parametrized async tests need it at collection time
+@pytest.mark.parametrize(
+    "error",
+    [
+        UpstreamNotFound("no such link", status=404),
+        UpstreamValidationError("bad", status=400, sub_category="X.MEETING_START_TIME_NOT_VALID"),
+    ],
+)
+async def test_not_found_and_validation_errors_are_never_hidden_by_stale_data(
+    error: Exception,
+) -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    resource = text_resource(ttl=30, max_stale=120, swr=0)
+    await cache.get(resource, "t", SLUG, loader)
+    loader.error = error
+    timer.advance(40)
+    with pytest.raises(type(error)):
+        await cache.get(resource, "t", SLUG, loader)
+    await cache.aclose()
+
+
+async def test_errors_are_never_cached() -> None:
+    cache = memory_cache()
+    loader = Loader()
+    loader.error = UpstreamNotFound("no such link", status=404)
+    for _ in range(2):
+        with pytest.raises(UpstreamNotFound):
+            await cache.get(text_resource(), "t", SLUG, loader)
+    loader.error = UpstreamUnavailable("down")
+    with pytest.raises(UpstreamUnavailable):
+        await cache.get(text_resource(), "t", SLUG, loader)
+    loader.error = None
+    assert (await cache.get(text_resource(), "t", SLUG, loader)).value == "value-4"
+    assert loader.calls == 4
+    await cache.aclose()
+
+
+async def test_not_found_may_be_remembered_briefly_when_asked_to() -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    loader.error = UpstreamNotFound("no such link", status=404)
+    resource = text_resource(not_found_ttl=5)
+    for _ in range(3):
+        with pytest.raises(UpstreamNotFound, match="no such link"):
+            await cache.get(resource, "t", SLUG, loader)
+    assert loader.calls == 1
+    assert cache.stats.negative_hits == 2
+    timer.advance(5)
+    loader.error = None
+    assert (await cache.get(resource, "t", SLUG, loader)).value == "value-2"
+    await cache.aclose()
+
+
+async def test_a_remembered_not_found_yields_to_an_invalidation() -> None:
+    cache = memory_cache()
+    loader = Loader()
+    loader.error = UpstreamNotFound("no such link", status=404)
+    resource = text_resource(not_found_ttl=60)
+    with pytest.raises(UpstreamNotFound):
+        await cache.get(resource, "t", SLUG, loader, tags=["link:demo"])
+    loader.error = None
+    await cache.invalidate("t", ["link:demo"])
+    assert (await cache.get(resource, "t", SLUG, loader, tags=["link:demo"])).value == "value-2"
+    await cache.aclose()
+
+
+async def test_a_hundred_concurrent_misses_make_one_load() -> None:
+    cache = memory_cache()
+    loader = Loader(delay=0.05)
+    answers = await asyncio.gather(
+        *(cache.get(text_resource(), "t", SLUG, loader) for _ in range(100))
+    )
+    assert {a.value for a in answers} == {"value-1"}
+    assert loader.calls == 1
+    assert cache.stats.flight_waits == 99
+    await cache.aclose()
+
+
+async def test_a_failed_load_reaches_every_waiter_and_is_not_kept() -> None:
+    cache = memory_cache()
+    loader = Loader(delay=0.05)
+    loader.error = UpstreamUnavailable("down")
+    results = await asyncio.gather(
+        *(cache.get(text_resource(), "t", SLUG, loader) for _ in range(10)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, UpstreamUnavailable) for r in results)
+    assert loader.calls == 1
+    loader.error = None
+    assert (await cache.get(text_resource(), "t", SLUG, loader)).value == "value-2"
+    await cache.aclose()
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_load_for_others() -> None:
+    cache = memory_cache()
+    loader = Loader()
+    loader.gate = asyncio.Event()
+    impatient = asyncio.create_task(cache.get(text_resource(), "t", SLUG, loader))
+    patient = asyncio.create_task(cache.get(text_resource(), "t", SLUG, loader))
+    await eventually(lambda: loader.calls == 1)
+    impatient.cancel()
+    loader.gate.set()
+    assert (await patient).value == "value-1"
+    assert impatient.cancelled()
+    assert loader.cancelled == 0
+    await cache.aclose()
+
+
+async def test_invalidate_drops_tagged_entries_of_that_tenant_only() -> None:
+    cache = memory_cache()
+    loader = Loader()
+    resource = text_resource()
+    await cache.get(resource, "t1", SLUG, loader, tags=["link:demo"])
+    await cache.get(resource, "t2", SLUG, loader, tags=["link:demo"])
+    await cache.get(resource, "t1", {"slug": "other"}, loader, tags=["link:other"])
+    await cache.get(resource, "t1", {"slug": "plain"}, loader)
+    await cache.invalidate("t1", ["link:demo", "member:7"])
+    assert (await cache.get(resource, "t1", SLUG, loader)).value == "value-5"
+    assert (await cache.get(resource, "t2", SLUG, loader)).value == "value-2"
+    assert (await cache.get(resource, "t1", {"slug": "other"}, loader)).value == "value-3"
+    assert (await cache.get(resource, "t1", {"slug": "plain"}, loader)).value == "value-4"
+    await cache.aclose()
+
+
+async def test_a_load_racing_an_invalidation_is_not_written_back() -> None:
+    cache = memory_cache()
+    loader = Loader()
+    loader.gate = asyncio.Event()
+    resource = text_resource()
+    early = asyncio.create_task(cache.get(resource, "t", SLUG, loader, tags=["link:demo"]))
+    await eventually(lambda: loader.calls == 1)
+    await cache.invalidate("t", ["link:demo"])
+    loader.gate.set()
+    assert (await early).value == "value-1"  # what that caller asked for, before the change
+    assert cache.stats.writes_skipped == 1
+    assert (await cache.get(resource, "t", SLUG, loader, tags=["link:demo"])).value == "value-2"
+    await cache.aclose()
+
+
+async def test_a_get_after_an_invalidation_does_not_join_the_older_load() -> None:
+    cache = memory_cache()
+    loader = Loader()
+    loader.gate = asyncio.Event()
+    resource = text_resource()
+    early = asyncio.create_task(cache.get(resource, "t", SLUG, loader, tags=["link:demo"]))
+    await eventually(lambda: loader.calls == 1)
+    await cache.invalidate("t", ["link:demo"])
+    late = asyncio.create_task(cache.get(resource, "t", SLUG, loader, tags=["link:demo"]))
+    await eventually(lambda: loader.calls == 2)
+    loader.gate.set()
+    assert ((await early).value, (await late).value) == ("value-1", "value-2")
+    await cache.aclose()
+
+
+async def test_aclose_cancels_a_background_refresh() -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    resource = text_resource(ttl=30, max_stale=600)
+    await cache.get(resource, "t", SLUG, loader)
+    timer.advance(31)
+    loader.gate = asyncio.Event()  # never set: the refresh would hang for ever
+    assert (await cache.get(resource, "t", SLUG, loader)).stale
+    await eventually(lambda: loader.calls == 2)
+    async with asyncio.timeout(5):
+        await cache.aclose()
+    assert loader.cancelled == 1
+
+
+# -- with Redis ----------------------------------------------------------------------------
+
+
+def shared_cache(redis: RedisStore, clock_instant: datetime = NOW) -> ReadThroughCache:
+    return ReadThroughCache(FrozenClock(clock_instant), redis=redis, poll_interval=0.01)
+
+
+async def test_an_entry_loaded_by_one_process_is_promoted_in_another(
+    redis_store: RedisStore, other_redis_store: RedisStore, tenant: str
+) -> None:
+    one = shared_cache(redis_store, NOW)
+    two = shared_cache(other_redis_store, LATER)
+    loader = Loader()
+    await one.get(text_resource(), tenant, SLUG, loader)
+    got = await two.get(text_resource(), tenant, SLUG, loader)
+    assert (got.value, got.fetched_at, got.stale) == ("value-1", NOW, False)
+    again = await two.get(text_resource(), tenant, SLUG, loader)
+    assert again.value == "value-1"
+    assert loader.calls == 1
+    assert (two.stats.l2_hits, two.stats.l1_hits, two.stats.loads) == (1, 1, 0)
+    await one.aclose()
+    await two.aclose()
+
+
+async def test_an_unreadable_l2_entry_is_a_miss(
+    redis_store: RedisStore, other_redis_store: RedisStore, tenant: str
+) -> None:
+    def strict(raw: bytes) -> str:
+        raise ValueError("written by an older release")
+
+    old = text_resource()
+    new = Resource("links", ttl=60, max_stale=60, encode=str.encode, decode=strict)
+    one = shared_cache(redis_store)
+    two = shared_cache(other_redis_store)
+    loader = Loader()
+    await one.get(old, tenant, SLUG, loader)
+    assert (await two.get(new, tenant, SLUG, loader)).value == "value-2"
+    await one.aclose()
+    await two.aclose()
+
+
+async def test_l2_entries_expire_by_redis_time_and_refresh_once(
+    redis_store: RedisStore, other_redis_store: RedisStore, tenant: str
+) -> None:
+    one = shared_cache(redis_store)
+    two = shared_cache(other_redis_store)
+    loader = Loader()
+    resource = text_resource(ttl=0.3, max_stale=30)
+    await one.get(resource, tenant, SLUG, loader)
+    await asyncio.sleep(0.35)
+    loader.delay = 0.1  # the refresh outlasts the other process's attempt at the lease
+    answers = await asyncio.gather(
+        *(one.get(resource, tenant, SLUG, loader) for _ in range(5)),
+        *(two.get(resource, tenant, SLUG, loader) for _ in range(5)),
+    )
+    assert {(a.value, a.stale) for a in answers} == {("value-1", True)}
+    await one.drain()
+    await two.drain()
+    assert loader.calls == 2, "one refresh across both processes"
+    three = shared_cache(redis_store)
+    fresh = await three.get(resource, tenant, SLUG, loader)
+    assert (fresh.value, fresh.stale) == ("value-2", False)
+    await one.aclose()
+    await two.aclose()
+    await three.aclose()
+
+
+async def test_single_flight_across_two_processes(
+    redis_store: RedisStore, other_redis_store: RedisStore, tenant: str
+) -> None:
+    one = shared_cache(redis_store)
+    two = shared_cache(other_redis_store)
+    loader = Loader(delay=0.2)
+    answers = await asyncio.gather(
+        *(
+            (one if number % 2 else two).get(text_resource(), tenant, SLUG, loader)
+            for number in range(50)
+        )
+    )
+    assert {a.value for a in answers} == {"value-1"}
+    assert loader.calls == 1
+    assert one.stats.lease_waits + two.stats.lease_waits == 1
+    await one.aclose()
+    await two.aclose()
+
+
+async def test_a_dead_lease_holder_is_outlived(
+    redis_store: RedisStore, raw_redis: Redis, tenant: str
+) -> None:
+    resource = text_resource()
+    key = entry_key(tenant, resource.name, SLUG)
+    await raw_redis.set(lease_key(key), "a-process-that-died", px=300)
+    cache = shared_cache(redis_store)
+    loader = Loader()
+    async with asyncio.timeout(5):
+        got = await cache.get(resource, tenant, SLUG, loader)
+    assert got.value == "value-1"
+    assert loader.calls == 1
+    assert cache.stats.lease_waits == 1
+    await cache.aclose()
+
+
+async def test_a_lease_holder_slower_than_its_lease_is_not_waited_for_ever(
+    redis_store: RedisStore, raw_redis: Redis, tenant: str
+) -> None:
+    resource = text_resource()
+    key = entry_key(tenant, resource.name, SLUG)
+    await raw_redis.set(lease_key(key), "a-stuck-process", px=60_000)
+    cache = ReadThroughCache(SystemClock(), redis=redis_store, lease_ttl=0.3, poll_interval=0.01)
+    loader = Loader()
+    async with asyncio.timeout(5):
+        assert (await cache.get(resource, tenant, SLUG, loader)).value == "value-1"
+    await cache.aclose()
+
+
+async def test_invalidation_reaches_the_other_process(
+    redis_store: RedisStore, other_redis_store: RedisStore, raw_redis: Redis, tenant: str
+) -> None:
+    one = shared_cache(redis_store)
+    two = shared_cache(other_redis_store)
+    await one.start()
+    await two.start()
+    loader = Loader()
+    resource = text_resource()
+    tags = ["link:demo"]
+    await one.get(resource, tenant, SLUG, loader, tags=tags)
+    await two.get(resource, tenant, SLUG, loader, tags=tags)
+    await two.get(resource, f"{tenant}x", SLUG, loader, tags=tags)
+    assert loader.calls == 2
+    await one.invalidate(tenant, tags)
+    assert await raw_redis.exists(entry_key(tenant, resource.name, SLUG)) == 0
+    await eventually(lambda: two.stats.invalidations == 1)
+    assert (await two.get(resource, tenant, SLUG, loader, tags=tags)).value == "value-3"
+    assert (await two.get(resource, f"{tenant}x", SLUG, loader, tags=tags)).value == "value-2"
+    assert (await one.get(resource, tenant, SLUG, loader, tags=tags)).value == "value-3"
+    await one.aclose()
+    await two.aclose()
+
+
+async def test_a_load_racing_an_invalidation_elsewhere_is_not_written_back(
+    redis_store: RedisStore, other_redis_store: RedisStore, raw_redis: Redis, tenant: str
+) -> None:
+    loading = shared_cache(redis_store)
+    booking = shared_cache(other_redis_store)
+    loader = Loader()
+    loader.gate = asyncio.Event()
+    resource = text_resource()
+    tags = ["link:demo"]
+    early = asyncio.create_task(loading.get(resource, tenant, SLUG, loader, tags=tags))
+    await eventually(lambda: loader.calls == 1)
+    await booking.invalidate(tenant, tags)
+    loader.gate.set()
+    assert (await early).value == "value-1"
+    assert await raw_redis.exists(entry_key(tenant, resource.name, SLUG)) == 0
+    assert (await booking.get(resource, tenant, SLUG, loader, tags=tags)).value == "value-2"
+    assert (await loading.get(resource, tenant, SLUG, loader, tags=tags)).value == "value-2"
+    await loading.aclose()
+    await booking.aclose()
+
+
+# -- Redis trouble -------------------------------------------------------------------------
+
+
+async def test_requests_answer_while_redis_is_down(own_redis_server: RedisServer) -> None:
+    store = RedisStore.from_url(own_redis_server.url, breaker_cooldown=30)
+    cache = ReadThroughCache(FrozenClock(NOW), redis=store)
+    loader = Loader()
+    resource = text_resource()
+    try:
+        await cache.start()
+        await cache.get(resource, "t", {"slug": "kept"}, loader)
+        own_redis_server.stop()
+        async with asyncio.timeout(5):
+            assert (await cache.get(resource, "t", {"slug": "kept"}, loader)).value == "value-1"
+            await cache.get(resource, "t", {"slug": "first"}, loader)
+            assert (cache.stats.breaker, cache.stats.redis_errors) == ("open", 1)
+            answers = await asyncio.gather(
+                *(cache.get(resource, "t", {"slug": f"new{n}"}, loader) for n in range(20))
+            )
+            await cache.invalidate("t", ["link:kept"])
+        assert len({a.value for a in answers}) == 20
+        assert loader.calls == 22
+        assert cache.stats.breaker == "open"
+        assert cache.stats.redis_errors == 1, "the open breaker kept later calls off Redis"
+    finally:
+        await cache.aclose()
+        await store.aclose()
+
+
+async def test_a_hung_redis_does_not_hang_requests(own_redis_server: RedisServer) -> None:
+    store = RedisStore.from_url(own_redis_server.url, breaker_cooldown=30)
+    cache = ReadThroughCache(FrozenClock(NOW), redis=store)
+    loader = Loader()
+    process = own_redis_server.process
+    assert process is not None
+    try:
+        await cache.start()
+        process.send_signal(signal.SIGSTOP)
+        async with asyncio.timeout(5):
+            await cache.get(text_resource(), "t", {"slug": "a"}, loader)
+            await cache.get(text_resource(), "t", {"slug": "b"}, loader)
+        assert loader.calls == 2
+        assert cache.stats.breaker == "open"
+    finally:
+        process.send_signal(signal.SIGCONT)
+        await cache.aclose()
+        await store.aclose()
+
+
+async def test_after_a_restart_l2_and_invalidations_work_again(
+    own_redis_server: RedisServer,
+) -> None:
+    stores = [RedisStore.from_url(own_redis_server.url, breaker_cooldown=0.2) for _ in "ab"]
+    one, two = (ReadThroughCache(FrozenClock(NOW), redis=store) for store in stores)
+    loader = Loader()
+    resource = text_resource()
+    try:
+        await one.start()
+        await two.start()
+        await two.get(resource, "t", {"slug": "before"}, loader)
+        own_redis_server.stop()
+        async with asyncio.timeout(5):
+            await one.get(resource, "t", {"slug": "during"}, loader)
+        assert one.stats.breaker == "open"
+        own_redis_server.start()
+        await eventually(lambda: one.stats.subscriptions == 2 and two.stats.subscriptions == 2)
+        # Invalidations may have been missed while unsubscribed, so L1 starts afresh.
+        assert (await two.get(resource, "t", {"slug": "before"}, loader)).value == "value-3"
+        await asyncio.sleep(0.2)  # the breaker's cooldown
+        await one.get(resource, "t", SLUG, loader, tags=["link:demo"])
+        assert one.stats.breaker == "closed"
+        got = await two.get(resource, "t", SLUG, loader, tags=["link:demo"])
+        assert (got.value, loader.calls) == ("value-4", 4), "served from L2, not loaded"
+        await one.invalidate("t", ["link:demo"])
+        await eventually(lambda: two.stats.invalidations == 1)
+        assert (await two.get(resource, "t", SLUG, loader)).value == "value-5"
+    finally:
+        await one.aclose()
+        await two.aclose()
+        for store in stores:
+            await store.aclose()
+
+
+async def test_an_invalidation_made_while_redis_is_down_is_applied_when_it_returns(
+    own_redis_server: RedisServer,
+) -> None:
+    store = RedisStore.from_url(own_redis_server.url, breaker_cooldown=0.1)
+    cache = ReadThroughCache(FrozenClock(NOW), redis=store)
+    raw = Redis.from_url(own_redis_server.url)
+    try:
+        own_redis_server.stop()
+        await cache.invalidate("t", ["link:demo"])
+        own_redis_server.start()
+        async with asyncio.timeout(5):
+            await cache.drain()
+        assert await raw.get(generation_key("t", "link:demo")) == b"1"
+    finally:
+        await cache.aclose()
+        await store.aclose()
+        await raw.aclose()
+
+
+# -- tenants -------------------------------------------------------------------------------
+
+CREDENTIALS = ["pat-na1-alpha", "pat-eu1-beta", "", None]
+
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(CREDENTIALS),
+        st.sampled_from(["demo", "sales", "intro"]),
+        st.sampled_from([0, 1]),
+        st.booleans(),  # which of the two processes asks
+        st.booleans(),  # whether it invalidates the link first
+    ),
+    min_size=1,
+    max_size=16,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(operations)
+def test_no_answer_ever_crosses_tenants(
+    redis_server: RedisServer, ops: list[tuple[str | None, str, int, bool, bool]]
+) -> None:
+    async def scenario() -> None:
+        stores = [RedisStore.from_url(redis_server.url) for _ in "ab"]
+        caches = [ReadThroughCache(SystemClock(), redis=store) for store in stores]
+        resource = text_resource("availability", ttl=60, max_stale=60)
+
+        async def ask(
+            credential: str | None, slug: str, month: int, first: bool, drop: bool
+        ) -> None:
+            cache = caches[first]
+            tenant = tenant_id(credential)
+            if drop:
+                await cache.invalidate(tenant, [f"link:{slug}"])
+
+            async def load() -> str:
+                await asyncio.sleep(0.001)
+                return f"{credential}|{slug}|{month}"
+
+            got = await cache.get(
+                resource, tenant, {"slug": slug, "month": month}, load, tags=[f"link:{slug}"]
+            )
+            assert got.value == f"{credential}|{slug}|{month}"
+
+        try:
+            await asyncio.gather(*(ask(*op) for op in ops))
+        finally:
+            for cache in caches:
+                await cache.aclose()
+            for store in stores:
+                await store.aclose()
+
+    asyncio.run(scenario())

@@ -149,7 +149,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     graphql = GraphQLView(build_schema(), graphql_ide="graphiql", allow_queries_via_get=False)
 
     async def graphql_endpoint(request: Request) -> Response:
-        if request.method == "POST" and (key := response_key(await request.body())):
+        if (
+            settings.response_cache
+            and request.method == "POST"
+            and (key := response_key(await request.body()))
+        ):
             runtime: Runtime = request.app.state.runtime
             return await runtime.responses.serve(key, lambda: graphql.run(request))
         return await graphql.run(request)

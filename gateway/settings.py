@@ -43,6 +43,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     log_format: str = "text"
     production: bool = False
+    # Whole GraphQL query responses kept between identical queries (see graphql/responses.py).
+    response_cache: bool = True
 
     @property
     def uses_sandbox(self) -> bool:
@@ -93,6 +95,7 @@ class Settings:
             cors_origins=get("GATEWAY_CORS_ORIGINS", _origins, defaults.cors_origins),
             log_format=get("GATEWAY_LOG_FORMAT", _log_format, defaults.log_format),
             production=get("GATEWAY_PRODUCTION", _boolean, defaults.production),
+            response_cache=get("GATEWAY_RESPONSE_CACHE", _boolean, defaults.response_cache),
         )
 
 

@@ -28,6 +28,7 @@ def test_values_are_parsed() -> None:
             "GATEWAY_AVAILABILITY_TTL": "2.5",
             "GATEWAY_CORS_ORIGINS": "https://a.example, https://b.example",
             "GATEWAY_PRODUCTION": "yes",
+            "GATEWAY_RESPONSE_CACHE": "off",
         }
     )
     assert not settings.uses_sandbox
@@ -37,6 +38,7 @@ def test_values_are_parsed() -> None:
     assert settings.availability_ttl == 2.5
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     assert settings.production is True
+    assert settings.response_cache is False
 
 
 @pytest.mark.parametrize(

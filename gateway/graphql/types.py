@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from gateway.meetings.service import BookingInfoView
 from gateway.meetings.timeline import from_ms, window_end, window_start
 
 Info = strawberry.Info[Context, None]
+UTC_ZONE = TimeZone("UTC")
 
 INCREMENT_MINUTES = {
     "FIVE": 5,
@@ -68,13 +70,27 @@ class Slot:
     duration_minutes: int = strawberry.field(description="The meeting's length in minutes.")
 
     @classmethod
-    def of(cls, slot: domain.Slot, time_zone: str) -> Slot:
-        tz = zone(time_zone)
+    def of(cls, slot: domain.Slot, render: Callable[[int], str]) -> Slot:
         return cls(
-            start=from_ms(slot.start_ms, tz).isoformat(),  # type: ignore[arg-type]
-            end=from_ms(slot.end_ms, tz).isoformat(),  # type: ignore[arg-type]
+            start=render(slot.start_ms),  # type: ignore[arg-type]
+            end=render(slot.end_ms),  # type: ignore[arg-type]
             duration_minutes=slot.duration_ms // 60_000,
         )
+
+
+def renderer(time_zone: str) -> Callable[[int], str]:
+    """Epoch ms -> RFC 3339 in ``time_zone``, remembering instants already rendered: slots of
+    different durations share their starts, and one slot's end is often the next one's start."""
+    tz = zone(time_zone)
+    rendered: dict[int, str] = {}
+
+    def render(ms: int) -> str:
+        text = rendered.get(ms)
+        if text is None:
+            text = rendered[ms] = from_ms(ms, tz).isoformat()
+        return text
+
+    return render
 
 
 @strawberry.type(description="Offered slots of a link over a range, merged across months.")
@@ -99,18 +115,11 @@ class Availability:
     @classmethod
     def of(cls, window: domain.AvailabilityWindow, time_zone: str) -> Availability:
         tz = zone(time_zone)
-        slots = [
-            Slot(
-                start=from_ms(s.start_ms, tz).isoformat(),  # type: ignore[arg-type]
-                end=from_ms(s.end_ms, tz).isoformat(),  # type: ignore[arg-type]
-                duration_minutes=s.duration_ms // 60_000,
-            )
-            for s in window.slots
-        ]
+        render = renderer(time_zone)
         return cls(
             time_zone=TimeZone(time_zone),
             durations_minutes=[ms // 60_000 for ms in window.durations_ms],
-            slots=slots,
+            slots=[Slot.of(slot, render) for slot in window.slots],
             has_more=window.has_more,
             empty_reason=window.empty_reason,
             fetched_at=window.fetched_at.astimezone(tz),
@@ -371,7 +380,7 @@ class MeetingLink(Node):
         info: Info,
         time_zone: Annotated[
             TimeZone, strawberry.argument(description="Render instants in this zone.")
-        ] = TimeZone("UTC"),
+        ] = UTC_ZONE,
     ) -> BookingInfo | None:
         view = await info.context.loaders.booking_info.load(self.slug)
         if view is None:
@@ -414,7 +423,7 @@ class MeetingLink(Node):
     ) -> Slot | None:
         key = NextSlotKey(self.slug, duration_minutes, after)
         slot = await info.context.loaders.next_slot.load(key)
-        return Slot.of(slot, time_zone) if slot else None
+        return Slot.of(slot, renderer(time_zone)) if slot else None
 
 
 @strawberry.type(description="Relay page information.")

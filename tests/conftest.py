@@ -15,11 +15,18 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every ``async def`` test runs on asyncio through anyio's plugin."""
-    for item in items:
-        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
-            item.add_marker(pytest.mark.anyio)
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Every ``async def`` test runs on asyncio through anyio's plugin.
+
+    Marked here, before anyio's own collection hook looks for the marker, so parametrized
+    tests and async fixtures work as if each test carried ``@pytest.mark.anyio``."""
+    if (
+        isinstance(collector, pytest.Module | pytest.Class)
+        and inspect.iscoroutinefunction(obj)
+        and collector.istestfunction(obj, name)
+    ):
+        pytest.mark.anyio(obj)
 
 
 @pytest.fixture(scope="session")

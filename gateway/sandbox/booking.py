@@ -9,7 +9,8 @@ HTTP  case                                                   subCategory / error
 404   ``slug`` names no link (message ``slug does not        code SLUG_NOT_FOUND
       exist``, category OBJECT_NOT_FOUND)
 400   a required field missing or of the wrong type,         code REQUIRED / INVALID_TYPE /
-      empty firstName/lastName, unknown time zone            INVALID_TIME_ZONE, in <field>
+      empty firstName/lastName, a startTime that is not a    INVALID_DATE_TIME /
+      date-time, an unknown time zone                        INVALID_TIME_ZONE, in <field>
 400   duration not offered                                   MeetingsBookingSchedulingError.
                                                              MEETING_DURATION_NOT_VALID
 400   start not an offered slot at this moment               MeetingsBookingSchedulingError.
@@ -23,7 +24,8 @@ HTTP  case                                                   subCategory / error
 ====  =====================================================  ==============================
 
 Every 400 has category VALIDATION_ERROR; the booking-rule codes sit in ``subCategory`` with
-the family prefix and bare in ``errors[0].code``.
+the family prefix (``....`` is ``MeetingsBookingValidationError.``) and bare in
+``errors[0].code``; ``errors[0].in`` names the field (a form field by its name).
 
 ``startTime`` is an ISO-8601 date-time with an offset or a number of epoch milliseconds.
 The booker's time zone is the body's ``timezone``, else the ``?timezone=`` query, else the
@@ -95,7 +97,7 @@ def read_booking(body: bytes, query_time_zone: str | None, store: Store) -> Book
     if isinstance(slug, str) and store.link(slug) is None:
         raise slug_not_found(slug)
     fields = _Fields(data)
-    request = BookingRequest(
+    return BookingRequest(
         slug=fields.string("slug"),
         first_name=fields.string("firstName", non_empty=True),
         last_name=fields.string("lastName", non_empty=True),
@@ -114,7 +116,6 @@ def read_booking(body: bytes, query_time_zone: str | None, store: Store) -> Book
         likely_user_ids=fields.strings("likelyAvailableUserIds"),
         guest_emails=fields.strings("guestEmails", required=False),
     )
-    return request
 
 
 async def book(store: Store, request: BookingRequest) -> dict[str, Any]:
@@ -260,7 +261,7 @@ def _time_zone(data: Mapping[str, Any], query_time_zone: str | None) -> str | No
 
 
 def _form_values(link: Link, request: BookingRequest) -> dict[str, str]:
-    given = {name: value for name, value in request.form_fields}
+    given = dict(request.form_fields)
     given.update(firstname=request.first_name, lastname=request.last_name, email=request.email)
     for field in link.form_fields:
         if field.is_required and not given.get(field.name, "").strip():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,13 @@ class SandboxConfig:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> SandboxConfig:
-        """Read the ``SANDBOX_*`` variables; a bad value raises ``ValueError`` naming it."""
+        """Read the ``SANDBOX_*`` variables; a bad value raises ``ValueError`` naming it.
+
+        ``SANDBOX_NOW``, ``SANDBOX_FIXTURES``, ``SANDBOX_TOKENS``, ``SANDBOX_READ_ONLY_TOKENS``
+        (comma lists), ``SANDBOX_LATENCY_MS``, ``SANDBOX_ERROR_RATE``, ``SANDBOX_RATE_LIMIT``
+        and ``SANDBOX_SEED`` (the seed of injected errors and generated ids). Unset or empty
+        means the default.
+        """
         fixtures = environ.get("SANDBOX_FIXTURES", "").strip()
         return cls(
             fixtures_path=Path(fixtures) if fixtures else None,
@@ -92,8 +99,8 @@ def _number(raw: str) -> float:
         value = float(raw)
     except ValueError:
         raise ValueError(f"expected a number, got {raw!r}") from None
-    if value != value:
-        raise ValueError(f"expected a number, got {raw!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {raw!r}")
     return value
 
 

@@ -40,7 +40,8 @@ class Detail:
         return body
 
 
-@dataclass
+# eq=False keeps exceptions hashable and compared by identity, as Python expects.
+@dataclass(eq=False)
 class SandboxError(Exception):
     """An error answer: raised anywhere in a handler, rendered by the app."""
 

@@ -375,14 +375,13 @@ class _Node:
         return self.value
 
     def instant(self) -> int:
-        if isinstance(self.value, str):
-            try:
-                parsed = datetime.fromisoformat(self.value)
-            except ValueError:
-                parsed = None
-            if parsed is not None and parsed.utcoffset() is not None:
-                return to_ms(parsed)
-        self.fail("expected an ISO-8601 instant with an offset")
+        try:
+            parsed = datetime.fromisoformat(self.value) if isinstance(self.value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.utcoffset() is None:
+            self.fail("expected an ISO-8601 instant with an offset")
+        return to_ms(parsed)
 
     def clock(self) -> int:
         match = _CLOCK.fullmatch(self.value) if isinstance(self.value, str) else None

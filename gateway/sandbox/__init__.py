@@ -1,0 +1,38 @@
+"""An embedded, faithful stand-in for HubSpot's Meetings (scheduler) API v3.
+
+``create_sandbox_app(SandboxConfig(...))`` returns a Starlette app serving HubSpot's paths,
+JSON field names, millisecond units and error bodies:
+
+* ``GET  /scheduler/v3/meetings/meeting-links`` - ``limit`` (default 10, 1-100), ``after``
+  (opaque cursor), ``name`` (case-insensitive substring), ``organizerUserId``, ``type``
+* ``GET  /scheduler/v3/meetings/meeting-links/book/{slug}?timezone=[&monthOffset=]``
+* ``GET  /scheduler/v3/meetings/meeting-links/book/availability-page/{slug}?timezone=&monthOffset=``
+* ``POST /scheduler/v3/meetings/meeting-links/book[?timezone=]``
+
+Slugs may hold ``/``, raw or percent-encoded as ``%2F``. ``timezone`` must be a name of the
+installed IANA database (``zoneinfo.available_timezones()``). The members, links and their
+rules come from a fixtures file (``fixtures.py`` describes the format); the availability rules
+are in ``engine.py`` and the booking checks in ``booking.py``.
+
+Test controls, not part of HubSpot's API, never counted, never faulted, never authenticated:
+
+* ``GET /_sandbox/calls`` - calls received per operation, whatever their outcome:
+  ``{"list_links": 3, "booking_info": 1, "availability": 2, "book": 1}``.
+* ``POST /_sandbox/reset`` - back to the state the app was created with: bookings cleared,
+  counters zeroed, faults and clock as configured.
+* ``PUT /_sandbox/faults`` with ``{"latencyMs": 250, "errorRate": 0.1, "rateLimit": 100}`` -
+  change fault knobs; absent keys stay, ``"rateLimit": null`` lifts the limit. Answers the knobs.
+* ``PUT /_sandbox/clock`` with ``{"now": "2026-03-06T14:00:00Z"}`` - freeze the clock at that
+  instant (``null`` returns to real time). "Today" for fixture busy times moves with it.
+
+Faults apply in this order: latency, the rate limit (429 with ``Retry-After``; the
+``X-HubSpot-RateLimit-*`` headers go on every API response while a limit is set), auth (401
+without a valid bearer token when ``valid_tokens`` is set; 403 ``MISSING_SCOPES`` for a
+read-only token on a booking), then ``error_rate`` (a 500, 502, 503 or 504 with HubSpot's
+error body).
+"""
+
+from gateway.sandbox.app import create_sandbox_app
+from gateway.sandbox.config import SandboxConfig
+
+__all__ = ["SandboxConfig", "create_sandbox_app"]

@@ -242,9 +242,7 @@ class MeetingsService:
         members = link.member_user_ids if link else ()
         return (f"link:{slug}", *(f"member:{member}" for member in members))
 
-    async def booking_info(
-        self, slug: str, zone: str = UPSTREAM_ZONE
-    ) -> BookingInfoView | None:
+    async def booking_info(self, slug: str, zone: str = UPSTREAM_ZONE) -> BookingInfoView | None:
         """The link's settings, members and first availability page; None for an unknown slug.
 
         ``zone`` only shapes the embedded first month page; the graph always reads in UTC so

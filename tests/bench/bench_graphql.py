@@ -254,9 +254,10 @@ def main() -> None:
             print(f"\n{label}: {len(answer):,} bytes, {slots} slots")
             for name, result in (("bare", bare), ("cached", cached), ("executed", executed)):
                 rows.append((label, name, result))
+                ratio = result["rps"] / bare["rps"]
                 print(
                     f"  {name:9} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms"
-                    f"  p99 {result['p99']:7.2f} ms  ratio to bare {result['rps'] / bare['rps']:.3f}"
+                    f"  p99 {result['p99']:7.2f} ms  ratio to bare {ratio:.3f}"
                     f"  non-2xx {result['errors']:.0f}"
                 )
             print(f"  cold      first query {cold:7.1f} ms (mean of {args.cold_samples})")

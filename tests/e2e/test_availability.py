@@ -16,7 +16,11 @@ async def slots(gateway: Gateway, slug: str = "mel-nelson", **variables: object)
 
 
 async def test_same_instants_in_every_zone(gateway: Gateway) -> None:
-    window = {"from": "2026-03-03T00:00:00Z", "to": "2026-03-05T00:00:00Z", "durationMinutes": 30}
+    window: dict[str, Any] = {
+        "from": "2026-03-03T00:00:00Z",
+        "to": "2026-03-05T00:00:00Z",
+        "durationMinutes": 30,
+    }
     new_york = await slots(gateway, timeZone="America/New_York", **window)
     kolkata = await slots(gateway, timeZone="Asia/Kolkata", **window)
     ny = [datetime.fromisoformat(s["start"]) for s in new_york["slots"]]

@@ -1,19 +1,33 @@
 """HubSpotClient: typed calls to the four Meetings v3 endpoints over one shared httpx client.
 
 The ``httpx.AsyncClient`` is made once by the app's lifespan (base URL, bearer token, timeouts,
-or an ASGI transport onto the embedded sandbox) and injected here; this module only speaks the
-protocol: paths, parameters, payload parsing and the mapping of HubSpot's errors onto the
-``GatewayError`` tree.
+or an ASGI transport onto the embedded sandbox) and injected here; this module speaks the
+protocol (paths, parameters, payload parsing, the mapping of HubSpot's errors onto the
+``GatewayError`` tree) and keeps every call inside the upstream's limits:
+
+- the request's deadline (``deadline.py``) bounds every attempt, wait and backoff;
+- the open breaker (``breaker.py``) refuses at once with ``UpstreamUnavailable``;
+- the rate budget (``budget.py``) admits the call, or it waits briefly, or it is refused with
+  ``UpstreamRateLimited``, so the cache can answer stale data;
+- a read is tried at most three times, with jittered backoff, within the retry budget
+  (``retry.py``), after a 5xx, a timeout, a broken connection or a 429 whose ``Retry-After``
+  fits in the deadline;
+- a booking is sent again only when the upstream provably never received it (the connection
+  was never made); any other failure says its outcome is unknown.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
+import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from redis.asyncio import Redis
 
 from gateway.errors import (
     UpstreamAuthError,
@@ -25,6 +39,9 @@ from gateway.errors import (
     UpstreamUnavailable,
     UpstreamValidationError,
 )
+from gateway.hubspot.breaker import UpstreamBreaker
+from gateway.hubspot.budget import BudgetShape, Kind, RateBudget, SharedBudget, WindowBudget
+from gateway.hubspot.deadline import current_deadline
 from gateway.hubspot.models import (
     AvailabilityPage,
     BookingInfo,
@@ -33,6 +50,8 @@ from gateway.hubspot.models import (
     LinksPage,
     LinkType,
 )
+from gateway.hubspot.retry import MAX_ATTEMPTS, Backoff, RetryBudget
+from gateway.hubspot.stats import UpstreamStats
 from gateway.settings import Settings
 
 T = TypeVar("T")
@@ -66,9 +85,67 @@ def slug_path(template: str, slug: str) -> str:
     return template.format(slug=quote(slug, safe=""))
 
 
+def build_hubspot_client(
+    settings: Settings,
+    http: httpx.AsyncClient,
+    *,
+    redis: Redis | None = None,
+    tenant: str = "",
+) -> HubSpotClient:
+    """The client with its budget (shared through ``redis`` when given), breaker and retries."""
+    stats = UpstreamStats()
+    shape = BudgetShape(settings.upstream_rate_limit, settings.upstream_booking_reserve)
+    local = WindowBudget(shape)
+    budget: RateBudget = local if redis is None else SharedBudget(redis, tenant, local, stats=stats)
+    return HubSpotClient(
+        http,
+        budget=budget,
+        breaker=UpstreamBreaker(
+            settings.upstream_breaker_failures, settings.upstream_breaker_cooldown
+        ),
+        retry_budget=RetryBudget(settings.upstream_retry_ratio),
+        stats=stats,
+        deadline=settings.request_deadline,
+        budget_wait=settings.upstream_budget_wait,
+    )
+
+
 class HubSpotClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        budget: RateBudget | None = None,
+        breaker: UpstreamBreaker | None = None,
+        retry_budget: RetryBudget | None = None,
+        backoff: Backoff | None = None,
+        stats: UpstreamStats | None = None,
+        deadline: float = 5.0,
+        budget_wait: float = 1.0,
+        timer: Callable[[], float] = time.monotonic,
+        draw: Callable[[], float] = random.random,
+    ) -> None:
+        """``deadline`` bounds a call made outside any request (no ``current_deadline()``);
+        ``budget_wait`` is the longest a call waits for room in the rate budget."""
         self._http = http
+        self._budget = budget or WindowBudget(BudgetShape(100))
+        self._breaker = breaker or UpstreamBreaker()
+        self._retry_budget = retry_budget or RetryBudget()
+        self._backoff = backoff or Backoff()
+        self._stats = stats or UpstreamStats()
+        self._deadline = deadline
+        self._budget_wait = budget_wait
+        self._timer = timer
+        self._draw = draw
+        # Each attempt is bounded by these even where httpx cannot apply them (an ASGI transport).
+        timeout = http.timeout
+        self._attempt_limit = (timeout.connect or 0.0) + (timeout.read or 0.0) or None
+
+    @property
+    def stats(self) -> UpstreamStats:
+        self._stats.breaker = self._breaker.state
+        self._stats.breaker_opens = self._breaker.opens
+        return self._stats
 
     async def list_links(
         self,
@@ -86,42 +163,218 @@ class HubSpotClient:
             "organizerUserId": organizer_user_id,
             "type": link_type.value if link_type else None,
         }
-        return await self._get(LINKS_PATH, params, LinksPage.parse)
+        return await self._get("list_links", LINKS_PATH, params, LinksPage.parse)
 
-    async def booking_info(self, slug: str, timezone: str) -> BookingInfo:
+    # ``kind="booking"`` spends the budget's booking reserve: for a read a booking cannot go
+    # without, such as the check that its slot is still offered.
+    async def booking_info(self, slug: str, timezone: str, *, kind: Kind = "read") -> BookingInfo:
         path = slug_path(BOOKING_INFO_PATH, slug)
-        return await self._get(path, {"timezone": timezone}, BookingInfo.parse)
+        params = {"timezone": timezone}
+        return await self._get("booking_info", path, params, BookingInfo.parse, kind)
 
     async def availability_page(
-        self, slug: str, timezone: str, month_offset: int
+        self, slug: str, timezone: str, month_offset: int, *, kind: Kind = "read"
     ) -> AvailabilityPage:
         path = slug_path(AVAILABILITY_PATH, slug)
         params = {"timezone": timezone, "monthOffset": str(month_offset)}
-        return await self._get(path, params, AvailabilityPage.parse)
+        return await self._get("availability", path, params, AvailabilityPage.parse, kind)
 
     async def book(self, request: BookingRequest) -> BookingResponse:
-        try:
-            response = await self._http.post(
-                BOOK_PATH, params={"timezone": request.timezone}, json=request.to_wire()
-            )
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc) from exc
+        response = await self._call(
+            "book",
+            "POST",
+            BOOK_PATH,
+            params={"timezone": request.timezone},
+            body=request.to_wire(),
+        )
         return _parse(response, BookingResponse.parse)
 
     async def _get(
-        self, path: str, params: Mapping[str, str | None], parse: Callable[[object], T]
+        self,
+        endpoint: str,
+        path: str,
+        params: Mapping[str, str | None],
+        parse: Callable[[object], T],
+        kind: Kind = "read",
     ) -> T:
         query = {key: value for key, value in params.items() if value is not None}
+        return _parse(await self._call(endpoint, "GET", path, params=query, kind=kind), parse)
+
+    async def _call(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str],
+        body: Any = None,
+        kind: Kind = "read",
+    ) -> httpx.Response:
+        """The upstream's answer, 200 or an error status that is not worth another try."""
+        booking = method == "POST"
+        if booking:
+            kind = "booking"
+        deadline = current_deadline() or self._timer() + self._deadline
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._admit(kind, booking, deadline)
+            if attempt == 1:
+                self._retry_budget.deposit()
+            error: UpstreamError
+            retry_after: float | None = None
+            try:
+                response = await self._send(method, path, params, body, deadline)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # No connection, so no byte of the request left: safe to send again, even a booking.
+                self._count(endpoint, "connect-error")
+                self._breaker.record_failure()
+                error = _unreachable(exc, booking)
+                retryable = True
+            except (httpx.HTTPError, _AttemptExpired) as exc:
+                timed_out = isinstance(exc, httpx.TimeoutException | _AttemptExpired)
+                self._count(endpoint, "timeout" if timed_out else "transport-error")
+                self._breaker.record_failure()
+                if isinstance(exc, _AttemptExpired) and exc.deadline:
+                    self._stats.deadline_exceeded += 1
+                error = _lost(exc, booking)
+                retryable = not booking
+            except BaseException:
+                self._breaker.release()  # cancelled: no verdict on the upstream's health
+                raise
+            else:
+                self._count(endpoint, str(response.status_code))
+                await self._budget.observe(response.headers)
+                status = response.status_code
+                if status < 500:
+                    self._breaker.record_success()  # the upstream is up, even if it disagrees
+                if status != 429 and status < 500:
+                    return response
+                error = upstream_error(response)
+                if status == 429:
+                    retry_after = error.retry_after
+                    await self._budget.pause(
+                        retry_after if retry_after is not None else self._budget.shape.window
+                    )
+                else:
+                    self._breaker.record_failure()
+                if booking:
+                    if status >= 500:
+                        error = _booking_unknown(error)
+                    raise error
+                retryable = True
+            delay = self._backoff.delay(attempt, self._draw)
+            if retry_after is not None:
+                delay = max(delay, retry_after)
+            if not retryable or attempt >= MAX_ATTEMPTS or self._timer() + delay >= deadline:
+                raise error
+            if retry_after is not None and delay > self._budget_wait:
+                raise error  # a wait that long is better spent answering stale data
+            if not self._retry_budget.try_withdraw():
+                self._stats.retries_refused += 1
+                raise error
+            self._stats.retries += 1
+            await asyncio.sleep(delay)
+
+    async def _admit(self, kind: Kind, booking: bool, deadline: float) -> None:
+        """Pass the breaker and the rate budget, waiting briefly for the budget if need be."""
+        not_sent = "; the booking was not sent" if booking else ""
+        if not self._breaker.allow():
+            self._stats.breaker_rejections += 1
+            raise UpstreamUnavailable(
+                f"HubSpot is failing; calls to it are paused{not_sent}",
+                retry_after=self._breaker.retry_after(),
+            )
+        waited = 0.0
         try:
-            response = await self._http.get(path, params=query)
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc) from exc
-        return _parse(response, parse)
+            while True:
+                wait = await self._budget.acquire(kind)
+                if wait <= 0:
+                    if waited:
+                        self._stats.budget_waits += 1
+                    return
+                left = deadline - self._timer()
+                if waited + wait > self._budget_wait or wait >= left:
+                    self._stats.budget_refusals += 1
+                    raise UpstreamRateLimited(
+                        f"the gateway's budget of calls to HubSpot is spent for now{not_sent}",
+                        retry_after=round(wait, 3),
+                    )
+                waited += wait
+                await asyncio.sleep(wait)
+        except BaseException:
+            self._breaker.release()  # if this was the probe, it was never sent
+            raise
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        body: Any,
+        deadline: float,
+    ) -> httpx.Response:
+        left = deadline - self._timer()
+        if left <= 0:
+            raise _AttemptExpired(deadline=True)
+        limit = left if self._attempt_limit is None else min(left, self._attempt_limit)
+        timeout = self._http.timeout
+        per_call = httpx.Timeout(
+            min(timeout.read or left, left), connect=min(timeout.connect or left, left)
+        )
+        try:
+            async with asyncio.timeout(limit) as guard:
+                return await self._http.request(
+                    method, path, params=params, json=body, timeout=per_call
+                )
+        except TimeoutError as exc:
+            if not guard.expired():
+                raise
+            raise _AttemptExpired(deadline=limit == left) from exc
+
+    def _count(self, endpoint: str, outcome: str) -> None:
+        self._stats.calls[(endpoint, outcome)] += 1
 
 
-def _transport_error(exc: httpx.HTTPError) -> UpstreamUnavailable:
-    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not be reached"
-    return UpstreamUnavailable(f"HubSpot {kind}: {type(exc).__name__}")
+class _AttemptExpired(Exception):
+    """An attempt outlived its bound; ``deadline`` says it was the request's deadline."""
+
+    def __init__(self, *, deadline: bool) -> None:
+        super().__init__("deadline" if deadline else "attempt timeout")
+        self.deadline = deadline
+
+
+def _unreachable(exc: httpx.HTTPError, booking: bool) -> UpstreamUnavailable:
+    not_sent = "; the booking was not sent" if booking else ""
+    return UpstreamUnavailable(f"HubSpot could not be reached: {type(exc).__name__}{not_sent}")
+
+
+def _lost(exc: Exception, booking: bool) -> UpstreamUnavailable:
+    if isinstance(exc, _AttemptExpired) and exc.deadline:
+        what = "did not answer within the request's deadline"
+    elif isinstance(exc, httpx.TimeoutException | _AttemptExpired):
+        what = f"timed out: {type(exc).__name__}"
+    else:
+        what = f"broke off the exchange: {type(exc).__name__}"
+    if booking:
+        return UpstreamUnavailable(
+            f"HubSpot {what} after the booking was sent; its outcome is unknown: "
+            "read the availability before booking again"
+        )
+    return UpstreamUnavailable(f"HubSpot {what}")
+
+
+def _booking_unknown(error: UpstreamError) -> UpstreamUnavailable:
+    return UpstreamUnavailable(
+        f"HubSpot answered {error.status} to the booking ({error.message}); its outcome is "
+        "unknown: read the availability before booking again",
+        status=error.status,
+        category=error.category,
+        sub_category=error.sub_category,
+        correlation_id=error.correlation_id,
+        retry_after=error.retry_after,
+        codes=error.codes,
+    )
 
 
 def _parse(response: httpx.Response, parse: Callable[[object], T]) -> T:

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gateway.hubspot.deadline import DeadlineMiddleware, current_deadline, deadline_after
+
+
+def app(seconds: float) -> Starlette:
+    async def slow(request: Request) -> Response:
+        await asyncio.sleep(30)
+        return JSONResponse({})
+
+    async def left(request: Request) -> Response:
+        deadline = current_deadline()
+        assert deadline is not None
+        return JSONResponse({"left": deadline - time.monotonic()})
+
+    return Starlette(
+        routes=[Route("/slow", slow), Route("/left", left)],
+        middleware=[Middleware(DeadlineMiddleware, seconds=seconds)],
+    )
+
+
+async def test_a_request_out_of_time_gets_a_typed_answer() -> None:
+    transport = httpx.ASGITransport(app=app(0.3))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        started = time.monotonic()
+        response = await client.get("/slow")
+        took = time.monotonic() - started
+    assert response.status_code == 504
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert "0.3 s deadline" in error["message"]
+    assert took < 0.3 + 1.0
+
+
+async def test_the_upstream_gets_the_deadline_less_a_margin() -> None:
+    transport = httpx.ASGITransport(app=app(5.0))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        left = (await client.get("/left")).json()["left"]
+    assert 4.0 < left <= 4.5
+
+
+def test_an_inner_deadline_never_outlives_the_outer() -> None:
+    assert current_deadline() is None
+    with deadline_after(1.0) as outer:
+        with deadline_after(10.0) as inner:
+            assert inner == outer == current_deadline()
+        with deadline_after(0.1) as shorter:
+            assert shorter < outer
+        assert current_deadline() == outer
+    assert current_deadline() is None

@@ -10,8 +10,9 @@ import strawberry
 from gateway.errors import InputError
 from gateway.graphql.context import Context
 from gateway.graphql.inputs import BookMeetingInput
-from gateway.graphql.scalars import TimeZone, zone
+from gateway.graphql.scalars import TimeZone
 from gateway.meetings import booking
+from gateway.meetings.zones import zone
 
 Info = strawberry.Info[Context, None]
 

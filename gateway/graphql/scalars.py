@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import NewType
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import strawberry
 
+from gateway.meetings.zones import is_iana_name
+
 TimeZone = NewType("TimeZone", str)
-
-MAX_ZONE_LENGTH = 64
-
-
-@lru_cache(maxsize=1)
-def _iana_names() -> frozenset[str]:
-    # Legacy aliases such as "EST" or "US/Eastern" are not region/city names; a client that
-    # sends one almost always meant something else, so only Area/Location names and UTC pass.
-    return frozenset(
-        name
-        for name in available_timezones()
-        if ("/" in name and not name.startswith(("Etc/", "SystemV/", "US/")) and name[0].isupper())
-        or name == "UTC"
-    )
 
 
 def parse_time_zone(value: object) -> TimeZone:
-    if not isinstance(value, str) or len(value) > MAX_ZONE_LENGTH or value not in _iana_names():
+    if not is_iana_name(value):
         raise ValueError(f"{value!r} is not an IANA time zone name such as 'Europe/Berlin'")
-    return TimeZone(value)
-
-
-@lru_cache(maxsize=512)
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"{name!r} is not a known time zone") from exc
+    return TimeZone(str(value))
 
 
 def parse_date_time(value: object) -> datetime:

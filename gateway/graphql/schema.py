@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from gateway.graphql.execution import LeanExecutionContext
 from gateway.graphql.extensions import ErrorShaping
@@ -13,9 +15,18 @@ from gateway.graphql.scalars import SCALARS
 from gateway.graphql.types import MeetingLink
 
 
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # ErrorShaping logs the unexpected ones with their correlation id; a client's bad
+        # input or an upstream outage is an answer, not a log-worthy traceback.
+        return
+
+
 def build_schema(*, lean: bool = True) -> strawberry.Schema:
     """``lean=False`` keeps graphql-core's own execution throughout (for comparison)."""
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[MeetingLink],

@@ -13,11 +13,12 @@ import strawberry
 from gateway.errors import InputError
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import AvailabilityKey, NextSlotKey
-from gateway.graphql.scalars import TimeZone, zone
+from gateway.graphql.scalars import TimeZone
 from gateway.hubspot import models
 from gateway.meetings import availability as domain
 from gateway.meetings.service import BookingInfoView
 from gateway.meetings.timeline import from_ms, window_end, window_start
+from gateway.meetings.zones import zone
 
 Info = strawberry.Info[Context, None]
 UTC_ZONE = TimeZone("UTC")

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -63,6 +64,8 @@ from gateway.meetings.timeline import (
 from gateway.settings import Settings
 
 T = TypeVar("T")
+
+log = logging.getLogger("gateway.meetings")
 
 # Every booking drops what carries this tag, whatever link it was on: for derived data, such
 # as whole GraphQL responses, that cannot tell which links and members it depends on.
@@ -417,6 +420,8 @@ class MeetingsService:
             duration_ms = command.duration_minutes * 60_000
             if not await self._is_offered_now(command.slug, start_ms, duration_ms):
                 return _slot_unavailable(command)
+            # Known before the write: once HubSpot has booked, nothing may fail the answer.
+            stale_tags = (*await self._tags(command.slug), EVERY_BOOKING)
             response = await self._client.book(
                 BookingRequest(
                     slug=command.slug,
@@ -444,8 +449,13 @@ class MeetingsService:
             return rules.UpstreamUnavailable(exc.message, exc.retry_after)
         except UpstreamError as exc:
             return rules.UpstreamUnavailable(exc.message, None)
-        tags = await self._tags(command.slug)
-        await self._cache.invalidate(self._tenant, (*tags, EVERY_BOOKING))
+        try:
+            await self._cache.invalidate(self._tenant, stale_tags)
+        except Exception:
+            # The meeting is booked; a failed invalidation only leaves cached pages to expire.
+            log.exception(
+                "booking on %s confirmed, but its cache invalidation failed", command.slug
+            )
         return BookingConfirmed(response, command.timezone)
 
     async def _is_offered_now(self, slug: str, start_ms: int, duration_ms: int) -> bool:
@@ -455,7 +465,8 @@ class MeetingsService:
         if start < now:
             return False
         offset = month_offsets(now, start, start + timedelta(microseconds=1)).start
-        page = await self._client.availability_page(slug, UPSTREAM_ZONE, offset)
+        # Counted as part of the booking, so the budget's booking reserve covers it.
+        page = await self._client.availability_page(slug, UPSTREAM_ZONE, offset, kind="booking")
         if page.availability is None:
             return False
         return any(

@@ -1,0 +1,143 @@
+"""The four HubSpot Meetings v3 booking-page operations, served over the service's cached reads.
+
+GETs answer HubSpot's JSON exactly as the read-through cache holds it (``.wire``), with
+``Cache-Control`` and an ``ETag``; the booking answers the upstream booking response, or the
+refusal HubSpot would give (see ``errors``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gateway.cache import IdempotencyConflict, IdempotencyInProgress
+from gateway.errors import UpstreamError, UpstreamNotFound
+from gateway.meetings.booking import BookingConfirmed
+from gateway.meetings.service import MeetingsService
+from gateway.rest import inputs
+from gateway.rest.caching import cached_json
+from gateway.rest.errors import (
+    IDEMPOTENCY_HEADER,
+    ErrorAnswer,
+    from_idempotency,
+    from_outcome,
+    from_upstream,
+    slug_not_found,
+)
+from gateway.settings import Settings
+
+log = logging.getLogger("gateway.rest")
+
+# HubSpot's usual v3 default (undocumented for this API; the sandbox uses it too).
+DEFAULT_LIMIT = 10
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def answering(handler: Endpoint, method: str) -> Endpoint:
+    """Render every refusal HubSpot-style, a wrong method too; mask anything unexpected (the
+    log has the rest)."""
+    allowed = {method, "HEAD"} if method == "GET" else {method}
+
+    @wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        try:
+            if request.method not in allowed:
+                raise ErrorAnswer(
+                    405,
+                    f"{request.method} is not allowed here",
+                    "METHOD_NOT_ALLOWED",
+                    headers={"Allow": ", ".join(sorted(allowed))},
+                )
+            return await handler(request)
+        except ErrorAnswer as answer:
+            return answer.response()
+        except UpstreamError as exc:
+            return from_upstream(exc).response()
+        except (IdempotencyConflict, IdempotencyInProgress) as exc:
+            return from_idempotency(exc).response()
+        except Exception:
+            response = ErrorAnswer(500, "internal error", "INTERNAL_ERROR").response()
+            log.exception(
+                "REST %s %s failed; correlationId=%s",
+                request.method,
+                request.url.path,
+                response.headers["X-HubSpot-Correlation-Id"],
+            )
+            return response
+
+    return endpoint
+
+
+def service_of(request: Request) -> MeetingsService:
+    service: MeetingsService = request.app.state.runtime.service
+    return service
+
+
+class Endpoints:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def list_links(self, request: Request) -> Response:
+        query = request.query_params
+        limit = inputs.integer(
+            query.get("limit"),
+            "limit",
+            default=min(DEFAULT_LIMIT, self.settings.max_page_size),
+            minimum=1,
+            maximum=self.settings.max_page_size,
+        )
+        page = await service_of(request).links_page(
+            limit=limit,
+            # An empty cursor is no cursor, not a bad one.
+            after=inputs.text(query.get("after"), "after") or None,
+            name=inputs.text(query.get("name"), "name"),
+            link_type=inputs.link_type(query.get("type")),
+            organizer_user_id=inputs.text(query.get("organizerUserId"), "organizerUserId"),
+        )
+        return cached_json(request, page.wire, self.settings.links_ttl)
+
+    async def booking_info(self, request: Request) -> Response:
+        zone = inputs.time_zone(request.query_params.get("timezone"))
+        slug = inputs.slug(request.path_params["slug"])
+        view = await service_of(request).booking_info(slug, zone)
+        if view is None:
+            raise slug_not_found(slug)
+        return cached_json(
+            request, view.info.wire, self.settings.booking_info_ttl, stale=view.stale
+        )
+
+    async def availability_page(self, request: Request) -> Response:
+        query = request.query_params
+        zone = inputs.time_zone(query.get("timezone"))
+        month_offset = inputs.integer(
+            query.get("monthOffset"),
+            "monthOffset",
+            default=0,
+            minimum=0,
+            maximum=inputs.MAX_MONTH_OFFSET,
+        )
+        slug = inputs.slug(request.path_params["slug"])
+        try:
+            page = await service_of(request).availability_page(slug, month_offset, zone=zone)
+        except UpstreamNotFound:
+            raise slug_not_found(slug) from None
+        return cached_json(
+            request, page.value.wire, self.settings.availability_ttl, stale=page.stale
+        )
+
+    async def book(self, request: Request) -> Response:
+        command = inputs.booking_command(
+            await request.body(),
+            request.query_params.get("timezone"),
+            inputs.idempotency_key(request.headers.get(IDEMPOTENCY_HEADER)),
+        )
+        outcome = await service_of(request).book(command)
+        if isinstance(outcome, BookingConfirmed):
+            # A booking is never served from a cache, nor kept in one downstream.
+            return JSONResponse(outcome.response.wire, headers={"Cache-Control": "no-store"})
+        raise from_outcome(outcome)

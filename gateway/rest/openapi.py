@@ -1,0 +1,261 @@
+"""The REST surface's OpenAPI 3.1 document and a docs page that renders it.
+
+Paths and parameters are written here, from what the endpoints accept; the component schemas
+are HubSpot's own, shipped as ``schemas.json`` (its ``source`` names the spec and commit they
+were copied from), so every body the surface returns is described by HubSpot's contract.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from gateway.rest.inputs import MAX_IDEMPOTENCY_KEY, MAX_MONTH_OFFSET
+from gateway.settings import Settings
+
+LINKS = "/scheduler/v3/meetings/meeting-links"
+BOOK = f"{LINKS}/book"
+BOOKING_INFO = f"{BOOK}/{{slug}}"
+AVAILABILITY = f"{BOOK}/availability-page/{{slug}}"
+LINK_TYPES = ["GROUP_CALENDAR", "PERSONAL_LINK", "ROUND_ROBIN_CALENDAR"]
+
+
+@cache
+def hubspot_schemas() -> dict[str, Any]:
+    """``{"source": ..., "schemas": {name: schema}}`` as shipped with the package."""
+    loaded: dict[str, Any] = json.loads(
+        files("gateway.rest").joinpath("schemas.json").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(
+    schema_name: str, description: str, headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": _ref(schema_name)}},
+    }
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json("Error", description)
+
+
+def _query(
+    name: str, schema: dict[str, Any], description: str, *, required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+SLUG = {
+    "name": "slug",
+    "in": "path",
+    "required": True,
+    "description": "The link's slug; a `/` inside it is sent percent-encoded (`%2F`).",
+    "schema": {"type": "string", "minLength": 1},
+}
+TIMEZONE = _query(
+    "timezone",
+    {"type": "string", "examples": ["America/New_York", "Europe/Berlin", "UTC"]},
+    "An IANA time zone name; abbreviations (EST) and offsets are refused.",
+    required=True,
+)
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "An `ETag` from an earlier answer: an unchanged resource answers 304.",
+    "schema": {"type": "string"},
+}
+CACHE_HEADERS = {
+    "ETag": {"description": "A strong tag of the body.", "schema": {"type": "string"}},
+    "Cache-Control": {
+        "description": "`private, max-age=<seconds>` (0 when the data is stale).",
+        "schema": {"type": "string"},
+    },
+}
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait, when known.", "schema": {"type": "string"}}
+}
+
+
+def _read_responses(schema_name: str) -> dict[str, Any]:
+    return {
+        "200": _json(schema_name, "successful operation", CACHE_HEADERS),
+        "304": {"description": "Not modified: the `If-None-Match` tag is current."},
+        "400": _error("A parameter is missing or invalid (VALIDATION_ERROR); nothing was read."),
+        "404": _error("slug does not exist"),
+        **_upstream_responses(),
+    }
+
+
+def _upstream_responses() -> dict[str, Any]:
+    return {
+        "429": {**_error("HubSpot's rate limit is spent (RATE_LIMITS)."), "headers": RETRY_AFTER},
+        "502": _error("HubSpot refused the gateway or answered off-contract."),
+        "503": {**_error("HubSpot could not be reached."), "headers": RETRY_AFTER},
+        "default": _error("Any other error, in HubSpot's error shape."),
+    }
+
+
+def document(settings: Settings) -> dict[str, Any]:
+    shipped = hubspot_schemas()
+    source = shipped["source"]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "meetings-gateway: HubSpot Meetings v3 compatible REST",
+            "version": "v3",
+            "description": (
+                "HubSpot's Meetings (scheduler) v3 booking-page operations, served from the "
+                "gateway's cache. Bodies, parameters and errors are HubSpot's. Component "
+                f"schemas are copied from {source['repository']} `{source['path']}` at "
+                f"{source['commit']}."
+            ),
+        },
+        "paths": {
+            LINKS: {
+                "get": {
+                    "operationId": "listMeetingLinks",
+                    "summary": "Get meeting scheduling pages",
+                    "parameters": [
+                        _query(
+                            "limit",
+                            {"type": "integer", "minimum": 1, "maximum": settings.max_page_size},
+                            "The maximum number of results per page (default 10).",
+                        ),
+                        _query(
+                            "after",
+                            {"type": "string"},
+                            "The paging cursor: `paging.next.after` of the previous page.",
+                        ),
+                        _query("name", {"type": "string"}, "Only links whose name holds this."),
+                        _query("organizerUserId", {"type": "string"}, "Only this organizer's."),
+                        _query("type", {"type": "string", "enum": LINK_TYPES}, "Only this type."),
+                        IF_NONE_MATCH,
+                    ],
+                    "responses": _read_responses("CollectionResponseWithTotalExternalLinkMetadata"),
+                }
+            },
+            AVAILABILITY: {
+                "get": {
+                    "operationId": "getAvailabilityPage",
+                    "summary": "Get the availability for a meeting",
+                    "description": "One calendar month of offered times, in `timezone`.",
+                    "parameters": [
+                        SLUG,
+                        TIMEZONE,
+                        _query(
+                            "monthOffset",
+                            {"type": "integer", "minimum": 0, "maximum": MAX_MONTH_OFFSET},
+                            "Months after the current one (default 0).",
+                        ),
+                        IF_NONE_MATCH,
+                    ],
+                    "responses": _read_responses("ExternalLinkAvailabilityAndBusyTimes"),
+                }
+            },
+            BOOKING_INFO: {
+                "get": {
+                    "operationId": "getBookingInfo",
+                    "summary": "List booking information",
+                    "parameters": [SLUG, TIMEZONE, IF_NONE_MATCH],
+                    "responses": _read_responses("ExternalBookingInfo"),
+                }
+            },
+            BOOK: {
+                "post": {
+                    "operationId": "bookMeeting",
+                    "summary": "Book a meeting",
+                    "description": (
+                        "`startTime` may also be epoch milliseconds; `duration` is "
+                        "milliseconds. A retry with the same `Idempotency-Key` gets the first "
+                        "answer and books nothing more."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "description": "Makes retries safe; kept for 24 hours.",
+                            "schema": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": MAX_IDEMPOTENCY_KEY,
+                            },
+                        },
+                        _query(
+                            "timezone",
+                            {"type": "string"},
+                            "The booker's zone when the body has no `timezone`.",
+                        ),
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("ExternalMeetingBooking")}},
+                    },
+                    "responses": {
+                        "200": _json("ExternalMeetingBookingResponse", "successful operation"),
+                        "400": _error(
+                            "Invalid input (VALIDATION_ERROR), or the start time is not offered "
+                            "(MeetingsBookingSchedulingError.MEETING_START_TIME_NOT_VALID)."
+                        ),
+                        "404": _error("slug does not exist"),
+                        "409": {
+                            **_error("A request with this Idempotency-Key is still running."),
+                            "headers": RETRY_AFTER,
+                        },
+                        "422": _error("This Idempotency-Key was used for another request."),
+                        **_upstream_responses(),
+                    },
+                }
+            },
+        },
+        "components": {"schemas": shipped["schemas"]},
+    }
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>meetings-gateway REST</title>
+  <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+</head>
+<body>
+  <div id="docs"></div>
+  <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+  <script>SwaggerUIBundle({url: "openapi.json", dom_id: "#docs"});</script>
+</body>
+</html>
+"""
+
+
+class OpenApi:
+    def __init__(self, settings: Settings) -> None:
+        self.body = document(settings)
+
+    async def document(self, request: Request) -> Response:
+        return JSONResponse(self.body)
+
+    async def docs(self, request: Request) -> Response:
+        return HTMLResponse(DOCS_PAGE)

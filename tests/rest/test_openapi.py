@@ -1,0 +1,140 @@
+"""The REST surface's own OpenAPI document: HubSpot's schemas, served, and kept by the gateway.
+
+Schemathesis drives the document the gateway serves at ``/openapi.json`` against the gateway
+(on its embedded sandbox, lifespan and all). Slug and time zone parameters are widened so that
+generated values are real fixture values or anything at all: positive cases then reach real
+bookings and month pages, not only the 400s and 404s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from gateway.app import create_app
+from gateway.sandbox.fixtures import load_fixtures
+from gateway.settings import Settings
+from tests.contract.hubspot_spec import spec
+from tests.e2e.harness import NOW, Gateway
+from tests.rest.api import BOOK, booking_body
+
+OPERATIONS = {
+    ("GET", "/scheduler/v3/meetings/meeting-links"),
+    ("POST", "/scheduler/v3/meetings/meeting-links/book"),
+    ("GET", "/scheduler/v3/meetings/meeting-links/book/availability-page/{slug}"),
+    ("GET", "/scheduler/v3/meetings/meeting-links/book/{slug}"),
+}
+APP = create_app(Settings.from_environ({"SANDBOX_NOW": NOW}))
+ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "UTC", "Australia/Lord_Howe"]
+
+
+def without_examples(node: Any, in_properties: bool = False) -> Any:
+    """HubSpot's schema minus its ``example`` keywords (property names are kept)."""
+    if isinstance(node, dict):
+        if in_properties:
+            return {name: without_examples(value) for name, value in node.items()}
+        return {
+            key: without_examples(value, key == "properties")
+            for key, value in node.items()
+            if key != "example"
+        }
+    if isinstance(node, list):
+        return [without_examples(item) for item in node]
+    return node
+
+
+async def test_the_document_is_openapi_31_with_hubspots_own_schemas(gateway: Gateway) -> None:
+    document = (await gateway.http.get("/openapi.json")).json()
+    assert document["openapi"] == "3.1.0"
+    operations = {
+        (method.upper(), path) for path, item in document["paths"].items() for method in item
+    }
+    assert operations == OPERATIONS
+    hubspot = spec()["components"]["schemas"]
+    for name, schema in document["components"]["schemas"].items():
+        assert schema == without_examples(hubspot[name]), name
+    referenced = str(document["paths"])
+    for name in (
+        "CollectionResponseWithTotalExternalLinkMetadata",
+        "ExternalBookingInfo",
+        "ExternalLinkAvailabilityAndBusyTimes",
+        "ExternalMeetingBooking",
+        "ExternalMeetingBookingResponse",
+        "Error",
+    ):
+        assert f"#/components/schemas/{name}" in referenced
+
+
+async def test_the_docs_page_renders_the_document(gateway: Gateway) -> None:
+    page = await gateway.http.get("/docs")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "openapi.json" in page.text
+
+
+def real_or_any(values: list[Any], schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [{**schema, "enum": values}, schema]}
+
+
+def widened(document: dict[str, Any], booking_example: dict[str, Any]) -> dict[str, Any]:
+    document = copy.deepcopy(document)
+    slugs = sorted(load_fixtures().by_slug)
+    for item in document["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "slug":
+                    parameter["schema"] = real_or_any(slugs, parameter["schema"])
+                elif parameter["name"] == "timezone":
+                    parameter["schema"] = real_or_any(ZONES, {"type": "string"})
+    booking = document["components"]["schemas"]["ExternalMeetingBooking"]["properties"]
+    booking["slug"] = real_or_any(slugs, {"type": "string"})
+    booking["timezone"] = real_or_any(ZONES, {"type": "string"})
+    booking["duration"] = real_or_any([900_000, 1_800_000, 3_600_000], {"type": "integer"})
+    # Random bookings almost never name an offered slot; this one does, so a booking goes through.
+    book = document["paths"]["/scheduler/v3/meetings/meeting-links/book"]["post"]
+    book["requestBody"]["content"]["application/json"]["examples"] = {
+        "offered": {"value": booking_example}
+    }
+    return document
+
+
+async def served_document() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The document as the gateway serves it, and a booking of a slot the sandbox offers.
+
+    Read without the gateway's lifespan (schemathesis runs that): neither needs it."""
+    transport = httpx.ASGITransport(app=APP)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+        document: dict[str, Any] = (await http.get("/openapi.json")).json()
+    sandbox = httpx.ASGITransport(app=APP.state.sandbox)
+    async with httpx.AsyncClient(transport=sandbox, base_url="http://sandbox") as http:
+        page = await http.get(f"{BOOK}/availability-page/mel-nelson", params={"timezone": "UTC"})
+    offered = page.json()["linkAvailability"]["linkAvailabilityByDuration"]["1800000"]
+    start = datetime.fromtimestamp(offered["availabilities"][0]["startMillisUtc"] / 1000, UTC)
+    return document, booking_body("mel-nelson", start.isoformat(), 1_800_000)
+
+
+SCHEMA = schemathesis.openapi.from_dict(widened(*asyncio.run(served_document())))
+SCHEMA.app = APP
+
+
+@SCHEMA.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_gateway_keeps_its_own_document(case: schemathesis.Case[Any]) -> None:
+    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+
+
+def test_schemathesis_covers_the_four_operations() -> None:
+    operations = set()
+    for result in SCHEMA.get_all_operations():
+        assert isinstance(result, Ok)
+        operations.add((result.ok().method.upper(), result.ok().path))
+    assert operations == OPERATIONS

@@ -39,10 +39,15 @@ from gateway.graphql.context import Context
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.responses import ResponseCache, response_key
 from gateway.graphql.schema import build_schema
-from gateway.hubspot.client import HubSpotClient, build_http_client
+from gateway.hubspot.client import HubSpotClient, build_http_client, build_hubspot_client
+from gateway.hubspot.deadline import DeadlineMiddleware
+from gateway.logs import RequestContext
 from gateway.meetings.service import MeetingsService
+from gateway.metrics import Metrics, RequestMetrics
+from gateway.rest import routes as rest_routes
 from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.settings import Settings
+from gateway.tracing import RequestSpans, Tracing
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -79,7 +84,10 @@ class GraphQLView(GraphQL[Context, None]):
         )
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, tracing: Tracing | None = None
+) -> Starlette:
+    """``tracing`` (``Tracing.from_environ``) is owned by the caller, who shuts it down."""
     clock = clock or (FrozenClock(settings.sandbox_now) if settings.sandbox_now else SystemClock())
     sandbox = (
         create_sandbox_app(
@@ -88,16 +96,23 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         if settings.uses_sandbox
         else None
     )
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         transport = httpx.ASGITransport(app=sandbox) if sandbox is not None else None
         http = build_http_client(settings, transport)
+        metrics.instrument(http)
         redis = build_redis_store(settings)
         cache = build_cache(settings, clock, redis)
+        if tracing is not None:
+            tracing.instrument(http)
+            tracing.instrument_cache(cache)
         idempotency = build_idempotency_store(redis)
-        client = HubSpotClient(http)
         tenant = tenant_id(settings.hubspot_access_token)
+        client = build_hubspot_client(
+            settings, http, redis=redis.client if redis is not None else None, tenant=tenant
+        )
         app.state.runtime = Runtime(
             http=http,
             client=client,
@@ -162,18 +177,35 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            *rest_routes(settings),
         ],
         middleware=[
+            # Outermost: names the request (id, operation, tenant) for everything inside.
+            Middleware(RequestContext, tenant=tenant_id(settings.hubspot_access_token)),
+            *([Middleware(RequestSpans, tracing=tracing)] if tracing is not None else []),
+            Middleware(RequestMetrics, metrics=metrics),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["content-type", "authorization", "x-request-id", "idempotency-key"],
-            )
+            ),
+            # Inside CORS, so that a browser can read the answer to a request out of time.
+            Middleware(DeadlineMiddleware, seconds=settings.request_deadline),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.sandbox = sandbox
+    app.state.metrics = metrics
+
+    def runtime() -> Runtime | None:
+        return getattr(app.state, "runtime", None)
+
+    metrics.watch(
+        cache_stats=lambda: found.cache.stats if (found := runtime()) else None,
+        upstream_stats=lambda: found.client.stats if (found := runtime()) else None,
+    )
     return app

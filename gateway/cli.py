@@ -12,7 +12,9 @@ from pathlib import Path
 import uvicorn
 
 from gateway.errors import SettingsError
+from gateway.logs import configure_logging
 from gateway.settings import Settings
+from gateway.tracing import Tracing
 
 DEFAULT_SCHEMA_PATH = Path("schema/schema.graphql")
 
@@ -30,7 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--output", type=Path, default=DEFAULT_SCHEMA_PATH)
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command != "serve":
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
     if args.command == "export-schema":
         from gateway.graphql.schema import sdl
 
@@ -49,17 +54,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         settings = Settings.from_environ(os.environ)
-    except SettingsError as exc:
+        tracing = Tracing.from_environ(os.environ)
+    except (SettingsError, ValueError) as exc:
         print(f"meetings-gateway: {exc}", file=sys.stderr)
         return 2
     from gateway.app import create_app
 
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
-    )
+    configure_logging(settings.log_format, secrets=[settings.hubspot_access_token or ""])
+    try:
+        uvicorn.run(
+            create_app(settings, tracing=tracing),
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            log_level="info",
+            # Logging is configured above; uvicorn's access line is replaced by the gateway's
+            # own, which logs route templates rather than raw paths and client addresses.
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        if tracing is not None:
+            tracing.shutdown()
     return 0
 
 

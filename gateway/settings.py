@@ -45,6 +45,19 @@ class Settings:
     production: bool = False
     # Whole GraphQL query responses kept between identical queries (see graphql/responses.py).
     response_cache: bool = True
+    # Every client request answers within this many seconds (see hubspot/deadline.py).
+    request_deadline: float = 5.0
+    # Upstream calls per ten seconds for all gateway processes together (HubSpot allows 100
+    # to 190 per app), the share of them only bookings may use, and the longest a call waits
+    # for room before it is refused (and the cache answers stale data).
+    upstream_rate_limit: int = 100
+    upstream_booking_reserve: float = 0.2
+    upstream_budget_wait: float = 1.0
+    # Retries may add at most this share of extra upstream calls.
+    upstream_retry_ratio: float = 0.1
+    # Failures in a row that open the upstream breaker, and how long it then stays open.
+    upstream_breaker_failures: int = 5
+    upstream_breaker_cooldown: float = 5.0
 
     @property
     def uses_sandbox(self) -> bool:
@@ -96,6 +109,31 @@ class Settings:
             log_format=get("GATEWAY_LOG_FORMAT", _log_format, defaults.log_format),
             production=get("GATEWAY_PRODUCTION", _boolean, defaults.production),
             response_cache=get("GATEWAY_RESPONSE_CACHE", _boolean, defaults.response_cache),
+            request_deadline=get(
+                "GATEWAY_REQUEST_DEADLINE", _positive_float, defaults.request_deadline
+            ),
+            upstream_rate_limit=get(
+                "GATEWAY_UPSTREAM_RATE_LIMIT", _positive_int, defaults.upstream_rate_limit
+            ),
+            upstream_booking_reserve=get(
+                "GATEWAY_UPSTREAM_BOOKING_RESERVE", _share, defaults.upstream_booking_reserve
+            ),
+            upstream_budget_wait=get(
+                "GATEWAY_UPSTREAM_BUDGET_WAIT", _non_negative_float, defaults.upstream_budget_wait
+            ),
+            upstream_retry_ratio=get(
+                "GATEWAY_UPSTREAM_RETRY_RATIO", _share, defaults.upstream_retry_ratio
+            ),
+            upstream_breaker_failures=get(
+                "GATEWAY_UPSTREAM_BREAKER_FAILURES",
+                _positive_int,
+                defaults.upstream_breaker_failures,
+            ),
+            upstream_breaker_cooldown=get(
+                "GATEWAY_UPSTREAM_BREAKER_COOLDOWN",
+                _positive_float,
+                defaults.upstream_breaker_cooldown,
+            ),
         )
 
 
@@ -144,6 +182,20 @@ def _positive_float(raw: str) -> float:
     value = float(raw)
     if not value > 0:
         raise ValueError("expected a positive number")
+    return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError("expected a number of seconds, 0 or more")
+    return value
+
+
+def _share(raw: str) -> float:
+    value = float(raw)
+    if not 0 <= value < 1:
+        raise ValueError("expected a share from 0 up to (not including) 1")
     return value
 
 

@@ -24,6 +24,11 @@ RANK = {
     "settings": 0,
     "errors": -1,
     "clock": 0,
+    # Observability: logs is a leaf anyone may use; tracing wraps cache and upstream parts;
+    # metrics reads their stats and uses both; only app and cli compose them.
+    "logs": 0,
+    "tracing": 2,
+    "metrics": 3,
 }
 # Who may import whom sideways at the same rank: nobody.
 MAY_MOUNT_SANDBOX = {"app", "cli"}

@@ -29,6 +29,13 @@ def test_values_are_parsed() -> None:
             "GATEWAY_CORS_ORIGINS": "https://a.example, https://b.example",
             "GATEWAY_PRODUCTION": "yes",
             "GATEWAY_RESPONSE_CACHE": "off",
+            "GATEWAY_REQUEST_DEADLINE": "3.5",
+            "GATEWAY_UPSTREAM_RATE_LIMIT": "190",
+            "GATEWAY_UPSTREAM_BOOKING_RESERVE": "0.25",
+            "GATEWAY_UPSTREAM_BUDGET_WAIT": "0",
+            "GATEWAY_UPSTREAM_RETRY_RATIO": "0.05",
+            "GATEWAY_UPSTREAM_BREAKER_FAILURES": "3",
+            "GATEWAY_UPSTREAM_BREAKER_COOLDOWN": "2",
         }
     )
     assert not settings.uses_sandbox
@@ -39,6 +46,13 @@ def test_values_are_parsed() -> None:
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     assert settings.production is True
     assert settings.response_cache is False
+    assert settings.request_deadline == 3.5
+    assert settings.upstream_rate_limit == 190
+    assert settings.upstream_booking_reserve == 0.25
+    assert settings.upstream_budget_wait == 0
+    assert settings.upstream_retry_ratio == 0.05
+    assert settings.upstream_breaker_failures == 3
+    assert settings.upstream_breaker_cooldown == 2
 
 
 @pytest.mark.parametrize(
@@ -53,6 +67,12 @@ def test_values_are_parsed() -> None:
         ("GATEWAY_LINKS_TTL", "-1"),
         ("GATEWAY_LOG_FORMAT", "xml"),
         ("GATEWAY_PRODUCTION", "maybe"),
+        ("GATEWAY_REQUEST_DEADLINE", "0"),
+        ("GATEWAY_UPSTREAM_RATE_LIMIT", "0"),
+        ("GATEWAY_UPSTREAM_BOOKING_RESERVE", "1"),
+        ("GATEWAY_UPSTREAM_BUDGET_WAIT", "-1"),
+        ("GATEWAY_UPSTREAM_RETRY_RATIO", "2"),
+        ("GATEWAY_UPSTREAM_BREAKER_FAILURES", "none"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:

@@ -1,0 +1,315 @@
+"""Structured logs: one line per event, each carrying the request it belongs to.
+
+    configure_logging("json", secrets=[token])      # from cli.py, once per process
+    Middleware(RequestContext, tenant=tenant)       # outermost: names every request
+
+``RequestContext`` gives each HTTP request an id (a valid ``X-Request-Id`` it was sent, else a
+new one, echoed back and seen by the GraphQL error masking as the correlation id), reads the
+GraphQL operation from the body, and keeps both, with the tenant hash, in a context variable
+that every log record picked up by the installed handler is stamped with, whatever logger made
+it (uvicorn's, httpx's, the gateway's). It also writes the access line, with the route
+template instead of the raw path so no slug or query string is logged.
+
+Nothing a person typed into a booking and no credential may reach a log: lines are built from
+chosen fields only (never request bodies or variables), and every formatted line is scrubbed
+of e-mail addresses, bearer tokens, HubSpot private-app tokens and the configured secrets
+before it is written, as a last guard for exception texts and third-party messages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import IO, Any
+
+from graphql import GraphQLError, OperationDefinitionNode, parse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+GRAPHQL_PATH = "/graphql"
+# Bodies larger than this are passed on untouched and their operation is not read: a query
+# document of that size is not one a frontend sends, and buffering it would cost memory.
+MAX_INSPECTED_BODY = 64 * 1024
+# Operation names come from clients; only well-formed, short ones become log fields and
+# metric labels.
+_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
+
+ANONYMOUS = "anonymous"
+UNKNOWN = "unknown"
+
+ACCESS_LOGGER = "gateway.access"
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+")
+_HUBSPOT_TOKEN = re.compile(r"\bpat-[a-z0-9]+-[0-9a-fA-F-]{8,}")
+
+# Fields a caller may pass with ``extra=`` that formatters write out; anything else is dropped.
+_EXTRA_FIELDS = ("method", "route", "status", "duration_ms")
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLOperation:
+    type: str  # "query", "mutation", "subscription", or "" when unknown
+    name: str  # a well-formed client name, ANONYMOUS or UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    request_id: str
+    tenant: str
+    operation: GraphQLOperation | None = None  # None: not a GraphQL request
+
+    @property
+    def operation_name(self) -> str:
+        return "" if self.operation is None else self.operation.name
+
+
+_CURRENT: ContextVar[RequestFacts | None] = ContextVar("gateway_request", default=None)
+
+
+def current_request() -> RequestFacts | None:
+    return _CURRENT.get()
+
+
+_UNREADABLE = GraphQLOperation("", UNKNOWN)
+
+
+def graphql_operation(body: bytes) -> GraphQLOperation:
+    """The operation a POSTed GraphQL request runs, as far as it can be told without executing."""
+    try:
+        request = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _UNREADABLE
+    if not isinstance(request, dict):
+        return _UNREADABLE
+    document, name = request.get("query"), request.get("operationName")
+    if not isinstance(document, str) or not (name is None or isinstance(name, str)):
+        return _UNREADABLE
+    return _operation_in(document, name or None)
+
+
+@lru_cache(maxsize=512)
+def _operation_in(document: str, name: str | None) -> GraphQLOperation:
+    # Clients send the same few documents over and over, hence the cache.
+    try:
+        parsed = parse(document, no_location=True)
+    except GraphQLError:
+        return _UNREADABLE
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is not None:
+        operations = [op for op in operations if op.name and op.name.value == name]
+    if len(operations) != 1:
+        return _UNREADABLE
+    operation = operations[0]
+    found = operation.name.value if operation.name else ANONYMOUS
+    return GraphQLOperation(
+        operation.operation.value, found if _OPERATION_NAME.match(found) else UNKNOWN
+    )
+
+
+class RequestContext:
+    """Pure ASGI middleware, outermost: see the module docstring."""
+
+    def __init__(self, app: ASGIApp, *, tenant: str) -> None:
+        self.app = app
+        self.tenant = tenant
+        self.access = logging.getLogger(ACCESS_LOGGER)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _given_request_id(scope)
+        if request_id is None:
+            request_id = uuid.uuid4().hex
+            # Rewritten so that everything downstream (the GraphQL context's correlation id)
+            # sees the same id the logs carry.
+            scope["headers"] = [
+                *(pair for pair in scope["headers"] if pair[0] != b"x-request-id"),
+                (b"x-request-id", request_id.encode()),
+            ]
+        operation = None
+        if scope["method"] == "POST" and scope["path"] == GRAPHQL_PATH:
+            operation, receive = await _inspect_body(receive)
+        facts = RequestFacts(request_id, self.tenant, operation)
+        token = _CURRENT.set(facts)
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app fails before answering
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = route_template(scope)
+            self.access.info(
+                "%s %s %d",
+                scope["method"],
+                route,
+                status,
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            _CURRENT.reset(token)
+
+
+def route_template(scope: Scope) -> str:
+    """The path template of the route that answered (set by Starlette's router), so that
+    neither logs nor metric labels carry slugs, ids or arbitrary probed paths."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) and path else "unmatched"
+
+
+def _given_request_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            given = value.decode("latin-1")
+            return given if REQUEST_ID.match(given) else None
+    return None
+
+
+async def _inspect_body(receive: Receive) -> tuple[GraphQLOperation, Receive]:
+    """Read the request body to learn the operation, and a ``receive`` that replays it."""
+    messages: deque[Message] = deque()
+    size = 0
+    complete = False
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            complete = True
+            break
+        if size > MAX_INSPECTED_BODY:
+            break
+    operation = _UNREADABLE
+    if complete and size <= MAX_INSPECTED_BODY:
+        operation = graphql_operation(b"".join(m.get("body", b"") for m in messages))
+
+    async def replay() -> Message:
+        return messages.popleft() if messages else await receive()
+
+    return operation, replay
+
+
+# -- formatting ------------------------------------------------------------------------------
+
+
+class _Scrubber:
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = tuple(secret for secret in secrets if secret)
+
+    def __call__(self, line: str) -> str:
+        for secret in self.secrets:
+            line = line.replace(secret, "[redacted]")
+        line = _BEARER.sub("Bearer [redacted]", line)
+        line = _HUBSPOT_TOKEN.sub("[redacted]", line)
+        return _EMAIL.sub("[email]", line)
+
+
+class _RequestFactsFilter(logging.Filter):
+    """Stamps each record with the request it was made under (on the handler, so records of
+    every logger get it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        facts = _CURRENT.get()
+        record.request_id = facts.request_id if facts else ""
+        record.operation = facts.operation_name if facts else ""
+        record.tenant = facts.tenant if facts else ""
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._scrub = _Scrubber(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", ""),
+            "operation": getattr(record, "operation", ""),
+            "tenant": getattr(record, "tenant", ""),
+        }
+        for field in _EXTRA_FIELDS:
+            if hasattr(record, field):
+                line[field] = getattr(record, field)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return self._scrub(json.dumps(line, default=str))
+
+
+class TextFormatter(logging.Formatter):
+    """For a person at a terminal: the same fields, one readable line."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s %(context)s%(message)s")
+        self._scrub = _Scrubber(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        parts = [
+            f"{name}={value}"
+            for name in ("request_id", "operation", "tenant")
+            if (value := getattr(record, name, ""))
+        ]
+        record.context = f"[{' '.join(parts)}] " if parts else ""
+        return self._scrub(super().format(record))
+
+
+class _Installed(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler ``configure_logging`` installs, told apart from anyone else's."""
+
+
+def configure_logging(
+    log_format: str,
+    *,
+    stream: IO[str] | None = None,
+    level: int = logging.INFO,
+    secrets: Iterable[str] = (),
+) -> logging.Handler:
+    """Send every logger's records through one handler on the root logger.
+
+    Calling it again replaces the handler it installed before (tests call it many times).
+    uvicorn must be run with ``log_config=None`` so that it keeps its hands off.
+    """
+    handler = _Installed(stream or sys.stderr)
+    secrets = tuple(secrets)
+    handler.setFormatter(JsonFormatter(secrets) if log_format == "json" else TextFormatter(secrets))
+    handler.addFilter(_RequestFactsFilter())
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _Installed)]:
+        root.removeHandler(old)
+        old.close()
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every upstream call with its full URL at INFO; the metrics count them instead.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
+    return handler

@@ -1,0 +1,274 @@
+"""Prometheus metrics of one app, on its own ``CollectorRegistry`` (tests build many apps).
+
+    metrics = Metrics()
+    Middleware(RequestMetrics, metrics=metrics)     # inside logs.RequestContext
+    metrics.watch(cache_stats=..., upstream_stats=...)
+    metrics.instrument(http)                       # upstream latency, by endpoint
+    Route("/metrics", metrics.endpoint)
+
+Request counts and latency are counted where they happen (one middleware); everything the
+cache and the upstream client already count is read from their stats objects at scrape time
+by ``StatsCollector``, so their hot paths carry no metrics code at all.
+
+Label values are bounded: routes are Starlette's path templates ("unmatched" for anything
+else), GraphQL operation names are the well-formed ones ``logs.graphql_operation`` lets
+through, and at most ``MAX_OPERATIONS`` distinct names are kept before the rest count as
+"other", so no client can blow up the series count.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.cache.stats import CacheStats
+from gateway.hubspot.stats import UpstreamStats
+from gateway.logs import current_request, route_template
+from gateway.tracing import upstream_endpoint
+
+MAX_OPERATIONS = 100
+BREAKER_STATES = ("closed", "open", "half-open")
+# Cache hits answer in well under a millisecond, an availability miss in tens of them, and the
+# request deadline is seconds: the buckets cover all three.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+_STARTED = "gateway.metrics.started"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "gateway_requests",
+            "HTTP requests answered, by route template, GraphQL operation and status code.",
+            ["route", "operation", "status"],
+            registry=self.registry,
+        )
+        self.request_seconds = Histogram(
+            "gateway_request_duration_seconds",
+            "Time to answer an HTTP request, by route template and GraphQL operation.",
+            ["route", "operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.upstream_seconds = Histogram(
+            "gateway_upstream_request_duration_seconds",
+            "Time from sending a request to HubSpot to its response headers, by endpoint.",
+            ["endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self._operations: set[str] = set()
+
+    def operation_label(self, name: str) -> str:
+        if name in self._operations:
+            return name
+        if len(self._operations) >= MAX_OPERATIONS:
+            return "other"
+        self._operations.add(name)
+        return name
+
+    def watch(
+        self,
+        *,
+        cache_stats: Callable[[], CacheStats | None],
+        upstream_stats: Callable[[], UpstreamStats | None],
+    ) -> None:
+        """Read these at every scrape; either may answer ``None`` (before the lifespan ran)."""
+        self.registry.register(StatsCollector(cache_stats, upstream_stats))
+
+    def instrument(self, http: httpx.AsyncClient) -> None:
+        """Time every upstream exchange with httpx's own event hooks. Calls that got no
+        response at all are counted by ``UpstreamStats`` (outcome "timeout" and the like)."""
+        http.event_hooks["request"].append(self._upstream_sent)
+        http.event_hooks["response"].append(self._upstream_answered)
+
+    async def _upstream_sent(self, request: httpx.Request) -> None:
+        request.extensions[_STARTED] = time.perf_counter()
+
+    async def _upstream_answered(self, response: httpx.Response) -> None:
+        request = response.request
+        started = request.extensions.get(_STARTED)
+        if isinstance(started, float):
+            endpoint = upstream_endpoint(request.method, request.url.path)
+            self.upstream_seconds.labels(endpoint).observe(time.perf_counter() - started)
+
+    async def endpoint(self, request: Request) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class RequestMetrics:
+    """Pure ASGI middleware counting and timing every HTTP request."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed_send)
+        finally:
+            facts = current_request()
+            name = facts.operation_name if facts else ""
+            operation = self.metrics.operation_label(name) if name else ""
+            route = route_template(scope)
+            self.metrics.requests.labels(route, operation, str(status)).inc()
+            self.metrics.request_seconds.labels(route, operation).observe(
+                time.perf_counter() - started
+            )
+
+
+class StatsCollector(Collector):
+    """The cache's and the upstream client's own counters, read at scrape time.
+
+    The cache counts across all its resources (links, booking info, availability pages and
+    whole GraphQL responses) in one ``CacheStats``; a breakdown by resource would need
+    ``CacheStats`` to keep one, so none is invented here.
+    """
+
+    def __init__(
+        self,
+        cache_stats: Callable[[], CacheStats | None],
+        upstream_stats: Callable[[], UpstreamStats | None],
+    ) -> None:
+        self._cache_stats = cache_stats
+        self._upstream_stats = upstream_stats
+
+    def collect(self) -> Iterator[Metric]:
+        cache = self._cache_stats()
+        if cache is not None:
+            yield from _cache_metrics(cache)
+        upstream = self._upstream_stats()
+        if upstream is not None:
+            yield from _upstream_metrics(upstream)
+
+
+def _counter(name: str, documentation: str, value: float) -> CounterMetricFamily:
+    return CounterMetricFamily(name, documentation, value=value)
+
+
+def _states(name: str, documentation: str, state: str) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, documentation, labels=["state"])
+    for known in BREAKER_STATES:
+        family.add_metric([known], 1.0 if state == known else 0.0)
+    return family
+
+
+def _cache_metrics(stats: CacheStats) -> Iterator[Metric]:
+    hits = CounterMetricFamily(
+        "gateway_cache_hits",
+        "Cache reads answered fresh: from this process (l1), from Redis (l2), or from a "
+        "remembered upstream 404 (negative).",
+        labels=["tier"],
+    )
+    hits.add_metric(["l1"], stats.l1_hits)
+    hits.add_metric(["l2"], stats.l2_hits)
+    hits.add_metric(["negative"], stats.negative_hits)
+    yield hits
+    yield _counter("gateway_cache_misses", "Cache reads that found nothing usable.", stats.misses)
+    yield _counter(
+        "gateway_cache_stale_served",
+        "Cache reads answered with stale data (while revalidating, or on upstream failure).",
+        stats.stale_served,
+    )
+    yield _counter("gateway_cache_loads", "Loads from the upstream run by the cache.", stats.loads)
+    yield _counter("gateway_cache_load_errors", "Loads that failed.", stats.load_errors)
+    waits = CounterMetricFamily(
+        "gateway_cache_single_flight_waits",
+        "Reads that waited for a load already under way: in this process, or for another "
+        "process holding the Redis lease.",
+        labels=["scope"],
+    )
+    waits.add_metric(["process"], stats.flight_waits)
+    waits.add_metric(["lease"], stats.lease_waits)
+    yield waits
+    yield _counter(
+        "gateway_cache_invalidations",
+        "Tag invalidations applied here, from this process or from another through Redis.",
+        stats.invalidations,
+    )
+    yield _counter(
+        "gateway_cache_writes_skipped",
+        "Loaded values not written back because an invalidation raced them.",
+        stats.writes_skipped,
+    )
+    yield _counter("gateway_cache_redis_errors", "Failed Redis calls.", stats.redis_errors)
+    yield _states(
+        "gateway_cache_redis_breaker",
+        "The Redis breaker's state (1 for the current one).",
+        stats.breaker,
+    )
+
+
+def _upstream_metrics(stats: UpstreamStats) -> Iterator[Metric]:
+    calls = CounterMetricFamily(
+        "gateway_upstream_calls",
+        "Attempts sent to HubSpot, by endpoint and outcome: the status code, or timeout, "
+        "connect-error, transport-error.",
+        labels=["endpoint", "outcome"],
+    )
+    for (endpoint, outcome), count in sorted(stats.calls.items()):
+        calls.add_metric([endpoint, outcome], count)
+    yield calls
+    yield _counter(
+        "gateway_upstream_retries", "Upstream attempts that were retries.", stats.retries
+    )
+    yield _counter(
+        "gateway_upstream_retries_refused",
+        "Retries the retry budget did not allow.",
+        stats.retries_refused,
+    )
+    yield _counter(
+        "gateway_upstream_budget_waits",
+        "Upstream calls that waited for room in the rate budget, then went.",
+        stats.budget_waits,
+    )
+    yield _counter(
+        "gateway_upstream_budget_refusals",
+        "Upstream calls refused because the rate budget had no room soon enough.",
+        stats.budget_refusals,
+    )
+    yield _counter(
+        "gateway_upstream_budget_fallbacks",
+        "Times the shared (Redis) rate budget could not answer and this process's own did.",
+        stats.budget_fallbacks,
+    )
+    yield _counter(
+        "gateway_upstream_deadline_exceeded",
+        "Upstream calls given up because the client request's deadline came.",
+        stats.deadline_exceeded,
+    )
+    yield _counter(
+        "gateway_upstream_breaker_rejections",
+        "Upstream calls refused at once by the open breaker.",
+        stats.breaker_rejections,
+    )
+    yield _counter(
+        "gateway_upstream_breaker_opens", "Times the upstream breaker opened.", stats.breaker_opens
+    )
+    yield _states(
+        "gateway_upstream_breaker",
+        "The upstream breaker's state (1 for the current one).",
+        stats.breaker,
+    )

@@ -1,0 +1,270 @@
+"""OpenTelemetry tracing, switched on by the standard ``OTEL_*`` environment.
+
+    tracing = Tracing.from_environ(os.environ)      # None unless OTEL_* asks for traces
+    create_app(settings, tracing=tracing)
+    tracing.shutdown()                              # flushes what is still queued
+
+Tracing is on when ``OTEL_TRACES_EXPORTER`` names an exporter other than ``none``
+(``otlp``, ``console``), or when it is unset and ``OTEL_EXPORTER_OTLP_ENDPOINT`` or
+``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`` is set; ``OTEL_SDK_DISABLED=true`` turns it off.
+Everything else (endpoint, headers, protocol, sampler, ``OTEL_SERVICE_NAME``, resource
+attributes, batch sizes) the SDK reads from the environment itself.
+
+The OpenTelemetry packages are the optional extra ``otel`` and are imported only here, and
+only once tracing is on: with it off, the app holds ``None`` and adds no middleware, no hook
+and no wrapper, so a request pays nothing for it.
+
+Spans: the HTTP request (SERVER, continuing an incoming ``traceparent``), the GraphQL
+operation inside it, each cache read (``cache.hit``, ``cache.stale``) with the load it ran,
+and each upstream call (CLIENT), whose context travels to HubSpot as ``traceparent``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.cache import Cached, ReadThroughCache, Resource
+from gateway.cache.keys import Params
+from gateway.hubspot.client import AVAILABILITY_PATH, BOOK_PATH, BOOKING_INFO_PATH, LINKS_PATH
+from gateway.logs import current_request, route_template
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+    from opentelemetry.trace import Span, Tracer
+
+T = TypeVar("T")
+
+SERVICE_NAME = "meetings-gateway"
+INSTRUMENTATION = "gateway"
+OTHER = "other"
+
+_SPAN = "gateway.tracing.span"
+_AVAILABILITY_PREFIX = AVAILABILITY_PATH.split("{", 1)[0]
+_BOOKING_INFO_PREFIX = BOOKING_INFO_PATH.split("{", 1)[0]
+
+
+def upstream_endpoint(method: str, path: str) -> str:
+    """The HubSpot endpoint a request path belongs to, named as ``HubSpotClient`` names it
+    (a bounded name: paths carry slugs)."""
+    if path.startswith(_AVAILABILITY_PREFIX):
+        return "availability"
+    if method == "POST" and path == BOOK_PATH:
+        return "book"
+    if path.startswith(_BOOKING_INFO_PREFIX):
+        return "booking_info"
+    if path == LINKS_PATH:
+        return "list_links"
+    return OTHER
+
+
+def tracing_requested(environ: Mapping[str, str]) -> bool:
+    if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    exporters = environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    if exporters:
+        return exporters != "none"
+    return bool(
+        environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+        or environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
+    )
+
+
+class Tracing:
+    def __init__(self, provider: TracerProvider) -> None:
+        """``provider`` is owned from here on: ``shutdown`` shuts it down."""
+        self.provider = provider
+        self.tracer: Tracer = provider.get_tracer(INSTRUMENTATION)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Tracing | None:
+        """A ``Tracing`` exporting as ``OTEL_*`` says, or ``None`` when tracing is off.
+        Raises ``ValueError`` naming the variable when it asks for what cannot be done."""
+        if not tracing_requested(environ):
+            return None
+        try:
+            from opentelemetry.sdk.resources import Resource as OtelResource
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        except ImportError as exc:
+            raise ValueError(
+                "OTEL_*: tracing is asked for but OpenTelemetry is not installed "
+                "(pip install 'meetings-gateway[otel]')"
+            ) from exc
+        attributes = {} if environ.get("OTEL_SERVICE_NAME") else {"service.name": SERVICE_NAME}
+        provider = TracerProvider(resource=OtelResource.create(attributes))
+        for exporter in _exporters(environ):
+            provider.add_span_processor(BatchSpanProcessor(exporter))
+        return cls(provider)
+
+    def shutdown(self) -> None:
+        self.provider.shutdown()
+
+    # -- upstream calls --------------------------------------------------------------------
+
+    def instrument(self, http: httpx.AsyncClient) -> None:
+        """A CLIENT span per upstream exchange, its context sent as ``traceparent``. An
+        exchange that gets no response leaves its span unended (so unexported); the failure
+        shows on the enclosing cache-load span, which records the exception."""
+        http.event_hooks["request"].append(self._upstream_sent)
+        http.event_hooks["response"].append(self._upstream_answered)
+
+    async def _upstream_sent(self, request: httpx.Request) -> None:
+        from opentelemetry import propagate, trace
+
+        endpoint = upstream_endpoint(request.method, request.url.path)
+        span = self.tracer.start_span(
+            f"{request.method} {endpoint}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "http.request.method": request.method,
+                "server.address": request.url.host,
+                "gateway.upstream.endpoint": endpoint,
+            },
+        )
+        propagate.inject(request.headers, context=trace.set_span_in_context(span))
+        request.extensions[_SPAN] = span
+
+    async def _upstream_answered(self, response: httpx.Response) -> None:
+        from opentelemetry.trace import StatusCode
+
+        span: Span | None = response.request.extensions.pop(_SPAN, None)
+        if span is None:
+            return
+        span.set_attribute("http.response.status_code", response.status_code)
+        if response.status_code >= 400:
+            span.set_status(StatusCode.ERROR)
+        span.end()
+
+    # -- cache reads -----------------------------------------------------------------------
+
+    def instrument_cache(self, cache: ReadThroughCache) -> None:
+        """Wrap this one cache's ``get`` in spans. Done on the instance, and only with tracing
+        on, so that the cache module carries no tracing code and pays nothing when it is off."""
+        get = cache.get
+        tracer = self.tracer
+
+        async def traced_get(
+            resource: Resource[T],
+            tenant: str,
+            params: Params,
+            load: Callable[[], Awaitable[T]],
+            tags: Iterable[str] = (),
+        ) -> Cached[T]:
+            loaded = False
+
+            async def traced_load() -> T:
+                nonlocal loaded
+                loaded = True
+                with tracer.start_as_current_span(f"cache load {resource.name}"):
+                    return await load()
+
+            with tracer.start_as_current_span(
+                f"cache get {resource.name}",
+                attributes={"cache.resource": resource.name, "gateway.tenant": tenant},
+            ) as span:
+                got = await get(resource, tenant, params, traced_load, tags)
+                # A read that joined another's load, or was answered by Redis, is a hit here.
+                span.set_attribute("cache.hit", not loaded)
+                span.set_attribute("cache.stale", got.stale)
+                return got
+
+        setattr(cache, "get", traced_get)  # noqa: B010  (mypy refuses assigning a method)
+
+
+class RequestSpans:
+    """Pure ASGI middleware, inside ``logs.RequestContext``: the SERVER span of a request and,
+    for GraphQL, the span of its operation."""
+
+    def __init__(self, app: ASGIApp, *, tracing: Tracing) -> None:
+        self.app = app
+        self.tracer = tracing.tracer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from opentelemetry import propagate, trace
+        from opentelemetry.trace import StatusCode
+
+        carrier = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        facts = current_request()
+        method = scope["method"]
+        status = 500
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        with self.tracer.start_as_current_span(
+            method,
+            context=propagate.extract(carrier),
+            kind=trace.SpanKind.SERVER,
+            attributes={
+                "http.request.method": method,
+                "url.path": scope["path"],
+                "gateway.request_id": facts.request_id if facts else "",
+            },
+        ) as span:
+            try:
+                if facts is not None and facts.operation is not None:
+                    operation = facts.operation
+                    name = " ".join(part for part in (operation.type, operation.name) if part)
+                    attributes: dict[str, Any] = {"graphql.operation.name": operation.name}
+                    if operation.type:
+                        attributes["graphql.operation.type"] = operation.type
+                    with self.tracer.start_as_current_span(name, attributes=attributes):
+                        await self.app(scope, receive, observed_send)
+                else:
+                    await self.app(scope, receive, observed_send)
+            finally:
+                route = route_template(scope)
+                span.update_name(f"{method} {route}")
+                span.set_attribute("http.route", route)
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    span.set_status(StatusCode.ERROR)
+
+
+def _exporters(environ: Mapping[str, str]) -> list[SpanExporter]:
+    names = [
+        name.strip()
+        for name in (environ.get("OTEL_TRACES_EXPORTER", "").strip().lower() or "otlp").split(",")
+        if name.strip()
+    ]
+    exporters: list[SpanExporter] = []
+    for name in names:
+        if name == "console":
+            from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+            exporters.append(ConsoleSpanExporter())
+        elif name == "otlp":
+            exporters.append(_otlp_exporter(environ))
+        else:
+            raise ValueError(f"OTEL_TRACES_EXPORTER: {name!r} is not one of otlp, console, none")
+    return exporters
+
+
+def _otlp_exporter(environ: Mapping[str, str]) -> SpanExporter:
+    protocol = (
+        environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "").strip()
+        or environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "").strip()
+        or "http/protobuf"
+    )
+    if protocol == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter()
+    # The gRPC exporter pulls in grpcio, a heavy native package, for no gain over OTLP/HTTP,
+    # which every collector also accepts (port 4318).
+    raise ValueError(
+        f"OTEL_EXPORTER_OTLP_PROTOCOL: {protocol!r} is not supported; use http/protobuf"
+    )

@@ -1,0 +1,97 @@
+"""``/metrics``: request, cache and upstream series of one app, on its own registry."""
+
+from __future__ import annotations
+
+from gateway.metrics import MAX_OPERATIONS, Metrics
+from gateway.tracing import upstream_endpoint
+from tests.e2e.harness import Gateway, operation
+from tests.e2e.test_scale_out import scrape, value
+
+BOOKING_INFO = operation("MeetingLinkBookingInfo")
+
+
+async def test_graphql_traffic_shows_by_operation_with_cache_and_upstream(gateway: Gateway) -> None:
+    for _ in range(3):
+        await gateway.data(BOOKING_INFO, {"slug": "mel-nelson", "timeZone": "Europe/Berlin"})
+    samples = await scrape(gateway)
+    labels = {"route": "/graphql", "operation": "MeetingLinkBookingInfo"}
+    assert value(samples, "gateway_requests_total", status="200", **labels) == 3
+    assert value(samples, "gateway_request_duration_seconds_count", **labels) == 3
+    # One load from the upstream; the two repeats were answered from the cache.
+    assert (
+        value(samples, "gateway_upstream_calls_total", endpoint="booking_info", outcome="200") == 1
+    )
+    assert (
+        value(samples, "gateway_upstream_request_duration_seconds_count", endpoint="booking_info")
+        == 1
+    )
+    assert value(samples, "gateway_cache_hits_total", tier="l1") >= 2
+    assert value(samples, "gateway_cache_misses_total") >= 1
+    assert value(samples, "gateway_cache_single_flight_waits_total", scope="process") == 0
+    assert value(samples, "gateway_cache_redis_breaker", state="closed") == 1
+
+
+async def test_routes_are_templates_and_unknown_paths_one_label(gateway: Gateway) -> None:
+    assert (await gateway.http.get("/healthz")).status_code == 200
+    assert (await gateway.http.get("/wp-admin/setup.php")).status_code == 404
+    assert (await gateway.http.get("/.env")).status_code == 404
+    samples = await scrape(gateway)
+    assert (
+        value(samples, "gateway_requests_total", route="/healthz", operation="", status="200") == 1
+    )
+    assert (
+        value(samples, "gateway_requests_total", route="unmatched", operation="", status="404") == 2
+    )
+    assert not any("wp-admin" in str(labels) for _, labels in samples)
+
+
+async def test_anonymous_and_malformed_operations_are_labelled_as_such(gateway: Gateway) -> None:
+    await gateway.execute('{ meetingLink(slug: "mel-nelson") { slug } }')
+    await gateway.execute("{ meetingLink(slug: ")
+    samples = await scrape(gateway)
+    assert (
+        value(
+            samples, "gateway_requests_total", route="/graphql", operation="anonymous", status="200"
+        )
+        == 1
+    )
+    assert (
+        value(
+            samples, "gateway_requests_total", route="/graphql", operation="unknown", status="200"
+        )
+        == 1
+    )
+
+
+def test_operation_names_are_capped() -> None:
+    metrics = Metrics()
+    labels = {metrics.operation_label(f"Operation{index}") for index in range(MAX_OPERATIONS + 50)}
+    assert len(labels) == MAX_OPERATIONS + 1
+    assert "other" in labels
+    assert metrics.operation_label("Operation0") == "Operation0"
+
+
+def test_each_app_has_its_own_registry() -> None:
+    one, two = Metrics(), Metrics()
+    one.requests.labels("/graphql", "Q", "200").inc()
+    assert (
+        one.registry.get_sample_value(
+            "gateway_requests_total", {"route": "/graphql", "operation": "Q", "status": "200"}
+        )
+        == 1
+    )
+    assert (
+        two.registry.get_sample_value(
+            "gateway_requests_total", {"route": "/graphql", "operation": "Q", "status": "200"}
+        )
+        is None
+    )
+
+
+def test_upstream_paths_map_to_the_clients_endpoint_names() -> None:
+    base = "/scheduler/v3/meetings/meeting-links"
+    assert upstream_endpoint("GET", base) == "list_links"
+    assert upstream_endpoint("GET", f"{base}/book/acme-team%2Fgroup-review") == "booking_info"
+    assert upstream_endpoint("GET", f"{base}/book/availability-page/mel-nelson") == "availability"
+    assert upstream_endpoint("POST", f"{base}/book") == "book"
+    assert upstream_endpoint("GET", "/crm/v3/objects/contacts") == "other"

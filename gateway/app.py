@@ -14,11 +14,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+from cross_web import HTTPException as StrawberryHTTPError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -147,15 +148,16 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        # Read through the cache: a probe costs at most one upstream call per links TTL, and a
+        # replica that can still answer from cache while HubSpot is down stays in service.
+        # Redis is optional to answering (L1 and the upstream remain), so it only degrades.
         runtime: Runtime = request.app.state.runtime
-        checks = {"upstream": "ok", "cache": "ok"}
+        checks = {"upstream": "ok", "cache": "ok" if await ping(runtime.redis) else "degraded"}
         try:
-            await runtime.client.list_links(limit=1)
+            await runtime.service.links_page(limit=1, after=None)
         except GatewayError as exc:
             checks["upstream"] = exc.code
-        if not await ping(runtime.redis):
-            checks["cache"] = "unreachable"
-        ready = all(value == "ok" for value in checks.values())
+        ready = checks["upstream"] == "ok"
         return JSONResponse(
             {"status": "ready" if ready else "not ready", **checks},
             status_code=200 if ready else 503,
@@ -164,14 +166,18 @@ def create_app(
     graphql = GraphQLView(build_schema(), graphql_ide="graphiql", allow_queries_via_get=False)
 
     async def graphql_endpoint(request: Request) -> Response:
-        if (
-            settings.response_cache
-            and request.method == "POST"
-            and (key := response_key(await request.body()))
-        ):
-            runtime: Runtime = request.app.state.runtime
-            return await runtime.responses.serve(key, lambda: graphql.run(request))
-        return await graphql.run(request)
+        try:
+            if (
+                settings.response_cache
+                and request.method == "POST"
+                and (key := response_key(await request.body()))
+            ):
+                runtime: Runtime = request.app.state.runtime
+                return await runtime.responses.serve(key, lambda: graphql.run(request))
+            return await graphql.run(request)
+        except StrawberryHTTPError as exc:
+            # What strawberry's own ASGI entry answers for a body it cannot read.
+            return PlainTextResponse(exc.reason, status_code=exc.status_code)
 
     app = Starlette(
         routes=[

@@ -24,6 +24,7 @@ RANK = {
     "settings": 0,
     "errors": -1,
     "clock": 0,
+    "breaker": 0,
     # Observability: logs is a leaf anyone may use; tracing wraps cache and upstream parts;
     # metrics reads their stats and uses both; only app and cli compose them.
     "logs": 0,

@@ -24,7 +24,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from gateway.cache.breaker import Breaker
+from gateway.breaker import Breaker
 from gateway.cache.keys import generation_key, tag_key
 from gateway.cache.store import Hit
 
@@ -101,7 +101,7 @@ class RedisStore:
             retry=Retry(NoBackoff(), 0),
             health_check_interval=0,
         )
-        return cls(client, timeout=timeout, breaker=Breaker(breaker_cooldown))
+        return cls(client, timeout=timeout, breaker=Breaker(1, breaker_cooldown))
 
     async def call(self, operation: Callable[[Redis], Awaitable[R]]) -> R:
         """Run one Redis operation under the breaker and the timeout."""

@@ -33,7 +33,7 @@ from typing import Literal, Protocol, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from gateway.hubspot.breaker import UpstreamBreaker
+from gateway.breaker import Breaker
 from gateway.hubspot.stats import UpstreamStats
 
 R = TypeVar("R")
@@ -215,7 +215,7 @@ class SharedBudget:
         self.stats = stats or UpstreamStats()
         self._timeout = timeout
         # One failure is enough: a Redis in trouble is skipped for the cooldown, then probed.
-        self._breaker = UpstreamBreaker(1, cooldown, timer=timer)
+        self._breaker = Breaker(1, cooldown, timer=timer)
         self._window_key = f"gateway:rate:{tenant}:window"
         self._pause_key = f"gateway:rate:{tenant}:pause"
         self._member = secrets.token_hex(6)

@@ -29,6 +29,7 @@ from urllib.parse import quote
 import httpx
 from redis.asyncio import Redis
 
+from gateway.breaker import Breaker
 from gateway.errors import (
     UpstreamAuthError,
     UpstreamContractError,
@@ -39,7 +40,6 @@ from gateway.errors import (
     UpstreamUnavailable,
     UpstreamValidationError,
 )
-from gateway.hubspot.breaker import UpstreamBreaker
 from gateway.hubspot.budget import BudgetShape, Kind, RateBudget, SharedBudget, WindowBudget
 from gateway.hubspot.deadline import current_deadline
 from gateway.hubspot.models import (
@@ -100,9 +100,7 @@ def build_hubspot_client(
     return HubSpotClient(
         http,
         budget=budget,
-        breaker=UpstreamBreaker(
-            settings.upstream_breaker_failures, settings.upstream_breaker_cooldown
-        ),
+        breaker=Breaker(settings.upstream_breaker_failures, settings.upstream_breaker_cooldown),
         retry_budget=RetryBudget(settings.upstream_retry_ratio),
         stats=stats,
         deadline=settings.request_deadline,
@@ -116,7 +114,7 @@ class HubSpotClient:
         http: httpx.AsyncClient,
         *,
         budget: RateBudget | None = None,
-        breaker: UpstreamBreaker | None = None,
+        breaker: Breaker | None = None,
         retry_budget: RetryBudget | None = None,
         backoff: Backoff | None = None,
         stats: UpstreamStats | None = None,
@@ -129,7 +127,7 @@ class HubSpotClient:
         ``budget_wait`` is the longest a call waits for room in the rate budget."""
         self._http = http
         self._budget = budget or WindowBudget(BudgetShape(100))
-        self._breaker = breaker or UpstreamBreaker()
+        self._breaker = breaker or Breaker()
         self._retry_budget = retry_budget or RetryBudget()
         self._backoff = backoff or Backoff()
         self._stats = stats or UpstreamStats()

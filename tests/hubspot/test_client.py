@@ -11,8 +11,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from gateway.breaker import Breaker
 from gateway.errors import UpstreamRateLimited, UpstreamUnavailable, UpstreamValidationError
-from gateway.hubspot.breaker import UpstreamBreaker
 from gateway.hubspot.budget import BudgetShape, WindowBudget
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.deadline import deadline_after
@@ -85,7 +85,7 @@ async def test_reads_are_tried_three_times_within_the_retry_budget() -> None:
 
 async def test_a_4xx_is_neither_retried_nor_a_failure() -> None:
     async with sandbox() as upstream:
-        client = client_on(upstream, breaker=UpstreamBreaker(1, 5.0))
+        client = client_on(upstream, breaker=Breaker(1, 5.0))
         with pytest.raises(UpstreamValidationError):
             await client.availability_page("mel-nelson", "Not/AZone", 0)
         assert await upstream.calls() == 1
@@ -95,7 +95,7 @@ async def test_a_4xx_is_neither_retried_nor_a_failure() -> None:
 async def test_the_breaker_opens_and_answers_at_once() -> None:
     async with sandbox() as upstream:
         await upstream.faults(errorRate=1.0)
-        client = client_on(upstream, breaker=UpstreamBreaker(2, 30.0))
+        client = client_on(upstream, breaker=Breaker(2, 30.0))
         with pytest.raises(UpstreamUnavailable):
             await client.list_links(limit=1)
         assert await upstream.calls() == 2  # the second failure opened it; no third attempt

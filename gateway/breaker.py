@@ -1,10 +1,13 @@
-"""A circuit breaker on the upstream: a failing HubSpot gets a rest, and callers an answer at once.
+"""A circuit breaker: a failing dependency gets a rest, and callers an answer at once.
 
-After ``failures`` failures in a row (5xx, timeouts, refused connections; never a 4xx, which
-proves the upstream is up and merely disagrees) the breaker opens: calls are refused without
-touching the network for ``cooldown`` seconds, so the cache can answer stale data at once
-instead of every request waiting out a timeout. Then one call goes through as a probe; its
-success closes the breaker, its failure opens it again for another cooldown.
+After ``failures`` failures in a row the breaker opens: calls are refused without touching the
+network for ``cooldown`` seconds. Then one call goes through as a probe; its success closes the
+breaker, its failure opens it again for another cooldown. Calls made while the probe runs are
+refused too, so a dependency that hangs costs one timeout per cooldown, not one per request.
+
+The upstream's breaker opens after several failures (5xx, timeouts, refused connections; never
+a 4xx, which proves HubSpot is up and merely disagrees), so the cache can answer stale data at
+once; Redis's and the rate budget's open after one, since Redis is optional to an answer.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Literal
 BreakerState = Literal["closed", "open", "half-open"]
 
 
-class UpstreamBreaker:
+class Breaker:
     def __init__(
         self,
         failures: int = 5,

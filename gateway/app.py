@@ -7,7 +7,6 @@ embedded sandbox is the upstream, reached in process through httpx's ASGI transp
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,15 +41,13 @@ from gateway.graphql.responses import ResponseCache, response_key
 from gateway.graphql.schema import build_schema
 from gateway.hubspot.client import HubSpotClient, build_http_client, build_hubspot_client
 from gateway.hubspot.deadline import DeadlineMiddleware
-from gateway.logs import RequestContext
+from gateway.logs import REQUEST_ID, RequestContext
 from gateway.meetings.service import MeetingsService
 from gateway.metrics import Metrics, RequestMetrics
 from gateway.rest import routes as rest_routes
 from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.settings import Settings
 from gateway.tracing import RequestSpans, Tracing
-
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 @dataclass

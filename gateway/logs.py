@@ -95,12 +95,13 @@ def graphql_operation(body: bytes) -> GraphQLOperation:
     document, name = request.get("query"), request.get("operationName")
     if not isinstance(document, str) or not (name is None or isinstance(name, str)):
         return _UNREADABLE
-    return _operation_in(document, name or None)
+    return operation_in(document, name or None)
 
 
 @lru_cache(maxsize=512)
-def _operation_in(document: str, name: str | None) -> GraphQLOperation:
-    # Clients send the same few documents over and over, hence the cache.
+def operation_in(document: str, name: str | None) -> GraphQLOperation:
+    """The operation a request would run: its type and name (type "" when there is none or
+    the document does not parse). Clients send the same few documents, hence the cache."""
     try:
         parsed = parse(document, no_location=True)
     except GraphQLError:

@@ -16,12 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from functools import lru_cache
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.responses import Response
 
 from gateway.cache import ReadThroughCache, Resource
+from gateway.logs import operation_in
 from gateway.meetings.service import EVERY_BOOKING, READS, ReadLog
 
 MAX_CACHED_DOCUMENT = 20_000
@@ -33,18 +32,6 @@ class _NotReusable(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__("response not reusable")
         self.response = response
-
-
-@lru_cache(maxsize=512)
-def _is_query(document: str, operation_name: str | None) -> bool:
-    try:
-        parsed = parse(document, no_location=True)
-    except GraphQLError:
-        return False
-    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [op for op in operations if op.name and op.name.value == operation_name]
-    return len(operations) == 1 and operations[0].operation is OperationType.QUERY
 
 
 def response_key(body: bytes) -> str | None:
@@ -64,7 +51,7 @@ def response_key(body: bytes) -> str | None:
         or not (name is None or isinstance(name, str))
         or not isinstance(variables, dict)
         or request.get("extensions")
-        or not _is_query(document, name)
+        or operation_in(document, name).type != "query"
     ):
         return None
     canonical = json.dumps([document, name, variables], sort_keys=True, separators=(",", ":"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -30,7 +31,12 @@ def build_schema(*, lean: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[MeetingLink],
-        extensions=[ErrorShaping],
+        # Clients send the same few documents: parse and validate each once.
+        extensions=[
+            ErrorShaping,
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
         execution_context_class=LeanExecutionContext if lean else None,
         config=StrawberryConfig(scalar_map=SCALARS),  # type: ignore[arg-type]
     )

@@ -46,11 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gateway.sandbox import SandboxConfig, create_sandbox_app
 
         try:
-            config = SandboxConfig.from_environ(os.environ)
+            # A bad variable or fixtures file stops the start, named, without a traceback.
+            sandbox_app = create_sandbox_app(SandboxConfig.from_environ(os.environ))
         except ValueError as exc:
             print(f"meetings-gateway: {exc}", file=sys.stderr)
             return 2
-        uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port)
+        uvicorn.run(sandbox_app, host=args.host, port=args.port)
         return 0
     try:
         settings = Settings.from_environ(os.environ)
@@ -60,10 +61,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from gateway.app import create_app
 
-    configure_logging(settings.log_format, secrets=[settings.hubspot_access_token or ""])
+    secrets = [settings.hubspot_access_token or "", *(key.key for key in settings.api_keys)]
+    configure_logging(settings.log_format, secrets=secrets)
+    try:
+        app = create_app(settings, tracing=tracing)
+    except ValueError as exc:
+        # The embedded sandbox's fixtures file (SANDBOX_FIXTURES) is malformed.
+        print(f"meetings-gateway: {exc}", file=sys.stderr)
+        return 2
     try:
         uvicorn.run(
-            create_app(settings, tracing=tracing),
+            app,
             host=args.host or settings.host,
             port=args.port or settings.port,
             log_level="info",

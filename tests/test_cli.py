@@ -97,3 +97,20 @@ def test_export_schema_writes_the_committed_sdl(tmp_path: Path) -> None:
         timeout=30,
     )
     assert target.read_text() == (ROOT / "schema" / "schema.graphql").read_text()
+
+
+@pytest.mark.parametrize("command", ["serve", "sandbox"])
+def test_a_malformed_fixtures_file_stops_the_start_naming_it(tmp_path: Path, command: str) -> None:
+    fixtures = tmp_path / "broken-fixtures.json"
+    fixtures.write_text('{"members": [], "links": [{"slug": "x"}]}')
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", command],
+        cwd=ROOT,
+        env={**os.environ, "SANDBOX_FIXTURES": str(fixtures)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "broken-fixtures.json" in result.stderr
+    assert "Traceback" not in result.stderr

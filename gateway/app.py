@@ -20,9 +20,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Scope
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from gateway.access import Access, BodyLimit, caller_of
 from gateway.cache import (
     ReadThroughCache,
     RedisStore,
@@ -37,16 +39,29 @@ from gateway.clock import Clock, FrozenClock, SystemClock
 from gateway.errors import GatewayError
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import Loaders
+from gateway.graphql.persisted import (
+    PACKAGED_OPERATIONS,
+    PersistedQueries,
+    load_operations,
+    with_body,
+)
 from gateway.graphql.responses import ResponseCache, response_key
 from gateway.graphql.schema import build_schema
-from gateway.hubspot.client import HubSpotClient, build_http_client, build_hubspot_client
+from gateway.hubspot.client import (
+    HubSpotClient,
+    build_budget,
+    build_http_client,
+    build_hubspot_client,
+)
 from gateway.hubspot.deadline import DeadlineMiddleware
+from gateway.hubspot.stats import UpstreamStats
 from gateway.logs import REQUEST_ID, RequestContext
 from gateway.meetings.service import MeetingsService
 from gateway.metrics import Metrics, RequestMetrics
 from gateway.rest import routes as rest_routes
 from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.settings import Settings
+from gateway.tenants import Tenants
 from gateway.tracing import RequestSpans, Tracing
 
 
@@ -61,6 +76,22 @@ class Runtime:
     idempotency: IdempotencyStore
     service: MeetingsService
     responses: ResponseCache
+    persisted: PersistedQueries
+    # Pass-through mode: each caller's tenant has its own parts.
+    tenants: Tenants[Bound] | None = None
+
+    def bound(self, scope: Scope) -> Bound:
+        """The service and response cache a request uses: its tenant's in pass-through mode."""
+        token = caller_of(scope).token
+        if self.tenants is None or token is None:
+            return Bound(self.service, self.responses)
+        return self.tenants.get(tenant_id(token), token)
+
+
+@dataclass(frozen=True)
+class Bound:
+    service: MeetingsService
+    responses: ResponseCache
 
 
 def request_id(request: Request | WebSocket) -> str:
@@ -72,7 +103,8 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        service: MeetingsService = request.app.state.runtime.service
+        runtime: Runtime = request.app.state.runtime
+        service = runtime.bound(request.scope).service
         return Context(
             service=service,
             loaders=Loaders(service),
@@ -111,6 +143,26 @@ def create_app(
         client = build_hubspot_client(
             settings, http, redis=redis.client if redis is not None else None, tenant=tenant
         )
+        response_ttl = min(settings.availability_ttl, settings.booking_info_ttl, settings.links_ttl)
+
+        def bind(tenant: str, token: str) -> Bound:
+            # Cheap: a client view on the shared pool, breaker and stats, and its own budget.
+            view = client.with_token(
+                token,
+                build_budget(settings, redis.client if redis else None, tenant, UpstreamStats()),
+            )
+            return Bound(
+                MeetingsService(
+                    client=view,
+                    cache=cache,
+                    idempotency=idempotency,
+                    clock=clock,
+                    settings=settings,
+                    tenant=tenant,
+                ),
+                ResponseCache(cache, tenant, ttl=response_ttl, max_stale=settings.max_stale),
+            )
+
         app.state.runtime = Runtime(
             http=http,
             client=client,
@@ -128,9 +180,15 @@ def create_app(
             responses=ResponseCache(
                 cache,
                 tenant,
-                ttl=min(settings.availability_ttl, settings.booking_info_ttl, settings.links_ttl),
+                ttl=response_ttl,
                 max_stale=settings.max_stale,
             ),
+            persisted=PersistedQueries(
+                cache,
+                load_operations(settings.operations_dir or PACKAGED_OPERATIONS),
+                only=settings.persisted_only,
+            ),
+            tenants=Tenants(bind) if settings.pass_through_auth else None,
         )
         try:
             yield
@@ -160,17 +218,25 @@ def create_app(
             status_code=200 if ready else 503,
         )
 
-    graphql = GraphQLView(build_schema(), graphql_ide="graphiql", allow_queries_via_get=False)
+    graphql = GraphQLView(
+        build_schema(settings=settings),
+        # GraphiQL lives on introspection; without it, it has nothing to show.
+        graphql_ide="graphiql" if settings.introspection_enabled else None,
+        allow_queries_via_get=False,
+    )
 
     async def graphql_endpoint(request: Request) -> Response:
         try:
-            if (
-                settings.response_cache
-                and request.method == "POST"
-                and (key := response_key(await request.body()))
-            ):
+            if request.method == "POST":
                 runtime: Runtime = request.app.state.runtime
-                return await runtime.responses.serve(key, lambda: graphql.run(request))
+                # Persisted queries resolve to the document, which the response cache keys on.
+                body = await runtime.persisted.resolve(await request.body())
+                if isinstance(body, Response):
+                    return body
+                request = with_body(request, body)
+                if settings.response_cache and (key := response_key(body)):
+                    responses = runtime.bound(request.scope).responses
+                    return await responses.serve(key, lambda: graphql.run(request))
             return await graphql.run(request)
         except StrawberryHTTPError as exc:
             # What strawberry's own ASGI entry answers for a body it cannot read.
@@ -193,8 +259,19 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["content-type", "authorization", "x-request-id", "idempotency-key"],
+                allow_headers=[
+                    "content-type",
+                    "authorization",
+                    "x-request-id",
+                    "idempotency-key",
+                    "if-none-match",
+                    "x-api-key",
+                ],
+                expose_headers=["etag", "retry-after", "x-request-id"],
             ),
+            # Inside CORS, so a browser can read a refusal; before anything reads the body.
+            Middleware(Access, settings=settings),
+            Middleware(BodyLimit, maximum=settings.max_body_bytes),
             # Inside CORS, so that a browser can read the answer to a request out of time.
             Middleware(DeadlineMiddleware, seconds=settings.request_deadline),
         ],

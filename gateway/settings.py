@@ -6,8 +6,9 @@ message that names it. Nothing reads ``os.environ`` at import time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -18,6 +19,18 @@ from gateway.errors import SettingsError
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
+# The service's own bound on an availability answer's slots (meetings/service.py MAX_SLOTS).
+SLOTS_CEILING = 5000
+_KEY_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A partner app's key: its ``name`` goes in logs, the ``key`` never does."""
+
+    name: str
+    key: str = field(repr=False)
+    per_minute: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,22 +71,46 @@ class Settings:
     # Failures in a row that open the upstream breaker, and how long it then stays open.
     upstream_breaker_failures: int = 5
     upstream_breaker_cooldown: float = 5.0
+    # The public surface's limits, checked before execution (see graphql/limits.py).
+    max_query_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_root_fields: int = 10
+    max_directives: int = 10
+    max_slots: int = SLOTS_CEILING
+    max_query_cost: int = 100
+    max_string_length: int = 2000
+    max_body_bytes: int = 64 * 1024
+    # Only the operations in ``operations_dir`` (default: the package's copy) are executed.
+    persisted_only: bool = False
+    operations_dir: Path | None = None
+    # None: on outside production, off in production.
+    introspection: bool | None = None
+    # Partner apps' keys; empty: no key is asked for (see access.py).
+    api_keys: tuple[ApiKey, ...] = field(default=(), repr=False)
+    # Each client sends its own HubSpot token, used upstream and naming its tenant.
+    pass_through_auth: bool = False
 
     @property
     def uses_sandbox(self) -> bool:
         """No credential means the embedded sandbox is the upstream."""
         return self.hubspot_access_token is None
 
+    @property
+    def introspection_enabled(self) -> bool:
+        return (not self.production) if self.introspection is None else self.introspection
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        def get(name: str, parse: Callable[[str], T], default: T) -> T:
+        def get(name: str, parse: Callable[[str], T], default: T, *, secret: bool = False) -> T:
             raw = environ.get(name, "").strip()
             if not raw:
                 return default
             try:
                 return parse(raw)
             except (ValueError, TypeError) as exc:
-                raise SettingsError(name, f"{raw!r} is not valid ({exc})") from exc
+                shown = "the value" if secret else repr(raw)  # a secret is never repeated
+                raise SettingsError(name, f"{shown} is not valid ({exc})") from exc
 
         defaults = cls()
         return cls(
@@ -134,6 +171,26 @@ class Settings:
                 _positive_float,
                 defaults.upstream_breaker_cooldown,
             ),
+            max_query_depth=get("GATEWAY_MAX_QUERY_DEPTH", _positive_int, defaults.max_query_depth),
+            max_aliases=get("GATEWAY_MAX_ALIASES", _non_negative_int, defaults.max_aliases),
+            max_tokens=get("GATEWAY_MAX_TOKENS", _positive_int, defaults.max_tokens),
+            max_root_fields=get("GATEWAY_MAX_ROOT_FIELDS", _positive_int, defaults.max_root_fields),
+            max_directives=get(
+                "GATEWAY_MAX_DIRECTIVES", _non_negative_int, defaults.max_directives
+            ),
+            max_slots=get("GATEWAY_MAX_SLOTS", _slots, defaults.max_slots),
+            max_query_cost=get("GATEWAY_MAX_QUERY_COST", _positive_int, defaults.max_query_cost),
+            max_string_length=get(
+                "GATEWAY_MAX_STRING_LENGTH", _positive_int, defaults.max_string_length
+            ),
+            max_body_bytes=get("GATEWAY_MAX_BODY_BYTES", _positive_int, defaults.max_body_bytes),
+            persisted_only=get("GATEWAY_PERSISTED_ONLY", _boolean, defaults.persisted_only),
+            operations_dir=get("GATEWAY_OPERATIONS_DIR", _existing_dir, None),
+            introspection=get("GATEWAY_INTROSPECTION", _boolean, None),
+            api_keys=get("GATEWAY_API_KEYS", _api_keys, defaults.api_keys, secret=True),
+            pass_through_auth=get(
+                "GATEWAY_PASS_THROUGH_AUTH", _boolean, defaults.pass_through_auth
+            ),
         )
 
 
@@ -162,6 +219,44 @@ def _existing_file(raw: str) -> Path:
     if not path.is_file():
         raise ValueError("no such file")
     return path
+
+
+def _existing_dir(raw: str) -> Path:
+    path = Path(raw)
+    if not path.is_dir():
+        raise ValueError("no such directory")
+    return path
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected an integer, 0 or more")
+    return value
+
+
+def _slots(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value <= SLOTS_CEILING:
+        raise ValueError(f"expected 1-{SLOTS_CEILING}")
+    return value
+
+
+def _api_keys(raw: str) -> tuple[ApiKey, ...]:
+    """``name:key:per_minute`` entries, comma-separated. The error never repeats a key."""
+    keys: list[ApiKey] = []
+    for number, entry in enumerate((e.strip() for e in raw.split(",") if e.strip()), start=1):
+        name, _, rest = entry.partition(":")
+        key, _, rate = rest.rpartition(":")
+        if not _KEY_NAME.match(name) or len(key) < 8 or not rate.isdigit() or int(rate) <= 0:
+            raise ValueError(
+                f"entry {number} must be name:key:requests-per-minute, with a name of letters, "
+                "digits, '.', '_' or '-', a key of 8 characters or more and a positive rate"
+            )
+        keys.append(ApiKey(name, key, int(rate)))
+    if len({k.name for k in keys}) != len(keys) or len({k.key for k in keys}) != len(keys):
+        raise ValueError("names and keys must be unique")
+    return tuple(keys)
 
 
 def _port(raw: str) -> int:

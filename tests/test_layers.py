@@ -30,6 +30,10 @@ RANK = {
     "logs": 0,
     "tracing": 2,
     "metrics": 3,
+    # The public surface's door (keys, pass-through tokens, body size) and pass-through's
+    # per-tenant parts: composed by app.
+    "access": 2,
+    "tenants": 0,
 }
 # Who may import whom sideways at the same rank: nobody.
 MAY_MOUNT_SANDBOX = {"app", "cli"}

@@ -86,3 +86,66 @@ def test_fixtures_path_must_exist(tmp_path: Path) -> None:
     path = tmp_path / "fixtures.json"
     path.write_text("{}")
     assert Settings.from_environ({"SANDBOX_FIXTURES": str(path)}).sandbox_fixtures == path
+
+
+def test_public_surface_settings_are_parsed() -> None:
+    settings = Settings.from_environ(
+        {
+            "GATEWAY_MAX_QUERY_DEPTH": "6",
+            "GATEWAY_MAX_ALIASES": "0",
+            "GATEWAY_MAX_TOKENS": "500",
+            "GATEWAY_MAX_ROOT_FIELDS": "3",
+            "GATEWAY_MAX_DIRECTIVES": "2",
+            "GATEWAY_MAX_SLOTS": "1000",
+            "GATEWAY_MAX_QUERY_COST": "40",
+            "GATEWAY_MAX_STRING_LENGTH": "300",
+            "GATEWAY_MAX_BODY_BYTES": "1024",
+            "GATEWAY_PERSISTED_ONLY": "true",
+            "GATEWAY_OPERATIONS_DIR": str(Path(__file__).parent),
+            "GATEWAY_INTROSPECTION": "false",
+            "GATEWAY_API_KEYS": "partner-a:key1-secret:600, partner-b:key2:x:secret:60",
+            "GATEWAY_PASS_THROUGH_AUTH": "true",
+        }
+    )
+    assert (settings.max_query_depth, settings.max_aliases, settings.max_tokens) == (6, 0, 500)
+    assert (settings.max_root_fields, settings.max_directives, settings.max_slots) == (3, 2, 1000)
+    assert (settings.max_query_cost, settings.max_string_length) == (40, 300)
+    assert settings.max_body_bytes == 1024
+    assert settings.persisted_only is True
+    assert settings.operations_dir == Path(__file__).parent
+    assert settings.introspection_enabled is False
+    assert [(k.name, k.key, k.per_minute) for k in settings.api_keys] == [
+        ("partner-a", "key1-secret", 600),
+        ("partner-b", "key2:x:secret", 60),  # a key may hold colons
+    ]
+    assert "secret" not in repr(settings)
+    assert settings.pass_through_auth is True
+
+
+def test_introspection_defaults_to_off_in_production_only() -> None:
+    assert Settings.from_environ({}).introspection_enabled is True
+    assert Settings.from_environ({"GATEWAY_PRODUCTION": "true"}).introspection_enabled is False
+    both = {"GATEWAY_PRODUCTION": "true", "GATEWAY_INTROSPECTION": "on"}
+    assert Settings.from_environ(both).introspection_enabled is True
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("GATEWAY_MAX_QUERY_DEPTH", "0"),
+        ("GATEWAY_MAX_ALIASES", "-1"),
+        ("GATEWAY_MAX_SLOTS", "5001"),
+        ("GATEWAY_MAX_BODY_BYTES", "big"),
+        ("GATEWAY_OPERATIONS_DIR", "/no/such/dir"),
+        ("GATEWAY_API_KEYS", "partner:short:60"),
+        ("GATEWAY_API_KEYS", "partner:long-enough-key:0"),
+        ("GATEWAY_API_KEYS", "bad name:long-enough-key:60"),
+        ("GATEWAY_API_KEYS", "a:long-enough-key:60,a:other-long-key:60"),
+        ("GATEWAY_PASS_THROUGH_AUTH", "maybe"),
+    ],
+)
+def test_bad_public_surface_values_name_their_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_environ({variable: value})
+    assert raised.value.variable == variable
+    assert "long-enough-key" not in str(raised.value)

@@ -1,28 +1,45 @@
-"""Error shaping: expected errors get a code, everything else is masked behind a correlation id."""
+"""Error shaping: expected errors get a code, everything else is masked behind a correlation id.
+
+In production (``GATEWAY_PRODUCTION``) the upstream's own words are kept from clients too: an
+upstream error keeps its code and correlation id but gets a generic message; the log has the
+detail.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 
 from gateway.errors import GatewayError, InputError, UpstreamError
 
 log = logging.getLogger("gateway.graphql")
 
 MASKED_MESSAGE = "Unexpected error."
+UPSTREAM_MESSAGE = "HubSpot could not answer this request; try again later."
+# graphql-core's parser reports its own bounds as syntax errors; these name them.
+_PARSER_LIMITS = {
+    "tokens. Parsing aborted": "TOO_MANY_TOKENS",
+    "nested too deeply": "QUERY_TOO_DEEP",
+}
 
 
-def shape(error: GraphQLError, request_id: str) -> GraphQLError:
+def shape(error: GraphQLError, request_id: str, *, production: bool = False) -> GraphQLError:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         # Syntax, validation and variable-coercion errors: the client's own doing, and safe.
+        if error.extensions and "code" in error.extensions:
+            return _with(error, error.message, dict(error.extensions))  # a limit's own code
         code = "GRAPHQL_VALIDATION_FAILED"
         if "Variable" in error.message or "Expected value of type" in error.message:
             code = "BAD_USER_INPUT"
+        for words, limit in _PARSER_LIMITS.items():
+            if words in error.message:
+                code = limit
         return _with(error, error.message, {"code": code})
     if isinstance(original, InputError):
         return _with(error, original.message, {"code": original.code, "field": original.field})
@@ -30,6 +47,15 @@ def shape(error: GraphQLError, request_id: str) -> GraphQLError:
         extensions: dict[str, object] = {"code": original.code, "correlationId": request_id}
         if original.retry_after is not None:
             extensions["retryAfterSeconds"] = original.retry_after
+        if production:
+            log.warning(
+                "upstream error in %s (correlation id %s): %s %s",
+                ".".join(map(str, error.path or [])) or "operation",
+                request_id,
+                original.code,
+                original.message,
+            )
+            return _with(error, UPSTREAM_MESSAGE, extensions)
         return _with(error, original.message, extensions)
     if isinstance(original, GatewayError):
         return _with(error, original.message, {"code": original.code})
@@ -59,6 +85,10 @@ def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> G
 
 
 class ErrorShaping(SchemaExtension):
+    def __init__(self, *, production: bool = False) -> None:
+        super().__init__()
+        self.production = production
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
@@ -67,4 +97,20 @@ class ErrorShaping(SchemaExtension):
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None) or uuid.uuid4().hex
-        result.errors = [shape(error, request_id) for error in errors]  # type: ignore[union-attr]
+        result.errors = [  # type: ignore[union-attr]
+            shape(error, request_id, production=self.production) for error in errors
+        ]
+
+
+class SafeParserCache(ParserCache):
+    """strawberry's ``ParserCache``, except that a document that does not parse is left to
+    strawberry's own parse: an error raised from a hook skips every ``on_operation`` (so it
+    would reach the client unshaped, without a code), one raised by that parse does not."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield

@@ -12,6 +12,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.inputs import BookMeetingInput
 from gateway.graphql.scalars import TimeZone
 from gateway.meetings import booking
+from gateway.meetings.slugs import check_slug
 from gateway.meetings.zones import zone
 
 Info = strawberry.Info[Context, None]
@@ -87,6 +88,7 @@ def to_command(data: BookMeetingInput) -> booking.BookingCommand:
     lists = (data.guest_emails, data.form_fields, data.legal_consent_responses)
     if any(len(items) > MAX_LIST for items in (*lists, data.likely_available_user_ids)):
         raise InputError("input", "TOO_MANY", f"no list may hold more than {MAX_LIST} items")
+    check_slug(data.slug)
     return booking.BookingCommand(
         slug=data.slug,
         start=data.start,

@@ -17,11 +17,11 @@ from gateway.graphql.types import (
     parse_global_id,
 )
 from gateway.hubspot import models
+from gateway.meetings.slugs import slug_problem
 
 Info = strawberry.Info[Context, None]
 
 DEFAULT_PAGE_SIZE = 20
-MAX_SLUG = 200
 
 
 @strawberry.type
@@ -72,7 +72,9 @@ class Query:
 
     @strawberry.field(description="One link by slug; null when no link has it.")
     async def meeting_link(self, info: Info, slug: str) -> MeetingLink | None:
-        if not slug or len(slug) > MAX_SLUG:
+        # A slug no link can have (too long, "..", "%2F", control characters) is simply not
+        # found, without a read.
+        if slug_problem(slug) is not None:
             return None
         link = await info.context.loaders.link_by_slug.load(slug)
         return MeetingLink.of(link) if link else None
@@ -80,7 +82,7 @@ class Query:
     @strawberry.field(description="Any object by its global ID; null when it does not exist.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, key = parse_global_id(id)
-        if type_name != "MeetingLink":
+        if type_name != "MeetingLink" or slug_problem(key) is not None:
             return None
         link = await info.context.loaders.link_by_slug.load(key)
         return MeetingLink.of(link) if link else None

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import DisableIntrospection, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.graphql.execution import LeanExecutionContext
-from gateway.graphql.extensions import ErrorShaping
+from gateway.graphql.extensions import ErrorShaping, SafeParserCache
+from gateway.graphql.limits import limit_extensions, request_limits
 from gateway.graphql.mutations import Mutation
 from gateway.graphql.queries import Query
 from gateway.graphql.scalars import SCALARS
 from gateway.graphql.types import MeetingLink
+from gateway.settings import Settings
 
 
 class GatewaySchema(strawberry.Schema):
@@ -25,17 +27,25 @@ class GatewaySchema(strawberry.Schema):
         return
 
 
-def build_schema(*, lean: bool = True) -> strawberry.Schema:
-    """``lean=False`` keeps graphql-core's own execution throughout (for comparison)."""
+def build_schema(*, lean: bool = True, settings: Settings | None = None) -> strawberry.Schema:
+    """``lean=False`` keeps graphql-core's own execution throughout (for comparison);
+    ``settings`` sets the limits, error masking and introspection (default: the defaults)."""
+    settings = settings or Settings()
+    production = settings.production
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[MeetingLink],
-        # Clients send the same few documents: parse and validate each once.
+        # Classes or factories, never shared instances: an extension holds one request's state.
         extensions=[
-            ErrorShaping,
-            lambda: ParserCache(maxsize=256),
+            lambda: ErrorShaping(production=production),
+            # Before the caches: the token limit is a parse option, the rest are rules.
+            *limit_extensions(settings),
+            *([] if settings.introspection_enabled else [DisableIntrospection]),
+            # Clients send the same few documents: parse and validate each once.
+            lambda: SafeParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            request_limits(settings),
         ],
         execution_context_class=LeanExecutionContext if lean else None,
         config=StrawberryConfig(scalar_map=SCALARS),  # type: ignore[arg-type]

@@ -94,18 +94,24 @@ def build_hubspot_client(
 ) -> HubSpotClient:
     """The client with its budget (shared through ``redis`` when given), breaker and retries."""
     stats = UpstreamStats()
-    shape = BudgetShape(settings.upstream_rate_limit, settings.upstream_booking_reserve)
-    local = WindowBudget(shape)
-    budget: RateBudget = local if redis is None else SharedBudget(redis, tenant, local, stats=stats)
     return HubSpotClient(
         http,
-        budget=budget,
+        budget=build_budget(settings, redis, tenant, stats),
         breaker=Breaker(settings.upstream_breaker_failures, settings.upstream_breaker_cooldown),
         retry_budget=RetryBudget(settings.upstream_retry_ratio),
         stats=stats,
         deadline=settings.request_deadline,
         budget_wait=settings.upstream_budget_wait,
     )
+
+
+def build_budget(
+    settings: Settings, redis: Redis | None, tenant: str, stats: UpstreamStats
+) -> RateBudget:
+    """One tenant's rate budget, shared by every process through ``redis`` when given."""
+    shape = BudgetShape(settings.upstream_rate_limit, settings.upstream_booking_reserve)
+    local = WindowBudget(shape)
+    return local if redis is None else SharedBudget(redis, tenant, local, stats=stats)
 
 
 class HubSpotClient:
@@ -122,9 +128,12 @@ class HubSpotClient:
         budget_wait: float = 1.0,
         timer: Callable[[], float] = time.monotonic,
         draw: Callable[[], float] = random.random,
+        token: str | None = None,
     ) -> None:
         """``deadline`` bounds a call made outside any request (no ``current_deadline()``);
-        ``budget_wait`` is the longest a call waits for room in the rate budget."""
+        ``budget_wait`` is the longest a call waits for room in the rate budget; ``token``,
+        when given, is sent instead of the http client's own credential."""
+        self._headers = {"Authorization": f"Bearer {token}"} if token else None
         self._http = http
         self._budget = budget or WindowBudget(BudgetShape(100))
         self._breaker = breaker or Breaker()
@@ -138,6 +147,23 @@ class HubSpotClient:
         # Each attempt is bounded by these even where httpx cannot apply them (an ASGI transport).
         timeout = http.timeout
         self._attempt_limit = (timeout.connect or 0.0) + (timeout.read or 0.0) or None
+
+    def with_token(self, token: str, budget: RateBudget) -> HubSpotClient:
+        """This client calling with a client's own token (pass-through mode) and that tenant's
+        budget; the connection pool, breaker, retry budget and stats stay shared."""
+        return HubSpotClient(
+            self._http,
+            budget=budget,
+            breaker=self._breaker,
+            retry_budget=self._retry_budget,
+            backoff=self._backoff,
+            stats=self._stats,
+            deadline=self._deadline,
+            budget_wait=self._budget_wait,
+            timer=self._timer,
+            draw=self._draw,
+            token=token,
+        )
 
     @property
     def stats(self) -> UpstreamStats:
@@ -323,7 +349,7 @@ class HubSpotClient:
         try:
             async with asyncio.timeout(limit) as guard:
                 return await self._http.request(
-                    method, path, params=params, json=body, timeout=per_call
+                    method, path, params=params, json=body, timeout=per_call, headers=self._headers
                 )
         except TimeoutError as exc:
             if not guard.expired():

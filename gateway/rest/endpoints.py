@@ -74,7 +74,8 @@ def answering(handler: Endpoint, method: str) -> Endpoint:
 
 
 def service_of(request: Request) -> MeetingsService:
-    service: MeetingsService = request.app.state.runtime.service
+    # The caller's tenant's service in pass-through mode (see app.Runtime.bound).
+    service: MeetingsService = request.app.state.runtime.bound(request.scope).service
     return service
 
 

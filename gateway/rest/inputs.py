@@ -14,6 +14,7 @@ from typing import Any
 
 from gateway.hubspot.models import LinkType
 from gateway.meetings.booking import BookingCommand
+from gateway.meetings.slugs import slug_problem
 from gateway.meetings.zones import is_iana_name
 from gateway.rest.errors import IDEMPOTENCY_HEADER, invalid
 
@@ -73,6 +74,9 @@ def slug(value: str) -> str:
     if not value:
         raise invalid("slug is required.", "slug", "REQUIRED")
     text(value, "slug")
+    problem = slug_problem(value)
+    if problem is not None:
+        raise invalid(f"{problem}.", "slug", "INVALID_SLUG")
     return value
 
 

@@ -1,0 +1,166 @@
+"""Persisted operations: Apollo's automatic persisted queries, and an allow-list mode.
+
+APQ (``extensions.persistedQuery: {version: 1, sha256Hash}``): a request carrying only the
+hash runs the document stored under it, or gets PERSISTED_QUERY_NOT_FOUND, upon which the
+client sends hash and document together; the hash is checked (PERSISTED_QUERY_HASH_MISMATCH)
+and the document stored in the read-through cache, so every process on the same Redis knows it.
+
+Allow-list mode (``GATEWAY_PERSISTED_ONLY``): only the operations shipped in
+``gateway/graphql/operations`` (a copy of ``schema/operations``; ``GATEWAY_OPERATIONS_DIR``
+names another directory) run, sent as their full text or by their hash; any other document,
+or a registration, gets PERSISTED_QUERY_REQUIRED.
+
+Either way the request passed on carries the resolved document in ``query`` and no
+``persistedQuery``, so the response cache keys on the document itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gateway.cache import ReadThroughCache, Resource
+
+PACKAGED_OPERATIONS = Path(__file__).resolve().parent / "operations"
+# Documents are not any tenant's data: one namespace for all.
+NAMESPACE = "persisted"
+DOCUMENT_TTL = 24 * 3600.0
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_operations(directory: Path) -> dict[str, str]:
+    """Hash -> document of every ``*.graphql`` in ``directory``, as written and stripped."""
+    allowed: dict[str, str] = {}
+    for path in sorted(directory.glob("*.graphql")):
+        text = path.read_text()
+        for form in (text, text.strip()):
+            allowed[sha256(form)] = form
+    return allowed
+
+
+class _Unknown(Exception):
+    """No document is stored under the hash (never stored itself)."""
+
+
+def refusal(code: str, message: str) -> Response:
+    """A GraphQL error answer (HTTP 200, as Apollo clients expect for these codes)."""
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+NOT_FOUND = ("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+MISMATCH = ("PERSISTED_QUERY_HASH_MISMATCH", "provided sha256Hash does not match the query")
+UNSUPPORTED = ("PERSISTED_QUERY_NOT_SUPPORTED", "only persistedQuery version 1 is supported")
+REQUIRED = (
+    "PERSISTED_QUERY_REQUIRED",
+    "only the gateway's persisted operations are accepted; send one of them or its hash",
+)
+
+
+class PersistedQueries:
+    def __init__(
+        self, cache: ReadThroughCache, operations: Mapping[str, str], *, only: bool
+    ) -> None:
+        self._cache = cache
+        self._allowed = dict(operations)
+        self._only = only
+        self._resource: Resource[str] = Resource(
+            name="persisted-query",
+            ttl=DOCUMENT_TTL,
+            max_stale=DOCUMENT_TTL,
+            encode=str.encode,
+            decode=bytes.decode,
+        )
+
+    async def resolve(self, body: bytes) -> bytes | Response:
+        """The body to run (the document filled in), or the refusal to answer."""
+        try:
+            request = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            request = None
+        if not isinstance(request, dict):
+            # Not ours to read: strawberry answers it (400), unless only persisted ones may run.
+            return refusal(*REQUIRED) if self._only else body
+        query = request.get("query")
+        extensions = request.get("extensions")
+        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        if persisted is None:
+            if self._only and not (isinstance(query, str) and sha256(query) in self._allowed):
+                return refusal(*REQUIRED)
+            return body
+        found = await self._document(persisted, query)
+        if isinstance(found, Response):
+            return found
+        rest = {k: v for k, v in extensions.items() if k != "persistedQuery"}  # type: ignore[union-attr]
+        request["query"] = found
+        if rest:
+            request["extensions"] = rest
+        else:
+            request.pop("extensions")
+        return json.dumps(request, separators=(",", ":")).encode()
+
+    async def _document(self, persisted: object, query: object) -> str | Response:
+        if not isinstance(persisted, dict) or persisted.get("version") != 1:
+            return refusal(*UNSUPPORTED)
+        digest = persisted.get("sha256Hash")
+        digest = digest.lower() if isinstance(digest, str) else ""
+        if isinstance(query, str):
+            if not _SHA256.match(digest) or sha256(query) != digest:
+                return refusal(*MISMATCH)
+            if digest in self._allowed:
+                return query
+            if self._only:
+                return refusal(*REQUIRED)
+            await self._store(digest, query)
+            return query
+        if digest in self._allowed:
+            return self._allowed[digest]
+        if self._only:
+            return refusal(*REQUIRED)
+        stored = await self._lookup(digest) if _SHA256.match(digest) else None
+        return refusal(*NOT_FOUND) if stored is None else stored
+
+    async def _lookup(self, digest: str) -> str | None:
+        async def unknown() -> str:
+            raise _Unknown
+
+        try:
+            return (await self._cache.get(self._resource, NAMESPACE, {"h": digest}, unknown)).value
+        except _Unknown:
+            return None
+
+    async def _store(self, digest: str, document: str) -> None:
+        async def known() -> str:
+            return document
+
+        # Twice: the first may have joined a concurrent lookup's flight that found nothing.
+        for _ in range(2):
+            try:
+                await self._cache.get(self._resource, NAMESPACE, {"h": digest}, known)
+                return
+            except _Unknown:
+                continue
+
+
+def with_body(request: Request, body: bytes) -> Request:
+    """``request`` again, reading ``body`` instead of what was sent."""
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)

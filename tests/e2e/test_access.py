@@ -1,0 +1,302 @@
+"""Who may call: API keys, pass-through tokens, body size, CORS, production masking,
+introspection, and slugs that could travel somewhere they should not."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.access import RateLimiter
+from gateway.app import create_app
+from gateway.settings import ApiKey, Settings
+from tests.e2e.harness import NOW, Gateway, operation, running_gateway
+from tests.e2e.test_scale_out import served_sandbox
+
+LINKS = "{ meetingLinks(first: 3) { totalCount nodes { slug } } }"
+REST_LINKS = "/scheduler/v3/meetings/meeting-links"
+KEYS = "partner-a:key-a-0123456789:600,partner-b:key-b-0123456789:2"
+TOKEN_A = "tok-a-0123456789abcdef"
+TOKEN_B = "tok-b-0123456789abcdef"
+
+
+async def graphql(
+    gateway: Gateway, document: str, headers: dict[str, str] | None = None, **extra: Any
+) -> httpx.Response:
+    return await gateway.http.post(
+        "/graphql", json={"query": document, **extra}, headers=headers or {}
+    )
+
+
+async def test_api_keys_guard_graphql_and_rest(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running_gateway({"GATEWAY_API_KEYS": KEYS}) as gateway:
+        before = await gateway.calls()
+        for headers in ({}, {"X-API-Key": "key-a-wrong-000000"}, {"Authorization": "ApiKey x"}):
+            response = await graphql(gateway, LINKS, headers)
+            assert response.status_code == 401
+            assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+            rest = await gateway.http.get(REST_LINKS, headers=headers)
+            assert rest.status_code == 401
+            assert rest.json()["status"] == "error"
+        assert await gateway.calls() == before
+        ok = await graphql(gateway, LINKS, {"X-API-Key": "key-a-0123456789"})
+        assert ok.status_code == 200
+        assert "errors" not in ok.json()
+        rest = await gateway.http.get(
+            REST_LINKS, headers={"Authorization": "ApiKey key-a-0123456789"}
+        )
+        assert rest.status_code == 200
+        # Health, metrics and the API's description stay open.
+        assert (await gateway.http.get("/healthz")).status_code == 200
+        assert (await gateway.http.get("/openapi.json")).status_code == 200
+    assert "key-a-0123456789" not in caplog.text
+    assert "key-b-0123456789" not in caplog.text
+
+
+async def test_each_key_has_its_own_rate(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    async with running_gateway({"GATEWAY_API_KEYS": KEYS}) as gateway:
+        slow = {"X-API-Key": "key-b-0123456789"}
+        assert (await graphql(gateway, "{ __typename }", slow)).status_code == 200
+        assert (await gateway.http.get(REST_LINKS, headers=slow)).status_code == 200
+        refused = await graphql(gateway, "{ __typename }", slow)
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert (await gateway.http.get(REST_LINKS, headers=slow)).status_code == 429
+        # The other key is untouched by partner-b's spending.
+        other = await graphql(gateway, "{ __typename }", {"X-API-Key": "key-a-0123456789"})
+        assert other.status_code == 200
+    assert "partner-b" in caplog.text
+    assert "key-b-0123456789" not in caplog.text
+
+
+def test_the_bucket_refills_at_the_keys_rate() -> None:
+    now = [0.0]
+    limiter = RateLimiter(timer=lambda: now[0])
+    key = ApiKey("p", "k" * 8, 60)
+    assert all(limiter.admit(key) == 0 for _ in range(60))
+    assert limiter.admit(key) == pytest.approx(1.0)
+    now[0] = 0.5
+    assert limiter.admit(key) == pytest.approx(0.5)
+    now[0] = 1.0
+    assert limiter.admit(key) == 0
+
+
+async def test_bodies_past_the_limit_get_413_before_parsing(gateway: Gateway) -> None:
+    before = await gateway.calls()
+    big = {"query": "{ __typename }", "variables": {"pad": "x" * 70_000}}
+    assert (await gateway.http.post("/graphql", json=big)).status_code == 413
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b" " * 4096  # no Content-Length: counted as it arrives
+
+    response = await gateway.http.post("/graphql", content=chunks())
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    lying = await gateway.http.post(
+        "/graphql", content=b"{}", headers={"Content-Length": "999999999"}
+    )
+    assert lying.status_code == 413
+    assert await gateway.calls() == before
+
+
+async def test_cors_exposes_and_allows_the_gateways_headers() -> None:
+    origin = "https://app.example"
+    async with running_gateway({"GATEWAY_CORS_ORIGINS": origin}) as gateway:
+        preflight = await gateway.http.options(
+            "/graphql",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "x-api-key, if-none-match",
+            },
+        )
+        assert preflight.status_code == 200
+        allowed = preflight.headers["access-control-allow-headers"].lower()
+        assert "x-api-key" in allowed
+        assert "if-none-match" in allowed
+        answer = await gateway.http.get(REST_LINKS, headers={"Origin": origin})
+        exposed = answer.headers["access-control-expose-headers"].lower()
+        assert {"etag", "retry-after", "x-request-id"} <= set(exposed.replace(" ", "").split(","))
+
+
+async def test_introspection_and_graphiql_follow_the_setting() -> None:
+    query = "{ __schema { queryType { name } } }"
+    async with running_gateway({"GATEWAY_PRODUCTION": "true"}) as gateway:
+        body = (await graphql(gateway, query)).json()
+        assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert "introspection" in body["errors"][0]["message"].lower()
+        page = await gateway.http.get("/graphql", headers={"Accept": "text/html"})
+        assert "graphiql" not in page.text.lower()
+        # __typename is no introspection.
+        assert (await graphql(gateway, "{ __typename }")).json() == {
+            "data": {"__typename": "Query"}
+        }
+    async with running_gateway(
+        {"GATEWAY_PRODUCTION": "true", "GATEWAY_INTROSPECTION": "true"}
+    ) as gateway:
+        assert "errors" not in (await graphql(gateway, query)).json()
+    async with running_gateway() as gateway:
+        assert "errors" not in (await graphql(gateway, query)).json()
+        page = await gateway.http.get("/graphql", headers={"Accept": "text/html"})
+        assert "graphiql" in page.text.lower()
+
+
+TRICKS = [
+    "../mel-nelson",
+    "mel-nelson/..",
+    "mel-nelson/../priya-raman",
+    "%2F..%2Fmel-nelson",
+    "mel-nelson%2F..",
+    "mel-nelson\\..\\x",
+    "mel\x00nelson",
+    "mel-nelson\n",
+    "/mel-nelson",
+    "mel-nelson/",
+    "mel//nelson",
+    ".hidden",
+    "a" * 201,
+    "",
+]
+
+
+async def test_slug_tricks_cost_no_upstream_call(gateway: Gateway) -> None:
+    before = await gateway.calls()
+    book = operation("BookMeeting")
+    for slug in TRICKS:
+        data = await gateway.data(
+            "query($s: String!) { meetingLink(slug: $s) { id } }", {"s": slug}
+        )
+        assert data == {"meetingLink": None}
+        result = (
+            await gateway.data(
+                book,
+                {
+                    "input": {
+                        "slug": slug,
+                        "start": "2026-03-03T15:00:00Z",
+                        "durationMinutes": 30,
+                        "timeZone": "UTC",
+                        "firstName": "Alex",
+                        "lastName": "Morgan",
+                        "email": "alex@acme-corp.io",
+                    }
+                },
+            )
+        )["bookMeeting"]
+        assert result["__typename"] == "InvalidBookingInput", (slug, result)
+        assert result["errors"][0]["code"] == "INVALID_SLUG"
+    for slug in ("%2E%2E", "..%2Fx", "x/%2e%2e/y", "a%5Cb", "%00"):
+        response = await gateway.http.get(f"{REST_LINKS}/book/{slug}?timezone=UTC")
+        assert response.status_code in (400, 404), (slug, response.text)
+        if response.status_code == 400:
+            assert response.json()["errors"][0]["code"] == "INVALID_SLUG"
+    assert await gateway.calls() == before
+    # A real team slug still works.
+    assert (await gateway.data('{ meetingLink(slug: "acme-team/group-review") { id } }'))[
+        "meetingLink"
+    ]
+
+
+# -- pass-through ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def strict_sandbox() -> Iterator[str]:
+    """A sandbox that accepts only two tokens, so what it answers proves what it was sent."""
+    with served_sandbox({"SANDBOX_TOKENS": f"{TOKEN_A},{TOKEN_B}"}) as base:
+        yield base
+
+
+@asynccontextmanager
+async def pass_through(base: str, **environ: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings.from_environ(
+        {
+            "SANDBOX_NOW": NOW,
+            "HUBSPOT_BASE_URL": base,
+            # The gateway's own credential (for probes); never used for a client's calls.
+            "HUBSPOT_ACCESS_TOKEN": "gateway-own-token-not-accepted",
+            "GATEWAY_PASS_THROUGH_AUTH": "true",
+            **environ,
+        }
+    )
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
+    ):
+        yield http
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def calls(base: str) -> dict[str, int]:
+    async with httpx.AsyncClient(base_url=base) as http:
+        counts: dict[str, int] = (await http.get("/_sandbox/calls")).json()
+        return counts
+
+
+async def test_pass_through_isolates_tenants(
+    strict_sandbox: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with pass_through(strict_sandbox) as http:
+        before = await calls(strict_sandbox)
+        missing = await http.post("/graphql", json={"query": LINKS})
+        assert missing.status_code == 401
+        assert (await http.get(REST_LINKS)).status_code == 401
+        assert await calls(strict_sandbox) == before
+
+        first = await http.post("/graphql", json={"query": LINKS}, headers=bearer(TOKEN_A))
+        assert "errors" not in first.json(), first.json()
+        after_a = await calls(strict_sandbox)
+        assert after_a["list_links"] == before["list_links"] + 1
+        # Same tenant: answered from its caches.
+        again = await http.post("/graphql", json={"query": LINKS}, headers=bearer(TOKEN_A))
+        assert again.json() == first.json()
+        assert await calls(strict_sandbox) == after_a
+        # Another tenant: its own upstream call, with its own token (the sandbox accepted it).
+        other = await http.post("/graphql", json={"query": LINKS}, headers=bearer(TOKEN_B))
+        assert other.json() == first.json()
+        assert (await calls(strict_sandbox))["list_links"] == after_a["list_links"] + 1
+        # A token the upstream refuses never gets another tenant's cached answer.
+        stranger = "tok-c-0123456789abcdef"
+        refused = await http.post("/graphql", json={"query": LINKS}, headers=bearer(stranger))
+        body = refused.json()
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_AUTH"
+        rest = await http.get(REST_LINKS, headers=bearer(stranger))
+        assert rest.status_code == 502
+        assert (await http.get(REST_LINKS, headers=bearer(TOKEN_B))).status_code == 200
+    for token in (TOKEN_A, TOKEN_B, stranger):
+        assert token not in caplog.text
+        assert token not in refused.text
+
+
+async def test_production_masks_upstream_messages(
+    strict_sandbox: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    stranger = bearer("tok-d-0123456789abcdef")
+    async with pass_through(strict_sandbox) as http:
+        plain = (await http.post("/graphql", json={"query": LINKS}, headers=stranger)).json()
+    async with pass_through(strict_sandbox, GATEWAY_PRODUCTION="true") as http:
+        response = await http.post(
+            "/graphql", json={"query": LINKS}, headers={**stranger, "X-Request-Id": "req-42"}
+        )
+    masked = response.json()["errors"][0]
+    detail = plain["errors"][0]["message"]
+    assert masked["message"] != detail
+    assert detail not in response.text
+    assert masked["extensions"]["code"] == "UPSTREAM_AUTH"
+    assert masked["extensions"]["correlationId"] == "req-42"
+    assert detail in caplog.text  # the log has what the client was not told

@@ -1,0 +1,117 @@
+"""Automatic persisted queries, the allow-list mode, and the packaged operations."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gateway.graphql.persisted import PACKAGED_OPERATIONS
+from tests.e2e.harness import OPERATIONS, Gateway, operation, running_gateway
+from tests.redis_server import RedisServer
+
+LINKS = "query Links { meetingLinks(first: 2) { totalCount nodes { slug } } }"
+INFO = operation("MeetingLinkBookingInfo")
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def post(gateway: Gateway, payload: dict[str, Any]) -> dict[str, Any]:
+    response = await gateway.http.post("/graphql", json=payload)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def persisted(digest: str) -> dict[str, Any]:
+    return {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+
+
+def code(body: dict[str, Any]) -> str:
+    return str(body["errors"][0]["extensions"]["code"])
+
+
+def test_the_packaged_operations_equal_the_schema_operations() -> None:
+    shipped = {p.name: p.read_text() for p in PACKAGED_OPERATIONS.glob("*.graphql")}
+    source = {p.name: p.read_text() for p in Path(OPERATIONS).glob("*.graphql")}
+    assert shipped == source
+    assert len(source) == 4
+
+
+async def test_apq_round_trip(gateway: Gateway) -> None:
+    digest = sha(LINKS)
+    body = await post(gateway, {"extensions": persisted(digest)})
+    assert code(body) == "PERSISTED_QUERY_NOT_FOUND"
+    assert body["errors"][0]["message"] == "PersistedQueryNotFound"
+    registered = await post(gateway, {"query": LINKS, "extensions": persisted(digest)})
+    assert registered["data"]["meetingLinks"]["totalCount"] > 0
+    calls = await gateway.calls()
+    # The hash alone now runs the document, and from the response cache: no upstream call.
+    again = await post(gateway, {"extensions": persisted(digest)})
+    assert again == registered
+    assert await gateway.calls() == calls
+
+
+async def test_apq_refuses_a_hash_that_is_not_the_documents(gateway: Gateway) -> None:
+    for digest in (sha(LINKS + " "), "not-a-hash", ""):
+        body = await post(gateway, {"query": LINKS, "extensions": persisted(digest)})
+        assert code(body) == "PERSISTED_QUERY_HASH_MISMATCH"
+    # Nothing was stored under the wrong hash.
+    body = await post(gateway, {"extensions": persisted(sha(LINKS + " "))})
+    assert code(body) == "PERSISTED_QUERY_NOT_FOUND"
+    body = await post(
+        gateway, {"extensions": {"persistedQuery": {"version": 2, "sha256Hash": sha(LINKS)}}}
+    )
+    assert code(body) == "PERSISTED_QUERY_NOT_SUPPORTED"
+
+
+async def test_apq_documents_are_shared_through_redis(redis_server: RedisServer) -> None:
+    environ = {"REDIS_URL": redis_server.url}
+    document = "query Shared { meetingLinks(first: 1) { totalCount } }"
+    async with running_gateway(environ) as first:
+        await post(first, {"query": document, "extensions": persisted(sha(document))})
+    async with running_gateway(environ) as second:
+        body = await post(second, {"extensions": persisted(sha(document))})
+        assert body["data"]["meetingLinks"]["totalCount"] > 0
+
+
+async def test_the_allow_list_runs_only_the_persisted_operations() -> None:
+    async with running_gateway({"GATEWAY_PERSISTED_ONLY": "true"}) as gateway:
+        before = await gateway.calls()
+        for payload in (
+            {"query": LINKS},
+            {"query": LINKS, "extensions": persisted(sha(LINKS))},
+            {"extensions": persisted(sha(LINKS))},
+            {"query": "{ __typename }"},
+        ):
+            assert code(await post(gateway, payload)) == "PERSISTED_QUERY_REQUIRED"
+        response = await gateway.http.post("/graphql", content=b"not json")
+        assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
+        assert await gateway.calls() == before
+        variables = {"slug": "mel-nelson", "timeZone": "UTC"}
+        by_text = await post(gateway, {"query": INFO, "variables": variables})
+        by_hash = await post(gateway, {"variables": variables, "extensions": persisted(sha(INFO))})
+        stripped = await post(gateway, {"query": INFO.strip(), "variables": variables})
+        assert by_text == by_hash == stripped
+        assert by_text["data"]["meetingLink"]["slug"] == "mel-nelson"
+
+
+async def test_the_allow_list_reads_another_directory(tmp_path: Path) -> None:
+    (tmp_path / "Only.graphql").write_text(LINKS)
+    environ = {"GATEWAY_PERSISTED_ONLY": "true", "GATEWAY_OPERATIONS_DIR": str(tmp_path)}
+    async with running_gateway(environ) as gateway:
+        assert "errors" not in await post(gateway, {"query": LINKS})
+        body = await post(gateway, {"query": INFO, "variables": {"slug": "x", "timeZone": "UTC"}})
+        assert code(body) == "PERSISTED_QUERY_REQUIRED"
+
+
+async def test_unreadable_bodies_are_still_a_4xx(gateway: Gateway) -> None:
+    response = await gateway.http.post(
+        "/graphql", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500
+    assert isinstance(response, httpx.Response)

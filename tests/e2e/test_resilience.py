@@ -159,10 +159,16 @@ async def test_a_run_of_5xx_opens_the_breaker_and_stale_data_is_served() -> None
 
         await faults(gateway, errorRate=0.0)
         await asyncio.sleep(1.1)  # the cooldown: the next call is the probe
-        await ask(gateway, WARM)
-        await gateway.runtime.cache.drain()
-        _, _, body = await ask(gateway, WARM)
-        assert body["data"]["meetingLink"]["availability"]["stale"] is False
+        # The probe is one of the stale entries' refreshes; the others, refused while it ran,
+        # refresh on the next requests. Fresh data is back within a few requests.
+        stale = True
+        for _ in range(5):
+            _, _, body = await ask(gateway, WARM)
+            stale = body["data"]["meetingLink"]["availability"]["stale"]
+            if not stale:
+                break
+            await gateway.runtime.cache.drain()
+        assert stale is False
         assert gateway.runtime.client.stats.breaker == "closed"
 
 

@@ -176,6 +176,15 @@ def _states(name: str, documentation: str, state: str) -> GaugeMetricFamily:
 
 
 def _cache_metrics(stats: CacheStats) -> Iterator[Metric]:
+    reads = CounterMetricFamily(
+        "gateway_cache_reads",
+        "Cache reads by resource (links, booking-info, availability, graphql-response, ...) "
+        "and outcome: l1, l2, negative (a remembered 404), stale or miss.",
+        labels=["resource", "outcome"],
+    )
+    for (resource, outcome), count in sorted(stats.reads.items()):
+        reads.add_metric([resource, outcome], count)
+    yield reads
     hits = CounterMetricFamily(
         "gateway_cache_hits",
         "Cache reads answered fresh: from this process (l1), from Redis (l2), or from a "
@@ -222,6 +231,18 @@ def _cache_metrics(stats: CacheStats) -> Iterator[Metric]:
 
 
 def _upstream_metrics(stats: UpstreamStats) -> Iterator[Metric]:
+    if stats.rate_limit_remaining is not None:
+        yield GaugeMetricFamily(
+            "gateway_upstream_rate_limit_remaining",
+            "Calls left in HubSpot's rate-limit window, as its last answer said.",
+            value=stats.rate_limit_remaining,
+        )
+    if stats.rate_limit_max is not None:
+        yield GaugeMetricFamily(
+            "gateway_upstream_rate_limit_max",
+            "HubSpot's calls per rate-limit window, as its last answer said.",
+            value=stats.rate_limit_max,
+        )
     calls = CounterMetricFamily(
         "gateway_upstream_calls",
         "Attempts sent to HubSpot, by endpoint and outcome: the status code, or timeout, "

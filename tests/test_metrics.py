@@ -29,6 +29,10 @@ async def test_graphql_traffic_shows_by_operation_with_cache_and_upstream(gatewa
     assert value(samples, "gateway_cache_misses_total") >= 1
     assert value(samples, "gateway_cache_single_flight_waits_total", scope="process") == 0
     assert value(samples, "gateway_cache_redis_breaker", state="closed") == 1
+    # By resource: the booking info was missed once; the two repeats were whole responses.
+    reads = "gateway_cache_reads_total"
+    assert value(samples, reads, resource="booking-info", outcome="miss") == 1
+    assert value(samples, reads, resource="graphql-response", outcome="l1") == 2
 
 
 async def test_routes_are_templates_and_unknown_paths_one_label(gateway: Gateway) -> None:
@@ -95,3 +99,12 @@ def test_upstream_paths_map_to_the_clients_endpoint_names() -> None:
     assert upstream_endpoint("GET", f"{base}/book/availability-page/mel-nelson") == "availability"
     assert upstream_endpoint("POST", f"{base}/book") == "book"
     assert upstream_endpoint("GET", "/crm/v3/objects/contacts") == "other"
+
+
+async def test_hubspots_own_rate_limit_count_is_a_gauge(gateway: Gateway) -> None:
+    await gateway.sandbox.put("/_sandbox/faults", json={"rateLimit": 50})
+    await gateway.data(BOOKING_INFO, {"slug": "mel-nelson", "timeZone": "UTC"})
+    samples = await scrape(gateway)
+    assert value(samples, "gateway_upstream_rate_limit_max") == 50
+    # The link list and the booking info were read: HubSpot counts them.
+    assert value(samples, "gateway_upstream_rate_limit_remaining") == 48

@@ -200,14 +200,14 @@ class ReadThroughCache:
         if found is not None:
             entry = found.value
             if entry.not_found is not None:
-                self._stats.negative_hits += 1
+                self._stats.read(resource.name, "negative")
                 raise UpstreamNotFound(entry.not_found, status=404)
             if found.age < resource.ttl:
-                self._stats.l1_hits += 1
+                self._stats.read(resource.name, "l1")
                 return Cached(cast(T, entry.value), entry.fetched_at, stale=False)
             stale = _Stale(entry, self._timer() - found.age)
             if found.age < resource.serve_stale_until:
-                self._stats.stale_served += 1
+                self._stats.read(resource.name, "stale")
                 if key not in self._flights:
                     self._launch(resource, key, tenant, load, tagset, stale, read_shared=True)
                 return Cached(cast(T, entry.value), entry.fetched_at, stale=True)
@@ -218,11 +218,11 @@ class ReadThroughCache:
             self._stats.flight_waits += 1
         outcome = await asyncio.shield(flight.task)
         if outcome.source == "l2":
-            self._stats.l2_hits += 1
+            self._stats.read(resource.name, "l2")
         elif outcome.source == "stale":
-            self._stats.stale_served += 1
+            self._stats.read(resource.name, "stale")
         else:
-            self._stats.misses += 1
+            self._stats.read(resource.name, "miss")
         return cast(Cached[T], outcome.cached)
 
     async def invalidate(self, tenant: str, tags: Iterable[str]) -> None:

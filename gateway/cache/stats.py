@@ -3,16 +3,17 @@ because everything that updates them runs on one event loop."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+ReadOutcome = Literal["l1", "l2", "negative", "stale", "miss"]
 
 
 @dataclass
 class CacheStats:
-    l1_hits: int = 0
-    l2_hits: int = 0
-    misses: int = 0
-    stale_served: int = 0
-    negative_hits: int = 0
+    # Every read by (resource, outcome); the totals below are sums over resources.
+    reads: Counter[tuple[str, ReadOutcome]] = field(default_factory=Counter)
     loads: int = 0
     load_errors: int = 0
     flight_waits: int = 0  # callers that joined a load already running in this process
@@ -22,3 +23,29 @@ class CacheStats:
     subscriptions: int = 0  # successful (re)subscriptions to the invalidation channel
     redis_errors: int = 0
     breaker: str = "closed"  # as of the last Redis call: "closed", "open" or "half-open"
+
+    def read(self, resource: str, outcome: ReadOutcome) -> None:
+        self.reads[(resource, outcome)] += 1
+
+    def _total(self, outcome: ReadOutcome) -> int:
+        return sum(count for (_, seen), count in self.reads.items() if seen == outcome)
+
+    @property
+    def l1_hits(self) -> int:
+        return self._total("l1")
+
+    @property
+    def l2_hits(self) -> int:
+        return self._total("l2")
+
+    @property
+    def negative_hits(self) -> int:
+        return self._total("negative")
+
+    @property
+    def stale_served(self) -> int:
+        return self._total("stale")
+
+    @property
+    def misses(self) -> int:
+        return self._total("miss")

@@ -268,6 +268,7 @@ class HubSpotClient:
                 raise
             else:
                 self._count(endpoint, str(response.status_code))
+                self._stats.note_rate_limit(response.headers)
                 await self._budget.observe(response.headers)
                 status = response.status_code
                 if status < 500:

@@ -6,6 +6,7 @@ Nothing here is thread-safe: everything that updates them runs on one event loop
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -23,6 +24,19 @@ class UpstreamStats:
     breaker_rejections: int = 0  # calls refused at once by the open breaker
     breaker_opens: int = 0
     breaker: str = "closed"  # as of the last read: "closed", "open" or "half-open"
+    # HubSpot's own count of the rate-limit window, as its last answer said; None until an
+    # answer carried the headers (the embedded sandbox sends them only when a limit is set).
+    rate_limit_max: int | None = None
+    rate_limit_remaining: int | None = None
+
+    def note_rate_limit(self, headers: Mapping[str, str]) -> None:
+        for name, attribute in (
+            ("X-HubSpot-RateLimit-Max", "rate_limit_max"),
+            ("X-HubSpot-RateLimit-Remaining", "rate_limit_remaining"),
+        ):
+            raw = headers.get(name, "")
+            if raw.isdigit():
+                setattr(self, attribute, int(raw))
 
     def sent(self, endpoint: str | None = None) -> int:
         """Attempts sent upstream, of one endpoint or all."""

@@ -6,7 +6,7 @@ client sends hash and document together; the hash is checked (PERSISTED_QUERY_HA
 and the document stored in the read-through cache, so every process on the same Redis knows it.
 
 Allow-list mode (``GATEWAY_PERSISTED_ONLY``): only the operations shipped in
-``gateway/graphql/operations`` (a copy of ``schema/operations``; ``GATEWAY_OPERATIONS_DIR``
+``gateway/graphql/operations`` (which ``schema/operations`` links to; ``GATEWAY_OPERATIONS_DIR``
 names another directory) run, sent as their full text or by their hash; any other document,
 or a registration, gets PERSISTED_QUERY_REQUIRED.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -79,6 +80,17 @@ def service_of(request: Request) -> MeetingsService:
     return service
 
 
+def with_own_next_link(request: Request, wire: dict[str, Any]) -> dict[str, Any]:
+    """The page with ``paging.next.link`` pointing at this gateway, not at the upstream: a
+    partner app that follows it must come back through the gateway (and never learn the
+    upstream's address)."""
+    following = wire.get("paging", {}).get("next")
+    if not isinstance(following, dict) or "after" not in following:
+        return wire
+    link = str(request.url.include_query_params(after=following["after"]))
+    return {**wire, "paging": {**wire["paging"], "next": {**following, "link": link}}}
+
+
 class Endpoints:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -100,7 +112,7 @@ class Endpoints:
             link_type=inputs.link_type(query.get("type")),
             organizer_user_id=inputs.text(query.get("organizerUserId"), "organizerUserId"),
         )
-        return cached_json(request, page.wire, self.settings.links_ttl)
+        return cached_json(request, with_own_next_link(request, page.wire), self.settings.links_ttl)
 
     async def booking_info(self, request: Request) -> Response:
         zone = inputs.time_zone(request.query_params.get("timezone"))

@@ -28,6 +28,11 @@ async def test_link_pages_keep_hubspots_contract_and_cursor(gateway: Gateway) ->
     unpaged = await gateway.http.get(LINKS, params={"limit": 4, "after": ""})
     assert unpaged.json() == page
 
+    # The next link leads back through the gateway, to the same second page.
+    link = page["paging"]["next"]["link"]
+    assert link.startswith(f"http://gateway{LINKS}?")
+    assert (await gateway.http.get(link)).json() == second
+
     robins = await gateway.http.get(LINKS, params={"type": "ROUND_ROBIN_CALENDAR", "limit": 100})
     assert robins.status_code == 200
     assert robins.json()["results"]

@@ -245,7 +245,9 @@ class MeetingsService:
         members = link.member_user_ids if link else ()
         return (f"link:{slug}", *(f"member:{member}" for member in members))
 
-    async def booking_info(self, slug: str, zone: str = UPSTREAM_ZONE) -> BookingInfoView | None:
+    async def booking_info(
+        self, slug: str, zone: str = UPSTREAM_ZONE, tags: Iterable[str] | None = None
+    ) -> BookingInfoView | None:
         """The link's settings, members and first availability page; None for an unknown slug.
 
         ``zone`` only shapes the embedded first month page; the graph always reads in UTC so
@@ -255,7 +257,7 @@ class MeetingsService:
                 self._info,
                 {"slug": slug, "timezone": zone},
                 lambda: self._client.booking_info(slug, zone),
-                await self._tags(slug),
+                await self._tags(slug) if tags is None else tuple(tags),
             )
         except UpstreamNotFound:
             return None
@@ -300,7 +302,9 @@ class MeetingsService:
                     "RANGE_TOO_LONG",
                     f"a range may span at most {self._settings.max_availability_days} days",
                 )
-        view = await self.booking_info(slug)
+        # The link's cache tags, read once for the booking info and every month page.
+        tags = await self._tags(slug)
+        view = await self.booking_info(slug, tags=tags)
         if view is None:
             return None
         info = view.info
@@ -309,7 +313,6 @@ class MeetingsService:
         start = start or now
         end = end or min(max(closes, start + timedelta(days=1)), start + limit)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
-        tags = await self._tags(slug)
         pages = (
             await asyncio.gather(
                 *(
@@ -323,19 +326,11 @@ class MeetingsService:
         slots = merge_slots(
             (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
         )
-        beyond = (
-            bool(pages)
-            and pages[-1].value.availability is not None
-            and (
-                pages[-1].value.availability.has_more
-                or any(
-                    span.start_ms >= to_ms(end)
-                    for spans in pages[-1].value.availability.by_duration.values()
-                    for span in spans
-                )
-            )
+        last = pages[-1].value.availability if pages else None
+        has_more = last is not None and (
+            last.has_more
+            or any(s.start_ms >= to_ms(end) for spans in last.by_duration.values() for s in spans)
         )
-        has_more = beyond
         if first is not None and len(slots) > first:
             slots, has_more = slots[:first], True
         reason = None

@@ -7,9 +7,9 @@ The rules, for one offered duration ``d``:
 
 * Step: the link's start increment in minutes, or ``d`` itself for ``MEETING_DURATION``.
 * Candidates: on each local day of a member, the working-hours opening time plus whole multiples
-  of the step, in wall-clock minutes (hours 08:30-17:00 with a 45-minute step give 08:30, 09:15,
-  ...). A wall time that does not exist (the spring-forward gap) is skipped; one that occurs
-  twice (the fall-back hour) yields both instants.
+  of the step, in wall-clock minutes before the closing minute (hours 08:30-17:00 with a
+  45-minute step give 08:30, 09:15, ...). A wall time that does not exist (the spring-forward
+  gap) is skipped; one that occurs twice (the fall-back hour) yields both instants.
 * A candidate ``s`` is offered by a member when ``[s, s + d)`` lies inside that day's working
   hours as elapsed time, and does not overlap any busy time widened by the link's buffer on both
   sides. Working hours never join across midnight, so no slot crosses a local midnight.

@@ -324,7 +324,8 @@ def reference_starts(rule: Rules, calendar: Calendar, duration: int, now: int) -
 
 
 def fits(calendar: Calendar, instant: int, duration: int, step: int | None) -> bool:
-    """Inside that local day's working hours, and aligned to ``step`` from opening time."""
+    """Inside that local day's working hours, and aligned to ``step`` from opening time: a
+    wall minute from opening to before closing (in a repeated hour, either reading of it)."""
     wall = from_ms(instant, calendar.zone)
     hours = calendar.hours.get(wall.weekday())
     if hours is None:
@@ -336,7 +337,9 @@ def fits(calendar: Calendar, instant: int, duration: int, step: int | None) -> b
     if not opens <= instant or instant + duration > closes:
         return False
     minute = wall.hour * 60 + wall.minute
-    return step is None or (minute >= opening and (minute - opening) % step == 0)
+    if not opening <= minute < closing:
+        return False
+    return step is None or (minute - opening) % step == 0
 
 
 def clear(rule: Rules, calendar: Calendar, instant: int, duration: int) -> bool:

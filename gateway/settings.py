@@ -120,7 +120,7 @@ class Settings:
             sandbox_now=get("SANDBOX_NOW", _instant, None),
             sandbox_fixtures=get("SANDBOX_FIXTURES", _existing_file, None),
             host=get("GATEWAY_HOST", str, defaults.host),
-            port=get("GATEWAY_PORT", _port, defaults.port),
+            port=get("GATEWAY_PORT", port_number, defaults.port),
             links_ttl=get("GATEWAY_LINKS_TTL", _positive_float, defaults.links_ttl),
             booking_info_ttl=get(
                 "GATEWAY_BOOKING_INFO_TTL", _positive_float, defaults.booking_info_ttl
@@ -259,7 +259,8 @@ def _api_keys(raw: str) -> tuple[ApiKey, ...]:
     return tuple(keys)
 
 
-def _port(raw: str) -> int:
+def port_number(raw: str) -> int:
+    """A TCP port to bind: 1-65535."""
     value = int(raw)
     if not 0 < value < 65536:
         raise ValueError("expected 1-65535")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.cli import committed_schema_path
 from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,3 +116,57 @@ def test_a_malformed_fixtures_file_stops_the_start_naming_it(tmp_path: Path, com
     assert result.returncode == 2, result.stderr
     assert "broken-fixtures.json" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def run_cli(*args: str, cwd: Path = ROOT, **environ: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", *args],
+        cwd=cwd,
+        env={**os.environ, **environ},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize("port", ["70000", "0", "-1", "http"])
+@pytest.mark.parametrize("command", ["serve", "sandbox"])
+def test_a_bad_port_option_is_refused_in_one_line(command: str, port: str) -> None:
+    result = run_cli(command, "--port", port)
+    assert result.returncode == 2
+    assert f"argument --port: {port!r} is not a port (expected 1-65535)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_shows_plain_text_and_defaults() -> None:
+    top = run_cli("--help")
+    sandbox = run_cli("sandbox", "--help")
+    assert top.returncode == sandbox.returncode == 0
+    assert "``" not in top.stdout + sandbox.stdout
+    assert "(default: 8010)" in sandbox.stdout
+    assert "(default: 127.0.0.1)" in sandbox.stdout
+
+
+def test_export_schema_defaults_to_the_committed_file_inside_the_project() -> None:
+    assert committed_schema_path() == ROOT / "schema" / "schema.graphql"
+
+
+def test_export_schema_outside_the_project_asks_for_an_output(tmp_path: Path) -> None:
+    # The package alone, as an installed copy is: no project around it.
+    shutil.copytree(ROOT / "gateway", tmp_path / "gateway")
+    result = run_cli("export-schema", cwd=tmp_path, PYTHONPATH=str(tmp_path))
+    assert result.returncode == 2
+    assert "not run inside the project: say where to write with --output PATH" in result.stderr
+    assert "Traceback" not in result.stderr
+    target = tmp_path / "out.graphql"
+    written = run_cli(
+        "export-schema", "--output", str(target), cwd=tmp_path, PYTHONPATH=str(tmp_path)
+    )
+    assert written.returncode == 0, written.stderr
+    assert target.read_text() == (ROOT / "schema" / "schema.graphql").read_text()
+
+
+def test_export_schema_into_a_missing_directory_says_so(tmp_path: Path) -> None:
+    result = run_cli("export-schema", "--output", str(tmp_path / "nowhere" / "s.graphql"))
+    assert result.returncode == 2
+    assert f"{tmp_path / 'nowhere'} is not a directory" in result.stderr

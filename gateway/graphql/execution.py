@@ -64,23 +64,26 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # graphql-core reuses one grouped field set for every item of a list, so whether a
-        # selection is all-lean is decided once per selection.
-        self._lean_sets: dict[int, list[tuple[str, Lean]] | None] = {}
+        # selection is all-lean is decided once per selection. Each entry keeps its field set
+        # alive, so its id cannot be reused by another one during the execution.
+        self._lean_sets: dict[int, tuple[GroupedFieldSet, list[tuple[str, Lean]] | None]] = {}
         manager = self.middleware_manager
         self._plain = manager is None or not manager.middlewares
 
     def _lean_set(
         self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet
     ) -> list[tuple[str, Lean]] | None:
-        key = id(grouped)
-        if key not in self._lean_sets:
-            fields = [(name, _lean(parent_type, details)) for name, details in grouped.items()]
-            self._lean_sets[key] = (
-                [(name, field) for name, field in fields if field is not None]
-                if self._plain and all(field is not None for _, field in fields)
-                else None
-            )
-        return self._lean_sets[key]
+        found = self._lean_sets.get(id(grouped))
+        if found is not None and found[0] is grouped:
+            return found[1]
+        fields = [(name, _lean(parent_type, details)) for name, details in grouped.items()]
+        lean = (
+            [(name, field) for name, field in fields if field is not None]
+            if self._plain and all(field is not None for _, field in fields)
+            else None
+        )
+        self._lean_sets[id(grouped)] = (grouped, lean)
+        return lean
 
     def execute_fields(
         self,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from typing import Any, ClassVar
 
 import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.graphql.context import Context
 from gateway.graphql.execution import LeanExecutionContext
@@ -63,3 +65,45 @@ async def test_bad_values_fail_exactly_as_graphql_core_says() -> None:
     assert fast.errors is not None
     assert slow.errors is not None
     assert [(e.message, e.path) for e in fast.errors] == [(e.message, e.path) for e in slow.errors]
+
+
+class GraphQLCoreCalls(StrawberryGraphQLCoreExecutionContext):
+    """Sits under the lean context in the method order: counts what reaches graphql-core."""
+
+    calls: ClassVar[Counter[str]] = Counter()
+
+    def execute_field(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls["execute_field"] += 1
+        return super().execute_field(*args, **kwargs)
+
+    def execute_fields(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls["execute_fields"] += 1
+        return super().execute_fields(*args, **kwargs)
+
+    def complete_iterable_value(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls["complete_iterable_value"] += 1
+        return super().complete_iterable_value(*args, **kwargs)
+
+
+class Canary(LeanExecutionContext, GraphQLCoreCalls):
+    pass
+
+
+@strawberry.type
+class Rows:
+    @strawberry.field
+    def rows(self) -> list[Row]:
+        return [Row(count=number, label=str(number)) for number in range(500)]
+
+
+async def test_the_lean_path_is_taken() -> None:
+    # Fails when a strawberry or graphql-core upgrade stops routing execution through the
+    # lean overrides: then the 500 rows and their 1,000 fields reach graphql-core.
+    Canary.calls = Counter()
+    schema = strawberry.Schema(query=Rows, execution_context_class=Canary)
+    result = await schema.execute("{ rows { count label } }")
+    assert result.errors is None
+    assert result.data is not None
+    assert len(result.data["rows"]) == 500
+    # The root selection and its one field take graphql-core's path; the list and rows do not.
+    assert Canary.calls == Counter({"execute_fields": 1, "execute_field": 1})

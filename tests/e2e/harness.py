@@ -61,8 +61,12 @@ class Gateway:
 
 
 @asynccontextmanager
-async def running_gateway(environ: Mapping[str, str] | None = None) -> AsyncIterator[Gateway]:
-    settings = Settings.from_environ({"SANDBOX_NOW": NOW, **(environ or {})})
+async def running_gateway(
+    environ: Mapping[str, str] | None = None, *, now: str | None = NOW
+) -> AsyncIterator[Gateway]:
+    """``now`` freezes the clock of gateway and sandbox (None: the real clock)."""
+    frozen = {"SANDBOX_NOW": now} if now is not None else {}
+    settings = Settings.from_environ({**frozen, **(environ or {})})
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         gateway_transport = httpx.ASGITransport(app=app)

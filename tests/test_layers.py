@@ -1,76 +1,67 @@
-"""The import direction of DESIGN's picture, checked on the source itself.
-
-cli > app > graphql | rest > meetings > cache | hubspot > settings | errors | clock;
-the sandbox imports nothing else of the gateway.
-"""
+"""The import direction of DESIGN's picture is import-linter's contracts in pyproject.toml
+(``lint-imports`` runs them in the test command); here, that they hold, and that they would
+catch an upward import written in any form."""
 
 from __future__ import annotations
 
-import ast
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "gateway"
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
-RANK = {
-    "cli": 5,
-    "app": 4,
-    "graphql": 3,
-    "rest": 3,
-    "meetings": 2,
-    "cache": 1,
-    "hubspot": 1,
-    "settings": 0,
-    "errors": -1,
-    "clock": 0,
-    "breaker": 0,
-    # Observability: logs is a leaf anyone may use; tracing wraps cache and upstream parts;
-    # metrics reads their stats and uses both; only app and cli compose them.
-    "logs": 0,
-    "tracing": 2,
-    "metrics": 3,
-    # The public surface's door (keys, pass-through tokens, body size) and pass-through's
-    # per-tenant parts: composed by app.
-    "access": 2,
-    "tenants": 0,
+UPWARD = {
+    "absolute": "import gateway.app\n",
+    "from": "from gateway.app import create_app\n",
+    "package": "from gateway import app\n",
+    "relative": "from .. import app\n",
+    "relative module": "from ..app import create_app\n",
+    "in a function": "def probe() -> object:\n    from gateway.app import create_app\n\n"
+    "    return create_app\n",
 }
-# Who may import whom sideways at the same rank: nobody.
-MAY_MOUNT_SANDBOX = {"app", "cli"}
 
 
-def layer_of(module: str) -> str:
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 else ""
+def lint(tree: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(tree / "pyproject.toml"), "--no-cache"],
+        cwd=tree,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-def imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return {name for name in found if name == "gateway" or name.startswith("gateway.")}
+def copy_of_the_package(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "gateway", tmp_path / "gateway")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
 
 
-SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py" or p.parent != PACKAGE)
+def test_the_contracts_hold(tmp_path: Path) -> None:
+    result = lint(copy_of_the_package(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_imports_point_down(path: Path) -> None:
-    module = "gateway." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
-    own = layer_of(module)
-    for target in imports(path):
-        other = layer_of(target)
-        if other == own or other == "":
-            continue
-        if own == "sandbox":
-            pytest.fail(f"{module} imports {target}: the sandbox stands alone")
-        if other == "sandbox":
-            assert own in MAY_MOUNT_SANDBOX, f"{module} imports the sandbox ({target})"
-            continue
-        assert own in RANK, f"{module} belongs to no known layer"
-        assert other in RANK, f"{module} imports {target}, of no known layer"
-        assert RANK[other] < RANK[own], f"{module} imports {target}, which is not below it"
+@pytest.mark.parametrize("form", sorted(UPWARD))
+def test_an_upward_import_in_any_form_breaks_a_contract(tmp_path: Path, form: str) -> None:
+    tree = copy_of_the_package(tmp_path)
+    keys = tree / "gateway" / "cache" / "keys.py"
+    keys.write_text(keys.read_text() + "\n" + UPWARD[form])
+    result = lint(tree)
+    assert result.returncode == 1, result.stdout
+    assert "gateway.cache.keys -> gateway.app" in result.stdout
+
+
+def test_the_sandbox_may_import_nothing_of_the_gateway(tmp_path: Path) -> None:
+    tree = copy_of_the_package(tmp_path)
+    engine = tree / "gateway" / "sandbox" / "engine.py"
+    engine.write_text(engine.read_text() + "\nfrom gateway import errors\n")
+    result = lint(tree)
+    assert result.returncode == 1, result.stdout
+    assert "The sandbox stands alone BROKEN" in result.stdout

@@ -263,15 +263,16 @@ async def test_an_upstream_not_listening_is_met_with_stale_data() -> None:
         assert figures.upstream_calls <= 5 + figures.retries + 3, figures
 
 
-async def test_two_gateways_share_one_budget_through_redis(redis_server: RedisServer) -> None:
+async def test_two_gateways_share_one_budget_through_redis(
+    own_redis_server: RedisServer,
+) -> None:
+    # A Redis of its own: no other test's calls may count in this window.
     environ = {
         **ENVIRON,
-        "REDIS_URL": redis_server.url,
+        "REDIS_URL": own_redis_server.url,
         "GATEWAY_UPSTREAM_RATE_LIMIT": "10",
         "GATEWAY_UPSTREAM_BOOKING_RESERVE": "0.2",
         "GATEWAY_UPSTREAM_BUDGET_WAIT": "0",
-        # A tenant of its own, so the window is this test's alone.
-        "HUBSPOT_ACCESS_TOKEN": "",
     }
     async with running_gateway(environ) as first, running_gateway(environ) as second:
         await first.runtime.cache.start()

@@ -184,10 +184,11 @@ async def test_a_booking_on_one_replica_drops_the_others_cached_availability(
 
 
 async def test_the_rate_budget_holds_across_replicas(
-    redis_server: RedisServer, sandbox_url: str
+    own_redis_server: RedisServer, sandbox_url: str
 ) -> None:
     # 4 calls per 10 s, one of them kept for bookings: 3 reads for both replicas together.
-    environ = replica_environ(redis_server, sandbox_url, GATEWAY_UPSTREAM_RATE_LIMIT="4")
+    # A Redis of its own: no other test's calls may count in this window.
+    environ = replica_environ(own_redis_server, sandbox_url, GATEWAY_UPSTREAM_RATE_LIMIT="4")
     async with replica(environ) as first, replica(environ) as second:
         before = (await first.calls()).get("list_links", 0)
         answers: list[dict[str, Any]] = []

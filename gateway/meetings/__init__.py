@@ -1,0 +1,1 @@
+"""The domain: MeetingsService and the rules of ranges, slots and bookings."""

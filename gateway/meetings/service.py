@@ -34,6 +34,7 @@ from gateway.hubspot.models import (
     BookingInfo,
     BookingRequest,
     BookingResponse,
+    LinkAvailability,
     LinksPage,
     LinkType,
     MeetingLink,
@@ -288,73 +289,69 @@ class MeetingsService:
         first: int | None,
     ) -> AvailabilityWindow | None:
         """Offered slots in ``[start, end)`` (default: now to the end of the booking window)."""
-        check_duration(duration_minutes)
-        if first is not None and not 0 <= first <= MAX_SLOTS:
-            raise InputError("first", "OUT_OF_RANGE", f"first must be 0..{MAX_SLOTS}")
         now = self._clock.now()
-        limit = timedelta(days=self._settings.max_availability_days)
-        if end is not None:
-            if end <= (start or now):
-                raise InputError("to", "INVALID_RANGE", "to must be after from (and after now)")
-            if end - (start or now) > limit:
-                raise InputError(
-                    "to",
-                    "RANGE_TOO_LONG",
-                    f"a range may span at most {self._settings.max_availability_days} days",
-                )
+        self._check_range(now, start, end, duration_minutes, first)
         # The link's cache tags, read once for the booking info and every month page.
         tags = await self._tags(slug)
         view = await self.booking_info(slug, tags=tags)
         if view is None:
             return None
-        info = view.info
-        opens = window_start(info.settings, now)
-        closes = window_end(info.settings, now)
         start = start or now
-        end = end or min(max(closes, start + timedelta(days=1)), start + limit)
+        end = end or self._default_end(view.info, now, start)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
-        pages = (
-            await asyncio.gather(
-                *(
-                    self.availability_page(slug, offset, tags)
-                    for offset in month_offsets(now, max(start, now), end)
-                )
-            )
-            if end > now
-            else []
-        )
+        pages = await self._month_pages(slug, tags, now, start, end)
         slots = merge_slots(
             (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
         )
-        last = pages[-1].value.availability if pages else None
-        has_more = last is not None and (
-            last.has_more
-            or any(s.start_ms >= to_ms(end) for spans in last.by_duration.values() for s in spans)
-        )
+        has_more = bool(pages) and _more_after(pages[-1].value.availability, to_ms(end))
         if first is not None and len(slots) > first:
             slots, has_more = slots[:first], True
-        reason = None
-        if not slots:
-            earliest = _earliest(info)
-            reason = empty_reason(
-                info,
-                now_ms=to_ms(now),
-                start_ms=to_ms(start),
-                end_ms=to_ms(end),
-                duration_ms=duration_ms,
-                window_start_ms=to_ms(opens),
-                window_end_ms=to_ms(closes),
-                earliest_slot_ms=earliest,
-            )
-        fetched = [view.fetched_at, *(page.fetched_at for page in pages)]
+        reason = None if slots else _why_empty(view.info, now, start, end, duration_ms)
         return AvailabilityWindow(
             slots=tuple(slots),
-            durations_ms=info.settings.durations_ms,
+            durations_ms=view.info.settings.durations_ms,
             has_more=has_more,
             empty_reason=reason,
-            fetched_at=min(fetched),
+            fetched_at=min([view.fetched_at, *(page.fetched_at for page in pages)]),
             stale=view.stale or any(page.stale for page in pages),
         )
+
+    def _check_range(
+        self,
+        now: datetime,
+        start: datetime | None,
+        end: datetime | None,
+        duration_minutes: int | None,
+        first: int | None,
+    ) -> None:
+        """Refuse bad arguments before anything is read."""
+        check_duration(duration_minutes)
+        if first is not None and not 0 <= first <= MAX_SLOTS:
+            raise InputError("first", "OUT_OF_RANGE", f"first must be 0..{MAX_SLOTS}")
+        if end is None:
+            return
+        if end <= (start or now):
+            raise InputError("to", "INVALID_RANGE", "to must be after from (and after now)")
+        if end - (start or now) > timedelta(days=self._settings.max_availability_days):
+            raise InputError(
+                "to",
+                "RANGE_TOO_LONG",
+                f"a range may span at most {self._settings.max_availability_days} days",
+            )
+
+    def _default_end(self, info: BookingInfo, now: datetime, start: datetime) -> datetime:
+        """The end of the booking window, at least a day after ``start``, within the limit."""
+        limit = timedelta(days=self._settings.max_availability_days)
+        return min(max(window_end(info.settings, now), start + timedelta(days=1)), start + limit)
+
+    async def _month_pages(
+        self, slug: str, tags: tuple[str, ...], now: datetime, start: datetime, end: datetime
+    ) -> list[Cached[AvailabilityPage]]:
+        """The month pages ``[start, end)`` needs, read concurrently; none for a past range."""
+        if end <= now:
+            return []
+        offsets = month_offsets(now, max(start, now), end)
+        return list(await asyncio.gather(*(self.availability_page(slug, o, tags) for o in offsets)))
 
     async def next_available_slot(
         self, slug: str, *, duration_minutes: int | None, after: datetime | None
@@ -483,6 +480,29 @@ def _slot_unavailable(command: BookingCommand) -> SlotUnavailable:
         "that time is no longer offered; read the availability again",
         command.start,
         command.duration_minutes,
+    )
+
+
+def _more_after(last: LinkAvailability | None, end_ms: int) -> bool:
+    """Whether slots go on past ``end_ms``: the last page says so or holds a later start."""
+    return last is not None and (
+        last.has_more
+        or any(span.start_ms >= end_ms for spans in last.by_duration.values() for span in spans)
+    )
+
+
+def _why_empty(
+    info: BookingInfo, now: datetime, start: datetime, end: datetime, duration_ms: int | None
+) -> EmptyReason:
+    return empty_reason(
+        info,
+        now_ms=to_ms(now),
+        start_ms=to_ms(start),
+        end_ms=to_ms(end),
+        duration_ms=duration_ms,
+        window_start_ms=to_ms(window_start(info.settings, now)),
+        window_end_ms=to_ms(window_end(info.settings, now)),
+        earliest_slot_ms=_earliest(info),
     )
 
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from gateway.hubspot.models import BookingInfo, BookingResponse
+from gateway.hubspot.models import BookingInfo, BookingResponse, LinkSettings
 
 # Deliberately plain: one "@", a dotted domain, no spaces. HubSpot has the last word.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
@@ -116,19 +116,32 @@ def check_contact(command: BookingCommand) -> list[FieldError]:
 def check_against_link(command: BookingCommand, info: BookingInfo) -> list[FieldError]:
     """Checks against the link's own rules: durations, form fields, guests, consent."""
     settings = info.settings
-    errors: list[FieldError] = []
-    if command.duration_minutes * 60_000 not in settings.durations_ms:
-        offered = ", ".join(str(ms // 60_000) for ms in settings.durations_ms)
-        errors.append(
-            FieldError(
-                "durationMinutes",
-                "MEETING_DURATION_NOT_VALID",
-                f"{command.duration_minutes} minutes is not offered (offered: {offered})",
-            )
+    return [
+        *_check_duration(command, settings),
+        *_check_form_fields(command, settings),
+        *_check_guests(command, settings),
+        *_check_consent(command, settings),
+    ]
+
+
+def _check_duration(command: BookingCommand, settings: LinkSettings) -> list[FieldError]:
+    if command.duration_minutes * 60_000 in settings.durations_ms:
+        return []
+    offered = ", ".join(str(ms // 60_000) for ms in settings.durations_ms)
+    return [
+        FieldError(
+            "durationMinutes",
+            "MEETING_DURATION_NOT_VALID",
+            f"{command.duration_minutes} minutes is not offered (offered: {offered})",
         )
+    ]
+
+
+def _check_form_fields(command: BookingCommand, settings: LinkSettings) -> list[FieldError]:
     given = {name: value for name, value in command.form_fields if value.strip()}
     # The contact's name and email travel in their own input fields.
     given.update(firstname=command.first_name, lastname=command.last_name, email=command.email)
+    errors: list[FieldError] = []
     for field in settings.form_fields:
         if field.is_required and field.name not in given:
             errors.append(
@@ -149,38 +162,45 @@ def check_against_link(command: BookingCommand, info: BookingInfo) -> list[Field
                     )
                 )
     known = {field.name for field in settings.form_fields}
-    for name, _ in command.form_fields:
-        if name not in known:
-            errors.append(
-                FieldError(f"formFields.{name}", "UNKNOWN_FORM_FIELD", f"the link has no {name}")
-            )
-    guests = settings.guest_settings
-    if command.guest_emails:
-        if guests is None or not guests.can_add_guests:
-            errors.append(
-                FieldError("guestEmails", "INVALID_EMAIL_GUESTS", "this link does not take guests")
-            )
-        elif len(command.guest_emails) > guests.max_guest_count:
-            errors.append(
-                FieldError(
-                    "guestEmails",
-                    "INVALID_EMAIL_GUESTS",
-                    f"at most {guests.max_guest_count} guests may be added",
-                )
-            )
-    consent = settings.legal_consent_options
-    if settings.legal_consent_enabled and consent is not None:
-        answers = dict(command.legal_consent_responses)
-        for box in consent.communication_consent_checkboxes:
-            if box.required and not answers.get(box.communication_type_id, False):
-                errors.append(
-                    FieldError(
-                        f"legalConsentResponses.{box.communication_type_id}",
-                        "CONSENT_REQUIRED",
-                        f"consent is required: {box.label}",
-                    )
-                )
+    errors.extend(
+        FieldError(f"formFields.{name}", "UNKNOWN_FORM_FIELD", f"the link has no {name}")
+        for name, _ in command.form_fields
+        if name not in known
+    )
     return errors
+
+
+def _check_guests(command: BookingCommand, settings: LinkSettings) -> list[FieldError]:
+    guests = settings.guest_settings
+    if not command.guest_emails:
+        return []
+    if guests is None or not guests.can_add_guests:
+        return [FieldError("guestEmails", "INVALID_EMAIL_GUESTS", "this link does not take guests")]
+    if len(command.guest_emails) > guests.max_guest_count:
+        return [
+            FieldError(
+                "guestEmails",
+                "INVALID_EMAIL_GUESTS",
+                f"at most {guests.max_guest_count} guests may be added",
+            )
+        ]
+    return []
+
+
+def _check_consent(command: BookingCommand, settings: LinkSettings) -> list[FieldError]:
+    consent = settings.legal_consent_options
+    if not settings.legal_consent_enabled or consent is None:
+        return []
+    answers = dict(command.legal_consent_responses)
+    return [
+        FieldError(
+            f"legalConsentResponses.{box.communication_type_id}",
+            "CONSENT_REQUIRED",
+            f"consent is required: {box.label}",
+        )
+        for box in consent.communication_consent_checkboxes
+        if box.required and not answers.get(box.communication_type_id, False)
+    ]
 
 
 def valid_email(value: str) -> bool:

@@ -1,7 +1,8 @@
 """The import direction of DESIGN's picture, checked on the source itself.
 
 cli > app > graphql | rest > meetings > cache | hubspot > settings | errors | clock;
-the sandbox imports nothing else of the gateway.
+the edge (body reader, refusals) below them all but errors; the sandbox imports nothing else
+of the gateway.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ RANK = {
     "cache": 1,
     "hubspot": 1,
     "settings": 0,
-    "errors": -1,
+    # The HTTP edge's body reader and refusals: a leaf, so that every layer (logs, metrics,
+    # tracing, access, graphql, app) may read what it parsed.
+    "edge": -1,
+    "errors": -2,
     "clock": 0,
     "breaker": 0,
     # Observability: logs is a leaf anyone may use; tracing wraps cache and upstream parts;

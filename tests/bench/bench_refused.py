@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -63,19 +64,28 @@ def gateway(source: Path, keys: bool) -> tuple[list[str], dict[str, str], int]:
     return command, environ, port
 
 
+def answer(client: httpx.Client, url: str, content: bytes, headers: dict[str, str]) -> str:
+    """The status, or "dropped" when the connection was closed without one."""
+    try:
+        return str(client.post(url, content=content, headers=headers).status_code)
+    except httpx.TransportError:
+        return "dropped"
+
+
 def per_request(
     client: httpx.Client, url: str, body: bytes, headers: dict[str, str], count: int
-) -> tuple[float, int]:
-    """Mean ms per request, and the status the last one got."""
+) -> tuple[float, str]:
+    """Mean ms per request, and the statuses they got."""
     warm = max(10, count // 10)
     sent = [body.replace(COUNTER, b"%06d" % index) for index in range(warm + count)]
-    status = 0
     for content in sent[:warm]:
-        status = client.post(url, content=content, headers=headers).status_code
+        answer(client, url, content, headers)
+    statuses: Counter[str] = Counter()
     started = time.perf_counter()
     for content in sent[warm:]:
-        status = client.post(url, content=content, headers=headers).status_code
-    return (time.perf_counter() - started) / count * 1000, status
+        statuses[answer(client, url, content, headers)] += 1
+    elapsed = time.perf_counter() - started
+    return elapsed / count * 1000, ", ".join(f"{n}x {s}" for s, n in sorted(statuses.items()))
 
 
 def main() -> None:
@@ -107,7 +117,7 @@ def main() -> None:
         print(f"\n{label}:")
         for name, (millis, status) in results.items():
             print(
-                f"  {name:10} {millis:8.3f} ms/request  status {status}"
+                f"  {name:10} {millis:8.3f} ms/request  ({status})"
                 f"  ratio to tiny {millis / baseline:7.2f}"
             )
 

@@ -4,6 +4,7 @@ parsed once (with the token limit), and no malformed body gets a 500."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -97,8 +98,8 @@ async def test_a_refused_request_has_its_body_neither_read_nor_parsed(
 async def test_a_query_is_parsed_once_for_logs_metrics_cache_and_execution(
     gateway: Gateway, parses: list[int | None]
 ) -> None:
-    # An alias no other test sends, so no parse of it is remembered from before.
-    document = "query OnceOnly { onceOnly: meetingLinks(first: 1) { totalCount } }"
+    # An alias never sent before in this process, so no parse of it is remembered.
+    document = f"query OnceOnly {{ a{uuid.uuid4().hex}: meetingLinks(first: 1) {{ totalCount }} }}"
     first = await gateway.http.post("/graphql", json={"query": document})
     assert first.status_code == 200
     assert "errors" not in first.json()

@@ -1,7 +1,9 @@
-"""Who may call the public surface (``/graphql`` and the REST API), and with how big a body.
+"""Who may call the public surface (``/graphql`` and the REST API).
 
     Middleware(Access, settings=settings)      # API keys and/or pass-through tokens
-    Middleware(BodyLimit, maximum=65536)       # 413 past GATEWAY_MAX_BODY_BYTES
+
+It runs before anything reads the body (``gateway.edge.BodyReader``, inside it), so a refused
+request costs no more than its headers.
 
 API keys (``GATEWAY_API_KEYS``): a request must carry a configured key in ``X-API-Key`` or
 ``Authorization: ApiKey <key>``, else 401; each key has its own requests per minute (a token
@@ -21,22 +23,20 @@ OpenAPI document stay open.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import math
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.cache.keys import tenant_id
+from gateway.edge import GRAPHQL_PATH, refuse
 from gateway.settings import ApiKey, Settings
 
 log = logging.getLogger("gateway.access")
 
-GRAPHQL_PATH = "/graphql"
 PROTECTED = (GRAPHQL_PATH, "/scheduler/")
 
 
@@ -103,34 +103,6 @@ def find_key(keys: tuple[ApiKey, ...], given: str | None) -> ApiKey | None:
     return found
 
 
-async def refuse(
-    scope: Scope,
-    send: Send,
-    status: int,
-    code: str,
-    message: str,
-    headers: dict[str, str] | None = None,
-) -> None:
-    """A refusal in the shape of the surface asked: GraphQL errors, or HubSpot's error body."""
-    if scope["path"] == GRAPHQL_PATH:
-        body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    else:
-        body = {
-            "status": "error",
-            "message": message,
-            "correlationId": str(uuid.uuid4()),
-            "category": code,
-        }
-    raw = json.dumps(body).encode()
-    pairs = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(raw)).encode()),
-        *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": pairs})
-    await send({"type": "http.response.body", "body": raw})
-
-
 class Access:
     """Pure ASGI middleware: see the module docstring."""
 
@@ -193,48 +165,3 @@ class Access:
                 return
         scope.setdefault("state", {})["caller"] = Caller(key_name, token)
         await self.app(scope, receive, send)
-
-
-class BodyLimit:
-    """Pure ASGI middleware: a POST body past ``maximum`` bytes gets 413 before anything reads
-    it, by its ``Content-Length`` or by the bytes actually received (chunked bodies)."""
-
-    def __init__(self, app: ASGIApp, *, maximum: int) -> None:
-        self.app = app
-        self.maximum = maximum
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
-            await self.app(scope, receive, send)
-            return
-        declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.maximum):
-            await self._too_large(scope, send)
-            return
-        messages: list[Message] = []
-        size = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > self.maximum:
-                await self._too_large(scope, send)
-                return
-            if not message.get("more_body", False):
-                break
-
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        await refuse(
-            scope,
-            send,
-            413,
-            "REQUEST_TOO_LARGE",
-            f"the request body is over {self.maximum} bytes",
-        )

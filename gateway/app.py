@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 
 import httpx
+from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPError
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -23,8 +25,9 @@ from starlette.routing import Route
 from starlette.types import Scope
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 
-from gateway.access import Access, BodyLimit, caller_of
+from gateway.access import Access, caller_of
 from gateway.cache import (
     ReadThroughCache,
     RedisStore,
@@ -36,14 +39,24 @@ from gateway.cache import (
 )
 from gateway.cache.idempotency import IdempotencyStore
 from gateway.clock import Clock, FrozenClock, SystemClock
+from gateway.edge import (
+    GRAPHQL_PATH,
+    BadRequest,
+    BodyReader,
+    GraphQLOperation,
+    GraphQLRequest,
+    graphql_request_of,
+    keep_graphql_request,
+    refusal_body,
+)
 from gateway.errors import GatewayError
 from gateway.graphql.context import Context
+from gateway.graphql.extensions import shape
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.persisted import (
     PACKAGED_OPERATIONS,
     PersistedQueries,
     load_operations,
-    with_body,
 )
 from gateway.graphql.responses import ResponseCache, response_key
 from gateway.graphql.schema import build_schema
@@ -99,7 +112,54 @@ def request_id(request: Request | WebSocket) -> str:
     return given if REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
+NO_QUERY = BadRequest("the request carries no GraphQL query")
+
+
+def bad_request(refusal: BadRequest) -> Response:
+    return Response(
+        refusal_body(GRAPHQL_PATH, refusal.code, refusal.message),
+        status_code=refusal.status,
+        media_type="application/json",
+    )
+
+
+def syntax_error(error: GraphQLError, request_id: str, *, production: bool) -> Response:
+    """What strawberry answers for a document that does not parse, without parsing it again."""
+    shaped = shape(error, request_id, production=production)
+    return JSONResponse({"data": None, "errors": [shaped.formatted]})
+
+
+class EdgeRequestAdapter(StarletteRequestAdapter):
+    """Strawberry's view of a Starlette request, keeping the request for ``parse_http_body``."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.starlette = request
+
+
 class GraphQLView(GraphQL[Context, None]):
+    request_adapter_class = EdgeRequestAdapter
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # The edge read and parsed the body once; strawberry runs that, not a second parse.
+        found = (
+            graphql_request_of(request.starlette.scope)
+            if isinstance(request, EdgeRequestAdapter)
+            else None
+        )
+        if not isinstance(found, GraphQLRequest):
+            return await super().parse_http_body(request)
+        transport = self._get_stream_transport_from_headers(request.headers)
+        return GraphQLRequestData(
+            query=found.query,
+            variables=found.variables,
+            operation_name=found.operation_name,
+            extensions=found.extensions,
+            protocol=transport.protocol if transport else "http",
+        )
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
@@ -225,18 +285,35 @@ def create_app(
         allow_queries_via_get=False,
     )
 
+    def spans(operation: GraphQLOperation) -> AbstractContextManager[None]:
+        return nullcontext() if tracing is None else tracing.operation(operation)
+
+    async def graphql_post(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        # Persisted queries resolve to the document, which the response cache keys on.
+        resolved = await runtime.persisted.resolve(graphql_request_of(request.scope))
+        if isinstance(resolved, Response):
+            return resolved
+        if resolved is None:
+            # Not a JSON body: strawberry answers it (its refusal of the content type).
+            return await graphql.run(request)
+        if isinstance(resolved, BadRequest):
+            return bad_request(resolved)
+        keep_graphql_request(request.scope, resolved)
+        if resolved.query is None:
+            return bad_request(NO_QUERY)
+        if resolved.error is not None:
+            return syntax_error(resolved.error, request_id(request), production=settings.production)
+        with spans(resolved.operation):
+            if settings.response_cache and (key := response_key(resolved)):
+                responses = runtime.bound(request.scope).responses
+                return await responses.serve(key, lambda: graphql.run(request))
+            return await graphql.run(request)
+
     async def graphql_endpoint(request: Request) -> Response:
         try:
             if request.method == "POST":
-                runtime: Runtime = request.app.state.runtime
-                # Persisted queries resolve to the document, which the response cache keys on.
-                body = await runtime.persisted.resolve(await request.body())
-                if isinstance(body, Response):
-                    return body
-                request = with_body(request, body)
-                if settings.response_cache and (key := response_key(body)):
-                    responses = runtime.bound(request.scope).responses
-                    return await responses.serve(key, lambda: graphql.run(request))
+                return await graphql_post(request)
             return await graphql.run(request)
         except StrawberryHTTPError as exc:
             # What strawberry's own ASGI entry answers for a body it cannot read.
@@ -271,7 +348,8 @@ def create_app(
             ),
             # Inside CORS, so a browser can read a refusal; before anything reads the body.
             Middleware(Access, settings=settings),
-            Middleware(BodyLimit, maximum=settings.max_body_bytes),
+            # The one read of the body (and parse of a GraphQL request), once access passed.
+            Middleware(BodyReader, maximum=settings.max_body_bytes, max_tokens=settings.max_tokens),
             # Inside CORS, so that a browser can read the answer to a request out of time.
             Middleware(DeadlineMiddleware, seconds=settings.request_deadline),
         ],

@@ -4,11 +4,13 @@
     Middleware(RequestContext, tenant=tenant)       # outermost: names every request
 
 ``RequestContext`` gives each HTTP request an id (a valid ``X-Request-Id`` it was sent, else a
-new one, echoed back and seen by the GraphQL error masking as the correlation id), reads the
-GraphQL operation from the body, and keeps both, with the tenant hash, in a context variable
-that every log record picked up by the installed handler is stamped with, whatever logger made
-it (uvicorn's, httpx's, the gateway's). It also writes the access line, with the route
-template instead of the raw path so no slug or query string is logged.
+new one, echoed back and seen by the GraphQL error masking as the correlation id) and keeps
+it, with the tenant hash and the GraphQL operation, in a context variable that every log
+record picked up by the installed handler is stamped with, whatever logger made it (uvicorn's,
+httpx's, the gateway's). It reads no body: the operation is what the edge's body reader parsed
+once access control let the request in (``unknown`` until then, and for a refused request).
+It also writes the access line, with the route template instead of the raw path so no slug or
+query string is logged.
 
 Nothing a person typed into a booking and no credential may reach a log: lines are built from
 chosen fields only (never request bodies or variables), and every formatted line is scrubbed
@@ -24,29 +26,23 @@ import re
 import sys
 import time
 import uuid
-from collections import deque
 from collections.abc import Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import IO, Any
 
-from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.edge import (
+    GRAPHQL_PATH,
+    UNREADABLE,
+    GraphQLOperation,
+    GraphQLRequest,
+    graphql_request_of,
+)
+
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-GRAPHQL_PATH = "/graphql"
-# Bodies larger than this are passed on untouched and their operation is not read: a query
-# document of that size is not one a frontend sends, and buffering it would cost memory.
-MAX_INSPECTED_BODY = 64 * 1024
-# Operation names come from clients; only well-formed, short ones become log fields and
-# metric labels.
-_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
-
-ANONYMOUS = "anonymous"
-UNKNOWN = "unknown"
-
 ACCESS_LOGGER = "gateway.access"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -58,16 +54,20 @@ _EXTRA_FIELDS = ("method", "route", "status", "duration_ms")
 
 
 @dataclass(frozen=True, slots=True)
-class GraphQLOperation:
-    type: str  # "query", "mutation", "subscription", or "" when unknown
-    name: str  # a well-formed client name, ANONYMOUS or UNKNOWN
-
-
-@dataclass(frozen=True, slots=True)
 class RequestFacts:
     request_id: str
     tenant: str
-    operation: GraphQLOperation | None = None  # None: not a GraphQL request
+    graphql: bool = False  # a POST to /graphql
+    scope: Scope = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def operation(self) -> GraphQLOperation | None:
+        """None for anything but a GraphQL request; read when asked, so that what the edge
+        parsed after access control names the operation of the log lines and metrics."""
+        if not self.graphql:
+            return None
+        found = graphql_request_of(self.scope)
+        return found.operation if isinstance(found, GraphQLRequest) else UNREADABLE
 
     @property
     def operation_name(self) -> str:
@@ -79,43 +79,6 @@ _CURRENT: ContextVar[RequestFacts | None] = ContextVar("gateway_request", defaul
 
 def current_request() -> RequestFacts | None:
     return _CURRENT.get()
-
-
-_UNREADABLE = GraphQLOperation("", UNKNOWN)
-
-
-def graphql_operation(body: bytes) -> GraphQLOperation:
-    """The operation a POSTed GraphQL request runs, as far as it can be told without executing."""
-    try:
-        request = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _UNREADABLE
-    if not isinstance(request, dict):
-        return _UNREADABLE
-    document, name = request.get("query"), request.get("operationName")
-    if not isinstance(document, str) or not (name is None or isinstance(name, str)):
-        return _UNREADABLE
-    return operation_in(document, name or None)
-
-
-@lru_cache(maxsize=512)
-def operation_in(document: str, name: str | None) -> GraphQLOperation:
-    """The operation a request would run: its type and name (type "" when there is none or
-    the document does not parse). Clients send the same few documents, hence the cache."""
-    try:
-        parsed = parse(document, no_location=True)
-    except GraphQLError:
-        return _UNREADABLE
-    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is not None:
-        operations = [op for op in operations if op.name and op.name.value == name]
-    if len(operations) != 1:
-        return _UNREADABLE
-    operation = operations[0]
-    found = operation.name.value if operation.name else ANONYMOUS
-    return GraphQLOperation(
-        operation.operation.value, found if _OPERATION_NAME.match(found) else UNKNOWN
-    )
 
 
 class RequestContext:
@@ -139,10 +102,8 @@ class RequestContext:
                 *(pair for pair in scope["headers"] if pair[0] != b"x-request-id"),
                 (b"x-request-id", request_id.encode()),
             ]
-        operation = None
-        if scope["method"] == "POST" and scope["path"] == GRAPHQL_PATH:
-            operation, receive = await _inspect_body(receive)
-        facts = RequestFacts(request_id, self.tenant, operation)
+        graphql = scope["method"] == "POST" and scope["path"] == GRAPHQL_PATH
+        facts = RequestFacts(request_id, self.tenant, graphql, scope)
         token = _CURRENT.set(facts)
         started = time.perf_counter()
         status = 500  # what the client gets if the app fails before answering
@@ -192,32 +153,6 @@ def _given_request_id(scope: Scope) -> str | None:
     return None
 
 
-async def _inspect_body(receive: Receive) -> tuple[GraphQLOperation, Receive]:
-    """Read the request body to learn the operation, and a ``receive`` that replays it."""
-    messages: deque[Message] = deque()
-    size = 0
-    complete = False
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        size += len(message.get("body", b""))
-        if not message.get("more_body", False):
-            complete = True
-            break
-        if size > MAX_INSPECTED_BODY:
-            break
-    operation = _UNREADABLE
-    if complete and size <= MAX_INSPECTED_BODY:
-        operation = graphql_operation(b"".join(m.get("body", b"") for m in messages))
-
-    async def replay() -> Message:
-        return messages.popleft() if messages else await receive()
-
-    return operation, replay
-
-
 # -- formatting ------------------------------------------------------------------------------
 
 
@@ -260,9 +195,9 @@ class JsonFormatter(logging.Formatter):
             "operation": getattr(record, "operation", ""),
             "tenant": getattr(record, "tenant", ""),
         }
-        for field in _EXTRA_FIELDS:
-            if hasattr(record, field):
-                line[field] = getattr(record, field)
+        for name in _EXTRA_FIELDS:
+            if hasattr(record, name):
+                line[name] = getattr(record, name)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return self._scrub(json.dumps(line, default=str))

@@ -21,7 +21,8 @@ and each upstream call (CLIENT), whose context travels to HubSpot as ``tracepare
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -29,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.cache import Cached, ReadThroughCache, Resource
 from gateway.cache.keys import Params
+from gateway.edge import GraphQLOperation
 from gateway.hubspot.client import AVAILABILITY_PATH, BOOK_PATH, BOOKING_INFO_PATH, LINKS_PATH
 from gateway.logs import current_request, route_template
 
@@ -140,6 +142,17 @@ class Tracing:
             span.set_status(StatusCode.ERROR)
         span.end()
 
+    # -- GraphQL operations ----------------------------------------------------------------
+
+    @contextmanager
+    def operation(self, operation: GraphQLOperation) -> Iterator[None]:
+        name = " ".join(part for part in (operation.type, operation.name) if part)
+        attributes: dict[str, Any] = {"graphql.operation.name": operation.name}
+        if operation.type:
+            attributes["graphql.operation.type"] = operation.type
+        with self.tracer.start_as_current_span(name, attributes=attributes):
+            yield
+
     # -- cache reads -----------------------------------------------------------------------
 
     def instrument_cache(self, cache: ReadThroughCache) -> None:
@@ -177,8 +190,9 @@ class Tracing:
 
 
 class RequestSpans:
-    """Pure ASGI middleware, inside ``logs.RequestContext``: the SERVER span of a request and,
-    for GraphQL, the span of its operation."""
+    """Pure ASGI middleware, inside ``logs.RequestContext``: the SERVER span of a request. The
+    span of a GraphQL operation (``Tracing.operation``) is opened by the GraphQL endpoint, the
+    first to know the operation, once access control let the request in and its body is read."""
 
     def __init__(self, app: ASGIApp, *, tracing: Tracing) -> None:
         self.app = app
@@ -215,16 +229,7 @@ class RequestSpans:
             },
         ) as span:
             try:
-                if facts is not None and facts.operation is not None:
-                    operation = facts.operation
-                    name = " ".join(part for part in (operation.type, operation.name) if part)
-                    attributes: dict[str, Any] = {"graphql.operation.name": operation.name}
-                    if operation.type:
-                        attributes["graphql.operation.type"] = operation.type
-                    with self.tracer.start_as_current_span(name, attributes=attributes):
-                        await self.app(scope, receive, observed_send)
-                else:
-                    await self.app(scope, receive, observed_send)
+                await self.app(scope, receive, observed_send)
             finally:
                 route = route_template(scope)
                 span.update_name(f"{method} {route}")

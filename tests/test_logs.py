@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from gateway.cache import tenant_id
-from gateway.logs import configure_logging, graphql_operation
+from gateway.edge import UNREADABLE, GraphQLOperation, GraphQLRequest, read_graphql_request
+from gateway.logs import configure_logging
 from tests.e2e.harness import operation
 from tests.e2e.test_booking import booking
 from tests.e2e.test_scale_out import replica, served_sandbox, slot_starts
@@ -99,6 +100,11 @@ def test_configuring_again_replaces_the_handler() -> None:
         logging.getLogger().removeHandler(handler)
     assert first.getvalue() == ""
     assert json.loads(second.getvalue())["message"] == "once"
+
+
+def graphql_operation(body: bytes) -> GraphQLOperation:
+    found = read_graphql_request(body, max_tokens=None)
+    return found.operation if isinstance(found, GraphQLRequest) else UNREADABLE
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,11 @@ import logging
 import uuid
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
+from starlette.requests import Request
 from strawberry.extensions import ParserCache, SchemaExtension
 
+from gateway.edge import GraphQLRequest, graphql_request_of
 from gateway.errors import GatewayError, InputError, UpstreamError
 
 log = logging.getLogger("gateway.graphql")
@@ -103,14 +105,24 @@ class ErrorShaping(SchemaExtension):
 
 
 class SafeParserCache(ParserCache):
-    """strawberry's ``ParserCache``, except that a document that does not parse is left to
-    strawberry's own parse: an error raised from a hook skips every ``on_operation`` (so it
-    would reach the client unshaped, without a code), one raised by that parse does not."""
+    """The document the edge parsed for this request (``gateway.edge``), else strawberry's
+    ``ParserCache``, except that a document that does not parse is left to strawberry's own
+    parse: an error raised from a hook skips every ``on_operation`` (so it would reach the
+    client unshaped, without a code), one raised by that parse does not."""
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        with contextlib.suppress(GraphQLError):
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
-            )
+        document = _edge_document(context.context, context.query)
+        if document is None:
+            with contextlib.suppress(GraphQLError):
+                document = self.cached_parse_document(context.query, **context.parse_options)
+        context.graphql_document = document
         yield
+
+
+def _edge_document(context: object, query: str | None) -> DocumentNode | None:
+    request = getattr(context, "request", None)
+    found = graphql_request_of(request.scope) if isinstance(request, Request) else None
+    if isinstance(found, GraphQLRequest) and found.query == query:
+        return found.document
+    return None

@@ -10,29 +10,30 @@ Allow-list mode (``GATEWAY_PERSISTED_ONLY``): only the operations shipped in
 names another directory) run, sent as their full text or by their hash; any other document,
 or a registration, gets PERSISTED_QUERY_REQUIRED.
 
-Either way the request passed on carries the resolved document in ``query`` and no
-``persistedQuery``, so the response cache keys on the document itself.
+Either way the request passed on (the edge's ``GraphQLRequest``, read and parsed once) carries
+the resolved document, parsed, in ``query`` and no ``persistedQuery``, so the response cache
+keys on the document itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.cache import ReadThroughCache, Resource
+from gateway.edge import BadRequest, GraphQLRequest
 
 PACKAGED_OPERATIONS = Path(__file__).resolve().parent / "operations"
 # Documents are not any tenant's data: one namespace for all.
 NAMESPACE = "persisted"
 DOCUMENT_TTL = 24 * 3600.0
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# What the edge read from a body: a request, why it cannot run, or nothing (not JSON).
+Unread = GraphQLRequest | BadRequest | None
 
 
 def sha256(text: str) -> str:
@@ -82,32 +83,23 @@ class PersistedQueries:
             decode=bytes.decode,
         )
 
-    async def resolve(self, body: bytes) -> bytes | Response:
-        """The body to run (the document filled in), or the refusal to answer."""
-        try:
-            request = json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            request = None
-        if not isinstance(request, dict):
-            # Not ours to read: strawberry answers it (400), unless only persisted ones may run.
-            return refusal(*REQUIRED) if self._only else body
-        query = request.get("query")
-        extensions = request.get("extensions")
-        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+    async def resolve(self, request: Unread) -> Unread | Response:
+        """The request to run (the document filled in), or the refusal to answer."""
+        if not isinstance(request, GraphQLRequest):
+            # Not ours to read: the endpoint answers it (4xx), unless only persisted ones may run.
+            return refusal(*REQUIRED) if self._only else request
+        query = request.query
+        extensions = request.extensions or {}
+        persisted = extensions.get("persistedQuery")
         if persisted is None:
-            if self._only and not (isinstance(query, str) and sha256(query) in self._allowed):
+            if self._only and not (query is not None and sha256(query) in self._allowed):
                 return refusal(*REQUIRED)
-            return body
+            return request
         found = await self._document(persisted, query)
         if isinstance(found, Response):
             return found
-        rest = {k: v for k, v in extensions.items() if k != "persistedQuery"}  # type: ignore[union-attr]
-        request["query"] = found
-        if rest:
-            request["extensions"] = rest
-        else:
-            request.pop("extensions")
-        return json.dumps(request, separators=(",", ":")).encode()
+        rest = {k: v for k, v in extensions.items() if k != "persistedQuery"}
+        return request.resolved(found, rest or None)
 
     async def _document(self, persisted: object, query: object) -> str | Response:
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
@@ -150,17 +142,3 @@ class PersistedQueries:
                 return
             except _Unknown:
                 continue
-
-
-def with_body(request: Request, body: bytes) -> Request:
-    """``request`` again, reading ``body`` instead of what was sent."""
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return Request(request.scope, receive)

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from starlette.responses import Response
 
 from gateway.cache import ReadThroughCache, Resource
-from gateway.logs import operation_in
+from gateway.edge import GraphQLRequest
 from gateway.meetings.service import EVERY_BOOKING, READS, ReadLog
 
 MAX_CACHED_DOCUMENT = 20_000
@@ -34,27 +34,21 @@ class _NotReusable(Exception):
         self.response = response
 
 
-def response_key(body: bytes) -> str | None:
+def response_key(request: GraphQLRequest) -> str | None:
     """The cache key of a POSTed GraphQL request, or None when it must not be cached."""
-    try:
-        request = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(request, dict):
-        return None
-    document = request.get("query")
-    name = request.get("operationName")
-    variables = request.get("variables") or {}
+    document = request.query
     if (
-        not isinstance(document, str)
+        document is None
         or len(document) > MAX_CACHED_DOCUMENT
-        or not (name is None or isinstance(name, str))
-        or not isinstance(variables, dict)
-        or request.get("extensions")
-        or operation_in(document, name).type != "query"
+        or request.extensions
+        or request.operation.type != "query"
     ):
         return None
-    canonical = json.dumps([document, name, variables], sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        [document, request.operation_name, request.variables or {}],
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

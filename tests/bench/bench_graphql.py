@@ -84,9 +84,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(args: list[str], environ: dict[str, str], port: int) -> Iterator[str]:
+def server(args: list[str], environ: dict[str, str], port: int, cwd: Path = ROOT) -> Iterator[str]:
     process = subprocess.Popen(
-        args, cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        args, cwd=cwd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,0 +1,52 @@
+"""One renderer of refusals: GraphQL's error shape on ``/graphql``, HubSpot's on REST paths."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from starlette.types import Scope, Send
+
+GRAPHQL_PATH = "/graphql"
+
+
+@dataclass(frozen=True, slots=True)
+class BadRequest:
+    """Why a request body cannot be run, told to the client with a 400."""
+
+    message: str
+    code: str = "BAD_REQUEST"
+    status: int = 400
+
+
+def refusal_body(path: str, code: str, message: str) -> bytes:
+    """A refusal in the shape of the surface asked: GraphQL errors, or HubSpot's error body."""
+    if path == GRAPHQL_PATH:
+        body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    else:
+        body = {
+            "status": "error",
+            "message": message,
+            "correlationId": str(uuid.uuid4()),
+            "category": code,
+        }
+    return json.dumps(body).encode()
+
+
+async def refuse(
+    scope: Scope,
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    raw = refusal_body(scope["path"], code, message)
+    pairs = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(raw)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": pairs})
+    await send({"type": "http.response.body", "body": raw})

@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the gateway (GraphQL on /graphql)")
     serve.add_argument("--host", help="default: GATEWAY_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, help="default: GATEWAY_PORT or 8000")
-    sandbox = commands.add_parser("sandbox", help="run the HubSpot Meetings v3 sandbox alone")
+    sandbox = commands.add_parser("sandbox", help="run the HubSpot Meetings sandbox alone")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8010)
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")

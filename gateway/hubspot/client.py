@@ -41,6 +41,7 @@ from gateway.errors import (
     UpstreamUnavailable,
     UpstreamValidationError,
 )
+from gateway.hubspot import exchanges
 from gateway.hubspot.budget import BudgetShape, Kind, RateBudget, SharedBudget, WindowBudget
 from gateway.hubspot.deadline import current_deadline
 from gateway.hubspot.models import (
@@ -66,7 +67,7 @@ def build_http_client(
     headers = {"Accept": "application/json", "User-Agent": "meetings-gateway"}
     if settings.hubspot_access_token:
         headers["Authorization"] = f"Bearer {settings.hubspot_access_token}"
-    return httpx.AsyncClient(
+    http = httpx.AsyncClient(
         base_url=settings.hubspot_base_url if transport is None else "http://sandbox.invalid",
         headers=headers,
         transport=transport,
@@ -75,6 +76,8 @@ def build_http_client(
         ),
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
     )
+    exchanges.instrument(http)
+    return http
 
 
 def slug_path(template: str, slug: str) -> str:

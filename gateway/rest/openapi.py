@@ -141,8 +141,11 @@ def document(settings: Settings) -> dict[str, Any]:
 
 
 def _operation_id(name: str, paths: ApiPaths) -> str:
-    # v3's ids stay as they were; a date version's carry it, so every id is unique.
-    return name if paths.version == "v3" else f"{name}_{paths.version.replace('-', '_')}"
+    # The first version's (v3's) ids stay as clients generated code from them; a date
+    # version's carry it, so every id is unique.
+    if paths.version == API_VERSIONS[0]:
+        return name
+    return f"{name}_{paths.version.replace('-', '_')}"
 
 
 def _version_paths(paths: ApiPaths, settings: Settings) -> list[tuple[str, dict[str, Any]]]:

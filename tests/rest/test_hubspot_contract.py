@@ -45,6 +45,12 @@ test_the_rest_surface_keeps_hubspots_2026_03_contract = contract_test("2026-03")
 test_the_rest_surface_keeps_hubspots_2026_09_contract = contract_test("2026-09")
 
 
+def test_every_supported_version_has_its_contract_test() -> None:
+    for version in API_VERSIONS:
+        name = f"test_the_rest_surface_keeps_hubspots_{version.replace('-', '_')}_contract"
+        assert name in globals(), f"add {name} for {version}"
+
+
 @pytest.mark.parametrize("version", API_VERSIONS)
 def test_the_contract_covers_the_four_operations(version: str) -> None:
     found = set()

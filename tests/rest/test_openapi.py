@@ -176,6 +176,12 @@ test_the_gateway_keeps_its_own_document_at_2026_03 = document_test("2026-03", 20
 test_the_gateway_keeps_its_own_document_at_2026_09 = document_test("2026-09", 20)
 
 
+def test_every_supported_version_has_its_document_test() -> None:
+    for version in API_VERSIONS:
+        name = f"test_the_gateway_keeps_its_own_document_at_{version.replace('-', '_')}"
+        assert name in globals(), f"add {name} for {version}"
+
+
 @pytest.mark.parametrize("version", API_VERSIONS)
 def test_schemathesis_covers_the_four_operations(version: str) -> None:
     found = set()

@@ -96,6 +96,12 @@ test_the_sandbox_keeps_hubspots_2026_03_contract = contract_test("2026-03", 30)
 test_the_sandbox_keeps_hubspots_2026_09_contract = contract_test("2026-09", 30)
 
 
+def test_every_supported_version_has_its_contract_test() -> None:
+    for version in API_VERSIONS:
+        name = f"test_the_sandbox_keeps_hubspots_{version.replace('-', '_')}_contract"
+        assert name in globals(), f"add {name} for {version}"
+
+
 def test_the_sandbox_serves_every_version_the_gateway_supports() -> None:
     assert SANDBOX_VERSIONS == API_VERSIONS
 

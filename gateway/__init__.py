@@ -1,3 +1,3 @@
-"""meetings-gateway: GraphQL and REST over HubSpot's Meetings API v3."""
+"""meetings-gateway: GraphQL and REST over HubSpot's Meetings (scheduler) API."""
 
 __version__ = "0.1.0"

@@ -31,9 +31,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.cache.stats import CacheStats
+from gateway.hubspot.paths import upstream_operation
 from gateway.hubspot.stats import UpstreamStats
 from gateway.logs import current_request, route_template
-from gateway.tracing import upstream_endpoint
 
 MAX_OPERATIONS = 100
 BREAKER_STATES = ("closed", "open", "half-open")
@@ -62,8 +62,9 @@ class Metrics:
         )
         self.upstream_seconds = Histogram(
             "gateway_upstream_request_duration_seconds",
-            "Time from sending a request to HubSpot to its response headers, by endpoint.",
-            ["endpoint"],
+            "Time from sending a request to HubSpot to its response headers, by endpoint and "
+            "API version.",
+            ["endpoint", "version"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
@@ -99,8 +100,8 @@ class Metrics:
         request = response.request
         started = request.extensions.get(_STARTED)
         if isinstance(started, float):
-            endpoint = upstream_endpoint(request.method, request.url.path)
-            self.upstream_seconds.labels(endpoint).observe(time.perf_counter() - started)
+            endpoint, version = upstream_operation(request.method, request.url.path)
+            self.upstream_seconds.labels(endpoint, version).observe(time.perf_counter() - started)
 
     async def endpoint(self, request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -245,12 +246,12 @@ def _upstream_metrics(stats: UpstreamStats) -> Iterator[Metric]:
         )
     calls = CounterMetricFamily(
         "gateway_upstream_calls",
-        "Attempts sent to HubSpot, by endpoint and outcome: the status code, or timeout, "
-        "connect-error, transport-error.",
-        labels=["endpoint", "outcome"],
+        "Attempts sent to HubSpot, by endpoint, API version and outcome: the status code, or "
+        "timeout, connect-error, transport-error.",
+        labels=["endpoint", "version", "outcome"],
     )
     for (endpoint, outcome), count in sorted(stats.calls.items()):
-        calls.add_metric([endpoint, outcome], count)
+        calls.add_metric([endpoint, stats.version, outcome], count)
     yield calls
     yield _counter(
         "gateway_upstream_retries", "Upstream attempts that were retries.", stats.retries

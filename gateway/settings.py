@@ -19,6 +19,11 @@ from gateway.errors import SettingsError
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
+# HubSpot's scheduler API versions the gateway can call, oldest first; the last is the default
+# (the latest generally available date version). Each serves the same meetings-link operations
+# with the same schemas under /scheduler/{version}/meetings; HubSpot ends every semantic
+# version (v3) in September 2027. A new version is one more entry here and its spec.
+API_VERSIONS = ("v3", "2026-03", "2026-09")
 # The service's own bound on an availability answer's slots (meetings/service.py MAX_SLOTS).
 SLOTS_CEILING = 5000
 _KEY_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -37,6 +42,8 @@ class ApiKey:
 class Settings:
     hubspot_access_token: str | None = None
     hubspot_base_url: str = DEFAULT_BASE_URL
+    # One version for every call of this deployment, whatever tenant makes it.
+    hubspot_api_version: str = API_VERSIONS[-1]
     redis_url: str | None = None
     sandbox_now: datetime | None = None
     sandbox_fixtures: Path | None = None
@@ -116,6 +123,9 @@ class Settings:
         return cls(
             hubspot_access_token=environ.get("HUBSPOT_ACCESS_TOKEN", "").strip() or None,
             hubspot_base_url=get("HUBSPOT_BASE_URL", _http_url, defaults.hubspot_base_url),
+            hubspot_api_version=get(
+                "HUBSPOT_API_VERSION", _api_version, defaults.hubspot_api_version
+            ),
             redis_url=get("REDIS_URL", _redis_url, None),
             sandbox_now=get("SANDBOX_NOW", _instant, None),
             sandbox_fixtures=get("SANDBOX_FIXTURES", _existing_file, None),
@@ -199,6 +209,12 @@ def _http_url(raw: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("expected an http(s) URL")
     return raw.rstrip("/")
+
+
+def _api_version(raw: str) -> str:
+    if raw not in API_VERSIONS:
+        raise ValueError(f"expected one of {', '.join(API_VERSIONS)}")
+    return raw
 
 
 def _redis_url(raw: str) -> str:

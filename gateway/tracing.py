@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.cache import Cached, ReadThroughCache, Resource
 from gateway.cache.keys import Params
 from gateway.edge import GraphQLOperation
-from gateway.hubspot.client import AVAILABILITY_PATH, BOOK_PATH, BOOKING_INFO_PATH, LINKS_PATH
+from gateway.hubspot.paths import upstream_operation
 from gateway.logs import current_request, route_template
 
 if TYPE_CHECKING:
@@ -43,25 +43,8 @@ T = TypeVar("T")
 
 SERVICE_NAME = "meetings-gateway"
 INSTRUMENTATION = "gateway"
-OTHER = "other"
 
 _SPAN = "gateway.tracing.span"
-_AVAILABILITY_PREFIX = AVAILABILITY_PATH.split("{", 1)[0]
-_BOOKING_INFO_PREFIX = BOOKING_INFO_PATH.split("{", 1)[0]
-
-
-def upstream_endpoint(method: str, path: str) -> str:
-    """The HubSpot endpoint a request path belongs to, named as ``HubSpotClient`` names it
-    (a bounded name: paths carry slugs)."""
-    if path.startswith(_AVAILABILITY_PREFIX):
-        return "availability"
-    if method == "POST" and path == BOOK_PATH:
-        return "book"
-    if path.startswith(_BOOKING_INFO_PREFIX):
-        return "booking_info"
-    if path == LINKS_PATH:
-        return "list_links"
-    return OTHER
 
 
 def tracing_requested(environ: Mapping[str, str]) -> bool:
@@ -118,7 +101,7 @@ class Tracing:
     async def _upstream_sent(self, request: httpx.Request) -> None:
         from opentelemetry import propagate, trace
 
-        endpoint = upstream_endpoint(request.method, request.url.path)
+        endpoint, version = upstream_operation(request.method, request.url.path)
         span = self.tracer.start_span(
             f"{request.method} {endpoint}",
             kind=trace.SpanKind.CLIENT,
@@ -126,6 +109,7 @@ class Tracing:
                 "http.request.method": request.method,
                 "server.address": request.url.host,
                 "gateway.upstream.endpoint": endpoint,
+                "gateway.upstream.api_version": version,
             },
         )
         propagate.inject(request.headers, context=trace.set_span_in_context(span))

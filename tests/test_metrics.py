@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
+from gateway.hubspot.paths import upstream_operation
 from gateway.metrics import MAX_OPERATIONS, Metrics
-from gateway.tracing import upstream_endpoint
+from gateway.settings import API_VERSIONS, Settings
 from tests.e2e.harness import Gateway, operation
 from tests.e2e.test_scale_out import scrape, value
 
+# The default API version: the one these gateways call.
+VERSION = Settings().hubspot_api_version
 BOOKING_INFO = operation("MeetingLinkBookingInfo")
 
 
@@ -19,10 +24,22 @@ async def test_graphql_traffic_shows_by_operation_with_cache_and_upstream(gatewa
     assert value(samples, "gateway_request_duration_seconds_count", **labels) == 3
     # One load from the upstream; the two repeats were answered from the cache.
     assert (
-        value(samples, "gateway_upstream_calls_total", endpoint="booking_info", outcome="200") == 1
+        value(
+            samples,
+            "gateway_upstream_calls_total",
+            endpoint="booking_info",
+            version=VERSION,
+            outcome="200",
+        )
+        == 1
     )
     assert (
-        value(samples, "gateway_upstream_request_duration_seconds_count", endpoint="booking_info")
+        value(
+            samples,
+            "gateway_upstream_request_duration_seconds_count",
+            endpoint="booking_info",
+            version=VERSION,
+        )
         == 1
     )
     assert value(samples, "gateway_cache_hits_total", tier="l1") >= 2
@@ -92,13 +109,29 @@ def test_each_app_has_its_own_registry() -> None:
     )
 
 
-def test_upstream_paths_map_to_the_clients_endpoint_names() -> None:
-    base = "/scheduler/v3/meetings/meeting-links"
-    assert upstream_endpoint("GET", base) == "list_links"
-    assert upstream_endpoint("GET", f"{base}/book/acme-team%2Fgroup-review") == "booking_info"
-    assert upstream_endpoint("GET", f"{base}/book/availability-page/mel-nelson") == "availability"
-    assert upstream_endpoint("POST", f"{base}/book") == "book"
-    assert upstream_endpoint("GET", "/crm/v3/objects/contacts") == "other"
+@pytest.mark.parametrize("version", API_VERSIONS)
+def test_upstream_paths_map_to_the_clients_endpoint_names_and_version(version: str) -> None:
+    base = f"/scheduler/{version}/meetings/meeting-links"
+    assert upstream_operation("GET", base) == ("list_links", version)
+    assert upstream_operation("GET", f"{base}/book/acme-team%2Fgroup-review") == (
+        "booking_info",
+        version,
+    )
+    assert upstream_operation("GET", f"{base}/book/availability-page/mel-nelson") == (
+        "availability",
+        version,
+    )
+    assert upstream_operation("POST", f"{base}/book") == ("book", version)
+    assert upstream_operation("GET", f"{base}/book") == ("other", version)
+
+
+def test_other_upstream_paths_have_bounded_names() -> None:
+    assert upstream_operation("GET", "/crm/v3/objects/contacts") == ("other", "other")
+    # A version this gateway does not know is no label value of its own.
+    assert upstream_operation("GET", "/scheduler/1999-01/meetings/meeting-links") == (
+        "other",
+        "other",
+    )
 
 
 async def test_hubspots_own_rate_limit_count_is_a_gauge(gateway: Gateway) -> None:

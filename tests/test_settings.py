@@ -59,6 +59,9 @@ def test_values_are_parsed() -> None:
     ("variable", "value"),
     [
         ("HUBSPOT_BASE_URL", "ftp://example"),
+        ("HUBSPOT_API_VERSION", "v4"),
+        ("HUBSPOT_API_VERSION", "2026-09-beta"),
+        ("HUBSPOT_API_VERSION", "2025-09"),
         ("REDIS_URL", "http://localhost"),
         ("SANDBOX_NOW", "2026-03-02T09:00:00"),
         ("SANDBOX_NOW", "yesterday"),
@@ -149,3 +152,17 @@ def test_bad_public_surface_values_name_their_variable(variable: str, value: str
         Settings.from_environ({variable: value})
     assert raised.value.variable == variable
     assert "long-enough-key" not in str(raised.value)
+
+
+def test_the_api_version_defaults_to_the_latest_date_version() -> None:
+    assert Settings.from_environ({}).hubspot_api_version == "2026-09"
+    for version in ("v3", "2026-03", "2026-09"):
+        chosen = Settings.from_environ({"HUBSPOT_API_VERSION": version})
+        assert chosen.hubspot_api_version == version
+
+
+def test_a_bad_api_version_lists_the_supported_ones() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_environ({"HUBSPOT_API_VERSION": "v4"})
+    assert "HUBSPOT_API_VERSION" in str(caught.value)
+    assert "v3, 2026-03, 2026-09" in str(caught.value)

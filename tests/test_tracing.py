@@ -96,6 +96,7 @@ async def test_a_query_is_traced_from_the_client_to_the_upstream(traced: Traced)
     assert format(upstream.context.trace_id, "032x") == TRACE_ID
     assert upstream.attributes is not None
     assert upstream.attributes["http.response.status_code"] == 200
+    assert upstream.attributes["gateway.upstream.api_version"] == Settings().hubspot_api_version
     # The upstream is told which span called it.
     sent = [headers["traceparent"] for headers in traced.upstream_headers]
     assert f"00-{TRACE_ID}-{upstream.context.span_id:016x}-01" in sent

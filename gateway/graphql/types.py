@@ -38,7 +38,13 @@ INCREMENT_MINUTES = {
 # Registered in place: the domain's enums are the schema's enums.
 LinkType = models.LinkType
 EmptyReason = domain.EmptyReason
-strawberry.enum(LinkType, description="How a link shares its members' time.")
+strawberry.enum(
+    LinkType,
+    description=(
+        "How a link shares its members' time. OTHER: a type HubSpot added that this API does "
+        "not know yet (its name is in `typeName`); it cannot be used as a filter."
+    ),
+)
 strawberry.enum(EmptyReason, description="Why an availability range holds no slot.")
 
 
@@ -220,6 +226,9 @@ class Member:
 class BookingInfo:
     time_zone: TimeZone
     link_type: LinkType
+    link_type_name: str = strawberry.field(
+        description="HubSpot's own name of the link's type, also when `linkType` is OTHER."
+    )
     durations_minutes: list[int]
     buffer_minutes: int = strawberry.field(description="Kept free before and after meetings.")
     start_increment_minutes: int | None = strawberry.field(
@@ -252,6 +261,7 @@ class BookingInfo:
         return cls(
             time_zone=TimeZone(time_zone),
             link_type=info.link_type,
+            link_type_name=info.link_type_name,
             durations_minutes=[ms // 60_000 for ms in settings.durations_ms],
             buffer_minutes=settings.buffer_ms // 60_000,
             start_increment_minutes=INCREMENT_MINUTES.get(settings.start_increment),
@@ -353,6 +363,9 @@ class MeetingLink(Node):
     url: str
     name: str | None
     type: LinkType
+    type_name: str = strawberry.field(
+        description="HubSpot's own name of the link's type, also when `type` is OTHER."
+    )
     organizer_user_id: str
     member_user_ids: list[str]
     is_default: bool = strawberry.field(description="The organizer's default link.")
@@ -368,6 +381,7 @@ class MeetingLink(Node):
             url=link.link,
             name=link.name,
             type=link.type,
+            type_name=link.type_name,
             organizer_user_id=link.organizer_user_id,
             member_user_ids=list(link.member_user_ids),
             is_default=link.default_link,

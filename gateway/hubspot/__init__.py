@@ -1,1 +1,1 @@
-"""The upstream: HubSpot's Meetings v3 API (or the embedded sandbox) over httpx."""
+"""The upstream: HubSpot's Meetings API at one API version (or the embedded sandbox) over httpx."""

@@ -1,9 +1,10 @@
-"""HubSpotClient: typed calls to the four Meetings v3 endpoints over one shared httpx client.
+"""HubSpotClient: typed calls to the four Meetings endpoints over one shared httpx client.
 
 The ``httpx.AsyncClient`` is made once by the app's lifespan (base URL, bearer token, timeouts,
 or an ASGI transport onto the embedded sandbox) and injected here; this module speaks the
-protocol (paths, parameters, payload parsing, the mapping of HubSpot's errors onto the
-``GatewayError`` tree) and keeps every call inside the upstream's limits:
+protocol (the paths of the deployment's API version from ``paths.py``, parameters, payload
+parsing, the mapping of HubSpot's errors onto the ``GatewayError`` tree) and keeps every call
+inside the upstream's limits:
 
 - the request's deadline (``deadline.py``) bounds every attempt, wait and backoff;
 - the open breaker (``breaker.py``) refuses at once with ``UpstreamUnavailable``;
@@ -40,6 +41,7 @@ from gateway.errors import (
     UpstreamUnavailable,
     UpstreamValidationError,
 )
+from gateway.hubspot import exchanges
 from gateway.hubspot.budget import BudgetShape, Kind, RateBudget, SharedBudget, WindowBudget
 from gateway.hubspot.deadline import current_deadline
 from gateway.hubspot.models import (
@@ -50,16 +52,12 @@ from gateway.hubspot.models import (
     LinksPage,
     LinkType,
 )
+from gateway.hubspot.paths import ApiPaths, api_paths
 from gateway.hubspot.retry import MAX_ATTEMPTS, Backoff, RetryBudget
 from gateway.hubspot.stats import UpstreamStats
-from gateway.settings import Settings
+from gateway.settings import API_VERSIONS, Settings
 
 T = TypeVar("T")
-
-LINKS_PATH = "/scheduler/v3/meetings/meeting-links"
-BOOKING_INFO_PATH = "/scheduler/v3/meetings/meeting-links/book/{slug}"
-AVAILABILITY_PATH = "/scheduler/v3/meetings/meeting-links/book/availability-page/{slug}"
-BOOK_PATH = "/scheduler/v3/meetings/meeting-links/book"
 
 
 def build_http_client(
@@ -69,7 +67,7 @@ def build_http_client(
     headers = {"Accept": "application/json", "User-Agent": "meetings-gateway"}
     if settings.hubspot_access_token:
         headers["Authorization"] = f"Bearer {settings.hubspot_access_token}"
-    return httpx.AsyncClient(
+    http = httpx.AsyncClient(
         base_url=settings.hubspot_base_url if transport is None else "http://sandbox.invalid",
         headers=headers,
         transport=transport,
@@ -78,6 +76,8 @@ def build_http_client(
         ),
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
     )
+    exchanges.instrument(http)
+    return http
 
 
 def slug_path(template: str, slug: str) -> str:
@@ -96,6 +96,7 @@ def build_hubspot_client(
     stats = UpstreamStats()
     return HubSpotClient(
         http,
+        version=settings.hubspot_api_version,
         budget=build_budget(settings, redis, tenant, stats),
         breaker=Breaker(settings.upstream_breaker_failures, settings.upstream_breaker_cooldown),
         retry_budget=RetryBudget(settings.upstream_retry_ratio),
@@ -119,6 +120,7 @@ class HubSpotClient:
         self,
         http: httpx.AsyncClient,
         *,
+        version: str = API_VERSIONS[-1],
         budget: RateBudget | None = None,
         breaker: Breaker | None = None,
         retry_budget: RetryBudget | None = None,
@@ -132,7 +134,9 @@ class HubSpotClient:
     ) -> None:
         """``deadline`` bounds a call made outside any request (no ``current_deadline()``);
         ``budget_wait`` is the longest a call waits for room in the rate budget; ``token``,
-        when given, is sent instead of the http client's own credential."""
+        when given, is sent instead of the http client's own credential; ``version`` is the
+        HubSpot API version every call goes to."""
+        self.paths: ApiPaths = api_paths(version)
         self._headers = {"Authorization": f"Bearer {token}"} if token else None
         self._http = http
         self._budget = budget or WindowBudget(BudgetShape(100))
@@ -140,6 +144,7 @@ class HubSpotClient:
         self._retry_budget = retry_budget or RetryBudget()
         self._backoff = backoff or Backoff()
         self._stats = stats or UpstreamStats()
+        self._stats.version = version
         self._deadline = deadline
         self._budget_wait = budget_wait
         self._timer = timer
@@ -153,6 +158,7 @@ class HubSpotClient:
         budget; the connection pool, breaker, retry budget and stats stay shared."""
         return HubSpotClient(
             self._http,
+            version=self.paths.version,
             budget=budget,
             breaker=self._breaker,
             retry_budget=self._retry_budget,
@@ -187,19 +193,19 @@ class HubSpotClient:
             "organizerUserId": organizer_user_id,
             "type": link_type.value if link_type else None,
         }
-        return await self._get("list_links", LINKS_PATH, params, LinksPage.parse)
+        return await self._get("list_links", self.paths.links, params, LinksPage.parse)
 
     # ``kind="booking"`` spends the budget's booking reserve: for a read a booking cannot go
     # without, such as the check that its slot is still offered.
     async def booking_info(self, slug: str, timezone: str, *, kind: Kind = "read") -> BookingInfo:
-        path = slug_path(BOOKING_INFO_PATH, slug)
+        path = slug_path(self.paths.booking_info, slug)
         params = {"timezone": timezone}
         return await self._get("booking_info", path, params, BookingInfo.parse, kind)
 
     async def availability_page(
         self, slug: str, timezone: str, month_offset: int, *, kind: Kind = "read"
     ) -> AvailabilityPage:
-        path = slug_path(AVAILABILITY_PATH, slug)
+        path = slug_path(self.paths.availability, slug)
         params = {"timezone": timezone, "monthOffset": str(month_offset)}
         return await self._get("availability", path, params, AvailabilityPage.parse, kind)
 
@@ -207,7 +213,7 @@ class HubSpotClient:
         response = await self._call(
             "book",
             "POST",
-            BOOK_PATH,
+            self.paths.book,
             params={"timezone": request.timezone},
             body=request.to_wire(),
         )

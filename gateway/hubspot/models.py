@@ -1,19 +1,26 @@
-"""Typed payloads of HubSpot's Meetings v3 API, each with a parser from the wire JSON.
+"""Typed payloads of HubSpot's Meetings API, each with a parser from the wire JSON.
 
 Units stay HubSpot's here (milliseconds, epoch ms); the domain layer converts. Top-level payloads
 keep the JSON they were parsed from (``wire``): it is what the cache stores in Redis and what the
 HubSpot-compatible REST surface returns unchanged.
+
+A newer API version may add optional fields and enum values: neither breaks a read. Unknown
+fields are ignored here and kept in ``wire``; an unknown link type becomes ``LinkType.OTHER``
+with HubSpot's own value beside it (logged once per value). A missing required field or a
+value of the wrong JSON type is still drift, named by its JSON path.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from gateway.errors import UpstreamContractError
 from gateway.hubspot.wire import WireObject
+
+log = logging.getLogger("gateway.hubspot")
 
 Wire = dict[str, Any]
 
@@ -22,15 +29,31 @@ class LinkType(StrEnum):
     GROUP_CALENDAR = "GROUP_CALENDAR"
     PERSONAL_LINK = "PERSONAL_LINK"
     ROUND_ROBIN_CALENDAR = "ROUND_ROBIN_CALENDAR"
+    # Not one of HubSpot's values: any type a newer API version sends that this gateway does
+    # not know yet. HubSpot's own value travels beside it; it can never be sent as a filter.
+    OTHER = "OTHER"
+
+
+# The values HubSpot's specs list, the only ones a filter may send.
+HUBSPOT_LINK_TYPES = tuple(kind for kind in LinkType if kind is not LinkType.OTHER)
+
+# Unknown values already logged, so a page of them logs one line per value, not per link; the
+# bound keeps a misbehaving upstream from growing it without end.
+_LOGGED_UNKNOWN: set[str] = set()
+_MAX_LOGGED_UNKNOWN = 256
 
 
 def _link_type(value: str, path: str) -> LinkType:
-    try:
+    if value in HUBSPOT_LINK_TYPES:
         return LinkType(value)
-    except ValueError:
-        raise UpstreamContractError(
-            f"upstream payload drifted: {path} is an unknown link type {value!r}"
-        ) from None
+    if value not in _LOGGED_UNKNOWN and len(_LOGGED_UNKNOWN) < _MAX_LOGGED_UNKNOWN:
+        _LOGGED_UNKNOWN.add(value)
+        log.warning(
+            "HubSpot sent link type %r (at %s), unknown to this gateway: carried through as OTHER",
+            value,
+            path,
+        )
+    return LinkType.OTHER
 
 
 # --- meeting links (E1) -------------------------------------------------------------------------
@@ -43,6 +66,7 @@ class MeetingLink:
     link: str
     name: str | None
     type: LinkType
+    type_name: str  # HubSpot's own value of ``type``, also when it is ``OTHER`` here
     organizer_user_id: str
     member_user_ids: tuple[str, ...]
     default_link: bool
@@ -51,12 +75,14 @@ class MeetingLink:
 
     @classmethod
     def parse(cls, obj: WireObject) -> MeetingLink:
+        type_name = obj.text("type")
         return cls(
             id=obj.text("id"),
             slug=obj.text("slug"),
             link=obj.text("link"),
             name=obj.opt_text("name"),
-            type=_link_type(obj.text("type"), f"{obj.path}.type"),
+            type=_link_type(type_name, f"{obj.path}.type"),
+            type_name=type_name,
             organizer_user_id=obj.text("organizerUserId"),
             member_user_ids=obj.strs("userIdsOfLinkMembers"),
             default_link=obj.flag("defaultLink"),
@@ -406,6 +432,7 @@ class Branding:
 class BookingInfo:
     link_id: str
     link_type: LinkType
+    link_type_name: str  # HubSpot's own value of ``linkType``
     is_offline: bool
     settings: LinkSettings
     busy_times: tuple[UserBusyTimes, ...]
@@ -418,9 +445,11 @@ class BookingInfo:
         obj = WireObject(data)
         page = obj.opt_obj("linkAvailability")
         branding = obj.opt_obj("brandingMetadata")
+        link_type_name = obj.text("linkType")
         return cls(
             link_id=obj.text("linkId"),
-            link_type=_link_type(obj.text("linkType"), "$.linkType"),
+            link_type=_link_type(link_type_name, "$.linkType"),
+            link_type_name=link_type_name,
             is_offline=obj.flag("isOffline"),
             settings=LinkSettings.parse(obj.obj("customParams")),
             busy_times=tuple(

@@ -15,6 +15,8 @@ class UpstreamStats:
     # Attempts sent, by (endpoint, outcome): the status code as text ("200", "429", "503"), or
     # "timeout", "connect-error", "transport-error" when no status came back.
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # The HubSpot API version every call went to (one per deployment): a label of the calls.
+    version: str = ""
     retries: int = 0
     retries_refused: int = 0  # retries the retry budget did not allow
     budget_waits: int = 0  # calls that waited for room in the rate budget, then went

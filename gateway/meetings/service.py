@@ -156,6 +156,12 @@ class MeetingsService:
             raise InputError(
                 "first", "OUT_OF_RANGE", f"first must be 0..{self._settings.max_page_size}"
             )
+        if link_type is LinkType.OTHER:
+            raise InputError(
+                "type",
+                "INVALID_FILTER",
+                "OTHER stands for types unknown to the gateway; it filters nothing",
+            )
         upstream_after, skip = decode_cursor(after) if after else (None, 0)
         links: list[MeetingLink] = []
         cursors: list[str] = []

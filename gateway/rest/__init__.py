@@ -1,10 +1,14 @@
-"""The HubSpot-compatible REST surface: HubSpot's Meetings v3 booking-page operations over the
+"""The HubSpot-compatible REST surface: HubSpot's Meetings booking-page operations over the
 same cached service as GraphQL, plus its OpenAPI document (``/openapi.json``) and ``/docs``.
+
+Every supported API version's paths are served (``/scheduler/v3/...``,
+``/scheduler/2026-03/...``, ``/scheduler/2026-09/...``), the same way whatever version the
+gateway itself calls HubSpot at, so a partner app moves its base path when it likes.
 
 ==========================================================  ====================================
 operation                                                   answers
 ==========================================================  ====================================
-GET  /scheduler/v3/meetings/meeting-links                   200 list (ETag, Cache-Control) | 304
+GET  /scheduler/{version}/meetings/meeting-links            200 list (ETag, Cache-Control) | 304
 GET  .../meeting-links/book/availability-page/{slug}        200 month page | 304 | 404
 GET  .../meeting-links/book/{slug}                          200 booking info | 304 | 404
 POST .../meeting-links/book                                 200 booking | 400 | 404 | 409 | 422
@@ -29,8 +33,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from gateway.hubspot.paths import ALL_PATHS, ApiPaths
 from gateway.rest.endpoints import Endpoints, answering
-from gateway.rest.openapi import AVAILABILITY, BOOK, BOOKING_INFO, LINKS, OpenApi
+from gateway.rest.openapi import OpenApi
 from gateway.settings import Settings
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
@@ -39,25 +44,32 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 def routes(settings: Settings) -> list[BaseRoute]:
     api = Endpoints(settings)
     docs = OpenApi(settings)
+    served = [route for paths in ALL_PATHS for route in _version_routes(api, paths)]
+    return [
+        *served,
+        Route("/openapi.json", docs.document, methods=["GET"]),
+        Route("/docs", docs.docs, methods=["GET"]),
+    ]
+
+
+def _version_routes(api: Endpoints, paths: ApiPaths) -> list[BaseRoute]:
     # A slug may hold "/", so {slug:path}; availability-page goes first or book/{slug} would
     # take "availability-page/<slug>" as a slug.
     slug = "{slug:path}"
     # Every method reaches the handlers, which answer a wrong one with HubSpot's error shape.
     return [
-        Route(LINKS, answering(api.list_links, "GET"), methods=METHODS),
-        Route(BOOK, answering(api.book, "POST"), methods=METHODS),
+        Route(paths.links, answering(api.list_links, "GET"), methods=METHODS),
+        Route(paths.book, answering(api.book, "POST"), methods=METHODS),
         Route(
-            AVAILABILITY.replace("{slug}", slug),
+            paths.availability.replace("{slug}", slug),
             answering(api.availability_page, "GET"),
             methods=METHODS,
         ),
         Route(
-            BOOKING_INFO.replace("{slug}", slug),
+            paths.booking_info.replace("{slug}", slug),
             answering(api.booking_info, "GET"),
             methods=METHODS,
         ),
-        Route("/openapi.json", docs.document, methods=["GET"]),
-        Route("/docs", docs.docs, methods=["GET"]),
     ]
 
 

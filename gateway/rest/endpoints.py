@@ -1,4 +1,5 @@
-"""The four HubSpot Meetings v3 booking-page operations, served over the service's cached reads.
+"""The four HubSpot Meetings booking-page operations, served over the service's cached reads
+at every API version's paths.
 
 GETs answer HubSpot's JSON exactly as the read-through cache holds it (``.wire``), with
 ``Cache-Control`` and an ``ETag``; the booking answers the upstream booking response, or the
@@ -33,7 +34,7 @@ from gateway.settings import Settings
 
 log = logging.getLogger("gateway.rest")
 
-# HubSpot's usual v3 default (undocumented for this API; the sandbox uses it too).
+# HubSpot's usual default (undocumented for this API; the sandbox uses it too).
 DEFAULT_LIMIT = 10
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -83,7 +84,8 @@ def service_of(request: Request) -> MeetingsService:
 def with_own_next_link(request: Request, wire: dict[str, Any]) -> dict[str, Any]:
     """The page with ``paging.next.link`` pointing at this gateway, not at the upstream: a
     partner app that follows it must come back through the gateway (and never learn the
-    upstream's address)."""
+    upstream's address), at the API version path it called, whatever version the upstream
+    is called at."""
     following = wire.get("paging", {}).get("next")
     if not isinstance(following, dict) or "after" not in following:
         return wire

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway.hubspot.models import LinkType
+from gateway.hubspot.models import HUBSPOT_LINK_TYPES, LinkType
 from gateway.meetings.booking import BookingCommand
 from gateway.meetings.slugs import slug_problem
 from gateway.meetings.zones import is_iana_name
@@ -83,11 +83,10 @@ def slug(value: str) -> str:
 def link_type(value: str | None) -> LinkType | None:
     if value is None:
         return None
-    try:
-        return LinkType(value)
-    except ValueError:
-        names = ", ".join(LinkType)
-        raise invalid(f"type must be one of {names}.", "type", "INVALID_ENUM") from None
+    if value not in HUBSPOT_LINK_TYPES:
+        names = ", ".join(HUBSPOT_LINK_TYPES)
+        raise invalid(f"type must be one of {names}.", "type", "INVALID_ENUM")
+    return LinkType(value)
 
 
 def idempotency_key(value: str | None) -> str | None:

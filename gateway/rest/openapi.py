@@ -1,6 +1,7 @@
 """The REST surface's OpenAPI 3.1 document and a docs page that renders it.
 
-Paths and parameters are written here, from what the endpoints accept; the component schemas
+Paths (every supported API version's, from ``hubspot.paths``) and parameters are written here,
+from what the endpoints accept; the component schemas
 are HubSpot's own, shipped as ``schemas.json`` (its ``source`` names the spec and commit they
 were copied from), so every body the surface returns is described by HubSpot's contract.
 """
@@ -15,14 +16,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from gateway.hubspot.models import HUBSPOT_LINK_TYPES
+from gateway.hubspot.paths import ALL_PATHS, ApiPaths
 from gateway.rest.inputs import MAX_IDEMPOTENCY_KEY, MAX_MONTH_OFFSET
-from gateway.settings import Settings
+from gateway.settings import API_VERSIONS, Settings
 
-LINKS = "/scheduler/v3/meetings/meeting-links"
-BOOK = f"{LINKS}/book"
-BOOKING_INFO = f"{BOOK}/{{slug}}"
-AVAILABILITY = f"{BOOK}/availability-page/{{slug}}"
-LINK_TYPES = ["GROUP_CALENDAR", "PERSONAL_LINK", "ROUND_ROBIN_CALENDAR"]
+LINK_TYPES = [kind.value for kind in HUBSPOT_LINK_TYPES]
 
 
 @cache
@@ -123,19 +122,41 @@ def document(settings: Settings) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "meetings-gateway: HubSpot Meetings v3 compatible REST",
-            "version": "v3",
+            "title": "meetings-gateway: HubSpot Meetings compatible REST",
+            "version": API_VERSIONS[-1],
             "description": (
-                "HubSpot's Meetings (scheduler) v3 booking-page operations, served from the "
-                "gateway's cache. Bodies, parameters and errors are HubSpot's. Component "
-                f"schemas are copied from {source['repository']} `{source['path']}` at "
-                f"{source['commit']}."
+                "HubSpot's Meetings (scheduler) booking-page operations, served from the "
+                "gateway's cache at the paths of every API version it supports "
+                f"({', '.join(API_VERSIONS)}), whichever version the gateway calls HubSpot at. "
+                "Bodies, parameters and errors are HubSpot's; every version shares the same "
+                "schemas. Component schemas are copied from "
+                f"{source['repository']} `{source['path']}` at {source['commit']}."
             ),
         },
         "paths": {
-            LINKS: {
+            path: item for paths in ALL_PATHS for path, item in _version_paths(paths, settings)
+        },
+        "components": {"schemas": shipped["schemas"]},
+    }
+
+
+def _operation_id(name: str, paths: ApiPaths) -> str:
+    # The first version's (v3's) ids stay as clients generated code from them; a date
+    # version's carry it, so every id is unique.
+    if paths.version == API_VERSIONS[0]:
+        return name
+    return f"{name}_{paths.version.replace('-', '_')}"
+
+
+def _version_paths(paths: ApiPaths, settings: Settings) -> list[tuple[str, dict[str, Any]]]:
+    tag = [f"HubSpot API {paths.version}"]
+    return [
+        (
+            paths.links,
+            {
                 "get": {
-                    "operationId": "listMeetingLinks",
+                    "operationId": _operation_id("listMeetingLinks", paths),
+                    "tags": tag,
                     "summary": "Get meeting scheduling pages",
                     "parameters": [
                         _query(
@@ -156,9 +177,13 @@ def document(settings: Settings) -> dict[str, Any]:
                     "responses": _read_responses("CollectionResponseWithTotalExternalLinkMetadata"),
                 }
             },
-            AVAILABILITY: {
+        ),
+        (
+            paths.availability,
+            {
                 "get": {
-                    "operationId": "getAvailabilityPage",
+                    "operationId": _operation_id("getAvailabilityPage", paths),
+                    "tags": tag,
                     "summary": "Get the availability for a meeting",
                     "description": "One calendar month of offered times, in `timezone`.",
                     "parameters": [
@@ -174,63 +199,69 @@ def document(settings: Settings) -> dict[str, Any]:
                     "responses": _read_responses("ExternalLinkAvailabilityAndBusyTimes"),
                 }
             },
-            BOOKING_INFO: {
+        ),
+        (
+            paths.booking_info,
+            {
                 "get": {
-                    "operationId": "getBookingInfo",
+                    "operationId": _operation_id("getBookingInfo", paths),
+                    "tags": tag,
                     "summary": "List booking information",
                     "parameters": [SLUG, TIMEZONE, IF_NONE_MATCH],
                     "responses": _read_responses("ExternalBookingInfo"),
                 }
             },
-            BOOK: {
-                "post": {
-                    "operationId": "bookMeeting",
-                    "summary": "Book a meeting",
-                    "description": (
-                        "`startTime` may also be epoch milliseconds; `duration` is "
-                        "milliseconds. A retry with the same `Idempotency-Key` gets the first "
-                        "answer and books nothing more."
-                    ),
-                    "parameters": [
-                        {
-                            "name": "Idempotency-Key",
-                            "in": "header",
-                            "required": False,
-                            "description": "Makes retries safe; kept for 24 hours.",
-                            "schema": {
-                                "type": "string",
-                                "minLength": 1,
-                                "maxLength": MAX_IDEMPOTENCY_KEY,
-                            },
-                        },
-                        _query(
-                            "timezone",
-                            {"type": "string"},
-                            "The booker's zone when the body has no `timezone`.",
-                        ),
-                    ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": _ref("ExternalMeetingBooking")}},
-                    },
-                    "responses": {
-                        "200": _json("ExternalMeetingBookingResponse", "successful operation"),
-                        "400": _error(
-                            "Invalid input (VALIDATION_ERROR), or the start time is not offered "
-                            "(MeetingsBookingSchedulingError.MEETING_START_TIME_NOT_VALID)."
-                        ),
-                        "404": _error("slug does not exist"),
-                        "409": {
-                            **_error("A request with this Idempotency-Key is still running."),
-                            "headers": RETRY_AFTER,
-                        },
-                        "422": _error("This Idempotency-Key was used for another request."),
-                        **_upstream_responses(),
-                    },
-                }
+        ),
+        (paths.book, {"post": _book_operation(paths, tag)}),
+    ]
+
+
+def _book_operation(paths: ApiPaths, tag: list[str]) -> dict[str, Any]:
+    return {
+        "operationId": _operation_id("bookMeeting", paths),
+        "tags": tag,
+        "summary": "Book a meeting",
+        "description": (
+            "`startTime` may also be epoch milliseconds; `duration` is "
+            "milliseconds. A retry with the same `Idempotency-Key` gets the first "
+            "answer and books nothing more."
+        ),
+        "parameters": [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Makes retries safe; kept for 24 hours.",
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_IDEMPOTENCY_KEY,
+                },
             },
+            _query(
+                "timezone",
+                {"type": "string"},
+                "The booker's zone when the body has no `timezone`.",
+            ),
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref("ExternalMeetingBooking")}},
         },
-        "components": {"schemas": shipped["schemas"]},
+        "responses": {
+            "200": _json("ExternalMeetingBookingResponse", "successful operation"),
+            "400": _error(
+                "Invalid input (VALIDATION_ERROR), or the start time is not offered "
+                "(MeetingsBookingSchedulingError.MEETING_START_TIME_NOT_VALID)."
+            ),
+            "404": _error("slug does not exist"),
+            "409": {
+                **_error("A request with this Idempotency-Key is still running."),
+                "headers": RETRY_AFTER,
+            },
+            "422": _error("This Idempotency-Key was used for another request."),
+            **_upstream_responses(),
+        },
     }
 
 

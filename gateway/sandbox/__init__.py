@@ -1,13 +1,15 @@
-"""An embedded, faithful stand-in for HubSpot's Meetings (scheduler) API v3.
+"""An embedded, faithful stand-in for HubSpot's Meetings (scheduler) API.
 
 ``create_sandbox_app(SandboxConfig(...))`` returns a Starlette app serving HubSpot's paths,
-JSON field names, millisecond units and error bodies:
+JSON field names, millisecond units and error bodies, with the same behaviour and state at
+every API version's root (``{api}`` is ``/scheduler/v3/meetings``,
+``/scheduler/2026-03/meetings`` or ``/scheduler/2026-09/meetings``):
 
-* ``GET  /scheduler/v3/meetings/meeting-links`` - ``limit`` (default 10, 1-100), ``after``
-  (opaque cursor), ``name`` (case-insensitive substring), ``organizerUserId``, ``type``
-* ``GET  /scheduler/v3/meetings/meeting-links/book/{slug}?timezone=[&monthOffset=]``
-* ``GET  /scheduler/v3/meetings/meeting-links/book/availability-page/{slug}?timezone=&monthOffset=``
-* ``POST /scheduler/v3/meetings/meeting-links/book[?timezone=]``
+* ``GET  {api}/meeting-links`` - ``limit`` (default 10, 1-100), ``after`` (opaque cursor),
+  ``name`` (case-insensitive substring), ``organizerUserId``, ``type``
+* ``GET  {api}/meeting-links/book/{slug}?timezone=[&monthOffset=]``
+* ``GET  {api}/meeting-links/book/availability-page/{slug}?timezone=&monthOffset=``
+* ``POST {api}/meeting-links/book[?timezone=]``
 
 Slugs may hold ``/``, raw or percent-encoded as ``%2F``. ``timezone`` must be a name of the
 installed IANA database (``zoneinfo.available_timezones()``). The members, links and their
@@ -16,7 +18,7 @@ are in ``engine.py`` and the booking checks in ``booking.py``.
 
 Test controls, not part of HubSpot's API, never counted, never faulted, never authenticated:
 
-* ``GET /_sandbox/calls`` - calls received per operation, whatever their outcome:
+* ``GET /_sandbox/calls`` - calls received per operation, whatever their outcome or version:
   ``{"list_links": 3, "booking_info": 1, "availability": 2, "book": 1}``.
 * ``POST /_sandbox/reset`` - back to the state the app was created with: bookings cleared,
   counters zeroed, faults and clock as configured.

@@ -1,4 +1,5 @@
-"""The sandbox's Starlette app: HubSpot's four Meetings v3 operations plus test controls."""
+"""The sandbox's Starlette app: HubSpot's four Meetings operations, at every API version's
+paths, plus test controls."""
 
 from __future__ import annotations
 
@@ -46,7 +47,9 @@ from gateway.sandbox.payloads import (
 )
 from gateway.sandbox.store import Store
 
-API = "/scheduler/v3/meetings"
+# HubSpot's scheduler API versions, each serving the same operations and schemas under
+# /scheduler/{version}/meetings. The sandbox's own copy: it imports nothing of the gateway.
+API_VERSIONS = ("v3", "2026-03", "2026-09")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 WRITE_SCOPES = ("meetings-write", "crm.objects.contacts.write", "crm.objects.appointments.write")
@@ -60,20 +63,8 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
     """A fresh sandbox with its own state; fails with ``FixtureError`` on a bad fixtures file."""
     store = Store(load_fixtures(config.fixtures_path), config)
     api = _Api(store)
-    routes = [
-        Route(f"{API}/meeting-links", api.operation("list_links", api.list_links), methods=["GET"]),
-        Route(f"{API}/meeting-links/book", api.operation("book", api.book), methods=["POST"]),
-        # Before book/{slug}: a slug may hold "/", so "availability-page/x" would match there too.
-        Route(
-            f"{API}/meeting-links/book/availability-page/{{slug:path}}",
-            api.operation("availability", api.availability),
-            methods=["GET"],
-        ),
-        Route(
-            f"{API}/meeting-links/book/{{slug:path}}",
-            api.operation("booking_info", api.booking_info),
-            methods=["GET"],
-        ),
+    routes = [route for version in API_VERSIONS for route in _api_routes(api, version)]
+    routes += [
         Route("/_sandbox/calls", api.calls, methods=["GET"]),
         Route("/_sandbox/reset", api.reset, methods=["POST"]),
         Route("/_sandbox/faults", api.faults, methods=["PUT"]),
@@ -85,6 +76,27 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
     )
     app.state.store = store
     return app
+
+
+def _api_routes(api: _Api, version: str) -> list[Route]:
+    root = f"/scheduler/{version}/meetings"
+    return [
+        Route(
+            f"{root}/meeting-links", api.operation("list_links", api.list_links), methods=["GET"]
+        ),
+        Route(f"{root}/meeting-links/book", api.operation("book", api.book), methods=["POST"]),
+        # Before book/{slug}: a slug may hold "/", so "availability-page/x" would match there too.
+        Route(
+            f"{root}/meeting-links/book/availability-page/{{slug:path}}",
+            api.operation("availability", api.availability),
+            methods=["GET"],
+        ),
+        Route(
+            f"{root}/meeting-links/book/{{slug:path}}",
+            api.operation("booking_info", api.booking_info),
+            methods=["GET"],
+        ),
+    ]
 
 
 class _Api:

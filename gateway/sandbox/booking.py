@@ -1,6 +1,6 @@
 """Booking a meeting: HubSpot's checks, in HubSpot's order, then the confirmation.
 
-``POST /scheduler/v3/meetings/meeting-links/book`` checks, first failure wins:
+``POST /scheduler/{version}/meetings/meeting-links/book`` checks, first failure wins:
 
 ====  =====================================================  ==============================
 HTTP  case                                                   subCategory / errors[0].code

@@ -1,4 +1,5 @@
-"""The JSON bodies of HubSpot's Meetings v3 responses, built from fixtures and engine results."""
+"""The JSON bodies of HubSpot's Meetings responses, the same at every API version, built from
+fixtures and engine results."""
 
 from __future__ import annotations
 

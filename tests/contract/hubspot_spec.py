@@ -1,4 +1,4 @@
-"""HubSpot's vendored OpenAPI spec as a validator for response bodies."""
+"""HubSpot's vendored OpenAPI specs, one per supported API version, as validators for bodies."""
 
 from __future__ import annotations
 
@@ -9,32 +9,37 @@ from typing import Any
 
 import jsonschema_rs
 
-SPEC_PATH = Path(__file__).with_name("hubspot-scheduler-meetings-v3.openapi.json")
+HERE = Path(__file__).parent
+V3 = "v3"
+
+
+def spec_path(version: str = V3) -> Path:
+    return HERE / f"hubspot-scheduler-meetings-{version}.openapi.json"
 
 
 @cache
-def spec() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(SPEC_PATH.read_text())
+def spec(version: str = V3) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(spec_path(version).read_text())
     return loaded
 
 
 @cache
-def _validator(schema_name: str) -> Any:
+def _validator(schema_name: str, version: str) -> Any:
     document = {
         "$ref": f"#/components/schemas/{schema_name}",
-        "components": spec()["components"],
+        "components": spec(version)["components"],
     }
     return jsonschema_rs.Draft4Validator(document)
 
 
-def schema_errors(schema_name: str, instance: object) -> list[str]:
-    """Every way ``instance`` breaks the spec's ``components.schemas[schema_name]``."""
+def schema_errors(schema_name: str, instance: object, version: str = V3) -> list[str]:
+    """Every way ``instance`` breaks ``version``'s ``components.schemas[schema_name]``."""
     return [
         f"{'/'.join(map(str, error.instance_path))}: {error.message}"
-        for error in _validator(schema_name).iter_errors(instance)
+        for error in _validator(schema_name, version).iter_errors(instance)
     ]
 
 
-def assert_matches(schema_name: str, instance: object) -> None:
-    errors = schema_errors(schema_name, instance)
-    assert not errors, f"{schema_name} violations:\n" + "\n".join(errors[:20])
+def assert_matches(schema_name: str, instance: object, version: str = V3) -> None:
+    errors = schema_errors(schema_name, instance, version)
+    assert not errors, f"{schema_name} ({version}) violations:\n" + "\n".join(errors[:20])

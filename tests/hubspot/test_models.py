@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import logging
+import uuid
 from typing import Any
 
 import pytest
@@ -82,7 +84,8 @@ def test_availability_is_keyed_by_duration_in_ms() -> None:
     ("mutate", "path"),
     [
         (lambda d: d["results"][0].pop("slug"), "$.results[0].slug is missing"),
-        (lambda d: d["results"][0].update(type="TEAM"), "$.results[0].type"),
+        (lambda d: d["results"][0].pop("type"), "$.results[0].type is missing"),
+        (lambda d: d["results"][0].update(type=7), "$.results[0].type should be a string"),
         (lambda d: d.update(total="3"), "$.total should be an integer"),
         (lambda d: d["results"][0].update(userIdsOfLinkMembers=[1]), "userIdsOfLinkMembers[0]"),
         (lambda d: d["results"][0].update(createdAt="soon"), "$.results[0].createdAt"),
@@ -114,3 +117,31 @@ def test_booking_response_accepts_epoch_ms_instants() -> None:
     assert response.is_offline
     assert response.start.tzinfo is not None
     assert response.end.isoformat() == "2026-08-19T14:45:00+00:00"
+
+
+def test_a_newer_versions_link_type_and_fields_are_carried_through_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Unique per run: the "logged once" memory is the process's.
+    newer = f"EVENT_{uuid.uuid4().hex[:8].upper()}"
+    data = copy.deepcopy(LINKS)
+    data["results"][0].update(type=newer, paymentLinkId="pl-1", bookingRules={"x": 1})
+    data["results"].append({**data["results"][0], "slug": "second", "id": "2"})
+    data["futureTopLevel"] = True
+    with caplog.at_level(logging.WARNING, logger="gateway.hubspot"):
+        first = LinksPage.parse(data)
+        LinksPage.parse(data)
+    assert [link.type for link in first.results] == [LinkType.OTHER, LinkType.OTHER]
+    assert [link.type_name for link in first.results] == [newer, newer]
+    # The payload is kept whole, so the REST surface answers HubSpot's own value and fields.
+    assert first.wire["results"][0]["type"] == newer
+    assert first.wire["results"][0]["bookingRules"] == {"x": 1}
+    assert first.wire["futureTopLevel"] is True
+    lines = [r.getMessage() for r in caplog.records if newer in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert "$.results[0].type" in lines[0]
+
+
+def test_a_known_link_type_keeps_its_name() -> None:
+    link = LinksPage.parse(LINKS).results[0]
+    assert (link.type, link.type_name) == (LinkType.PERSONAL_LINK, "PERSONAL_LINK")

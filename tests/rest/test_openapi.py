@@ -1,7 +1,9 @@
-"""The REST surface's own OpenAPI document: HubSpot's schemas, served, and kept by the gateway.
+"""The REST surface's own OpenAPI document: HubSpot's schemas, served, and kept by the gateway,
+at every supported API version's paths.
 
 Schemathesis drives the document the gateway serves at ``/openapi.json`` against the gateway
-(on its embedded sandbox, lifespan and all). Slug and time zone parameters are widened so that
+(on its embedded sandbox, lifespan and all), one API version's paths at a time, each checked
+against that version's own HubSpot spec. Slug and time zone parameters are widened so that
 generated values are real fixture values or anything at all: positive cases then reach real
 bookings and month pages, not only the 400s and 404s.
 """
@@ -10,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -22,17 +26,23 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gateway.app import create_app
 from gateway.sandbox.fixtures import load_fixtures
-from gateway.settings import Settings
+from gateway.settings import API_VERSIONS, Settings
 from tests.contract.hubspot_spec import spec
 from tests.e2e.harness import NOW, Gateway
 from tests.rest.api import BOOK, booking_body
 
-OPERATIONS = {
-    ("GET", "/scheduler/v3/meetings/meeting-links"),
-    ("POST", "/scheduler/v3/meetings/meeting-links/book"),
-    ("GET", "/scheduler/v3/meetings/meeting-links/book/availability-page/{slug}"),
-    ("GET", "/scheduler/v3/meetings/meeting-links/book/{slug}"),
-}
+
+def operations(version: str) -> set[tuple[str, str]]:
+    root = f"/scheduler/{version}/meetings/meeting-links"
+    return {
+        ("GET", root),
+        ("POST", f"{root}/book"),
+        ("GET", f"{root}/book/availability-page/{{slug}}"),
+        ("GET", f"{root}/book/{{slug}}"),
+    }
+
+
+OPERATIONS = {operation for version in API_VERSIONS for operation in operations(version)}
 APP = create_app(Settings.from_environ({"SANDBOX_NOW": NOW}))
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "UTC", "Australia/Lord_Howe"]
 
@@ -59,6 +69,11 @@ async def test_the_document_is_openapi_31_with_hubspots_own_schemas(gateway: Gat
         (method.upper(), path) for path, item in document["paths"].items() for method in item
     }
     assert operations == OPERATIONS
+    ids = [op["operationId"] for item in document["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids)) == 4 * len(API_VERSIONS)
+    # v3's operation ids are the ones clients generated code from before the date versions.
+    v3 = document["paths"]["/scheduler/v3/meetings/meeting-links"]["get"]["operationId"]
+    assert v3 == "listMeetingLinks"
     hubspot = spec()["components"]["schemas"]
     for name, schema in document["components"]["schemas"].items():
         assert schema == without_examples(hubspot[name]), name
@@ -85,8 +100,23 @@ def real_or_any(values: list[Any], schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [{**schema, "enum": values}, schema]}
 
 
-def widened(document: dict[str, Any], booking_example: dict[str, Any]) -> dict[str, Any]:
+def widened(
+    document: dict[str, Any], booking_example: dict[str, Any], version: str
+) -> dict[str, Any]:
+    """One version's paths of the served document, with that version's HubSpot schemas (so
+    responses are checked against its own spec), parameters widened as above."""
     document = copy.deepcopy(document)
+    document["paths"] = {
+        path: item
+        for path, item in document["paths"].items()
+        if path.startswith(f"/scheduler/{version}/")
+    }
+    document["components"] = {
+        "schemas": {
+            name: without_examples(schema)
+            for name, schema in spec(version)["components"]["schemas"].items()
+        }
+    }
     slugs = sorted(load_fixtures().by_slug)
     for item in document["paths"].values():
         for operation in item.values():
@@ -100,7 +130,7 @@ def widened(document: dict[str, Any], booking_example: dict[str, Any]) -> dict[s
     booking["timezone"] = real_or_any(ZONES, {"type": "string"})
     booking["duration"] = real_or_any([900_000, 1_800_000, 3_600_000], {"type": "integer"})
     # Random bookings almost never name an offered slot; this one does, so a booking goes through.
-    book = document["paths"]["/scheduler/v3/meetings/meeting-links/book"]["post"]
+    book = document["paths"][f"/scheduler/{version}/meetings/meeting-links/book"]["post"]
     book["requestBody"]["content"]["application/json"]["examples"] = {
         "offered": {"value": booking_example}
     }
@@ -122,19 +152,40 @@ async def served_document() -> tuple[dict[str, Any], dict[str, Any]]:
     return document, booking_body("mel-nelson", start.isoformat(), 1_800_000)
 
 
-SCHEMA = schemathesis.openapi.from_dict(widened(*asyncio.run(served_document())))
-SCHEMA.app = APP
+SERVED = asyncio.run(served_document())
+SCHEMAS = {
+    version: schemathesis.openapi.from_dict(widened(*SERVED, version)) for version in API_VERSIONS
+}
+for _schema in SCHEMAS.values():
+    _schema.app = APP
 
 
-@SCHEMA.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_gateway_keeps_its_own_document(case: schemathesis.Case[Any]) -> None:
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+def document_test(version: str, examples: int) -> Callable[..., None]:
+    @SCHEMAS[version].parametrize()
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
+    def test(case: schemathesis.Case[Any]) -> None:
+        case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+
+    runner: Callable[..., None] = test
+    return runner
 
 
-def test_schemathesis_covers_the_four_operations() -> None:
-    operations = set()
-    for result in SCHEMA.get_all_operations():
+# One set of handlers serves every version's paths, so the date versions get fewer examples.
+test_the_gateway_keeps_its_own_document_at_v3 = document_test("v3", 40)
+test_the_gateway_keeps_its_own_document_at_2026_03 = document_test("2026-03", 20)
+test_the_gateway_keeps_its_own_document_at_2026_09 = document_test("2026-09", 20)
+
+
+def test_every_supported_version_has_its_document_test() -> None:
+    for version in API_VERSIONS:
+        name = f"test_the_gateway_keeps_its_own_document_at_{version.replace('-', '_')}"
+        assert name in globals(), f"add {name} for {version}"
+
+
+@pytest.mark.parametrize("version", API_VERSIONS)
+def test_schemathesis_covers_the_four_operations(version: str) -> None:
+    found = set()
+    for result in SCHEMAS[version].get_all_operations():
         assert isinstance(result, Ok)
-        operations.add((result.ok().method.upper(), result.ok().path))
-    assert operations == OPERATIONS
+        found.add((result.ok().method.upper(), result.ok().path))
+    assert found == operations(version)

@@ -1,4 +1,5 @@
-"""Schemathesis drives HubSpot's own spec against the sandbox: no 5xx, no off-spec response.
+"""Schemathesis drives HubSpot's own spec of every supported API version against the sandbox:
+no 5xx, no response off that version's spec.
 
 The four operations the sandbox serves are kept; slug, timezone and booking-body parameters
 are widened so generated values are either real fixture values or anything at all, which lets
@@ -8,8 +9,10 @@ positive cases reach the code behind the 404s and 400s.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -17,16 +20,26 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gateway.sandbox import SandboxConfig, create_sandbox_app
+from gateway.sandbox.app import API_VERSIONS as SANDBOX_VERSIONS
 from gateway.sandbox.fixtures import load_fixtures
+from gateway.settings import API_VERSIONS
 from tests.contract.hubspot_spec import spec
 from tests.sandbox.client import NOW
 
-OPERATIONS = {
-    "/scheduler/v3/meetings/meeting-links": "get",
-    "/scheduler/v3/meetings/meeting-links/book": "post",
-    "/scheduler/v3/meetings/meeting-links/book/availability-page/{slug}": "get",
-    "/scheduler/v3/meetings/meeting-links/book/{slug}": "get",
-}
+# The sandbox's own list of versions, which must be the gateway's.
+VERSIONS = API_VERSIONS
+
+
+def operations(version: str) -> dict[str, str]:
+    root = f"/scheduler/{version}/meetings/meeting-links"
+    return {
+        root: "get",
+        f"{root}/book": "post",
+        f"{root}/book/availability-page/{{slug}}": "get",
+        f"{root}/book/{{slug}}": "get",
+    }
+
+
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "UTC", "Australia/Lord_Howe"]
 
 
@@ -34,14 +47,15 @@ def real_or_any(values: list[Any], schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [{**schema, "enum": values}, schema]}
 
 
-def contract() -> dict[str, Any]:
-    document = copy.deepcopy(spec())
+def contract(version: str) -> dict[str, Any]:
+    document = copy.deepcopy(spec(version))
+    served = operations(version)
     document["paths"] = {
-        path: {method: document["paths"][path][method]} for path, method in OPERATIONS.items()
+        path: {method: document["paths"][path][method]} for path, method in served.items()
     }
     slugs = [link.slug for link in load_fixtures().links[:10]]
     for path, methods in document["paths"].items():
-        for parameter in methods[OPERATIONS[path]].get("parameters", []):
+        for parameter in methods[served[path]].get("parameters", []):
             if parameter["name"] == "slug":
                 parameter["schema"] = real_or_any(slugs, {"type": "string"})
             elif parameter["name"] == "timezone":
@@ -61,25 +75,43 @@ def contract() -> dict[str, Any]:
 
 
 APP = create_sandbox_app(SandboxConfig(now=NOW, seed=11))
-SCHEMA = schemathesis.openapi.from_dict(contract())
-SCHEMA.app = APP
+SCHEMAS = {version: schemathesis.openapi.from_dict(contract(version)) for version in VERSIONS}
+for _schema in SCHEMAS.values():
+    _schema.app = APP
 
 
-@SCHEMA.parametrize()
-@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_sandbox_keeps_hubspots_contract(case: schemathesis.Case[Any]) -> None:
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+def contract_test(version: str, examples: int) -> Callable[..., None]:
+    @SCHEMAS[version].parametrize()
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
+    def test(case: schemathesis.Case[Any]) -> None:
+        case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+
+    runner: Callable[..., None] = test
+    return runner
 
 
-def test_the_contract_covers_the_four_operations() -> None:
-    operations = []
-    for result in SCHEMA.get_all_operations():
+# The versions share one implementation, so the date versions get fewer examples each.
+test_the_sandbox_keeps_hubspots_v3_contract = contract_test("v3", 50)
+test_the_sandbox_keeps_hubspots_2026_03_contract = contract_test("2026-03", 30)
+test_the_sandbox_keeps_hubspots_2026_09_contract = contract_test("2026-09", 30)
+
+
+def test_every_supported_version_has_its_contract_test() -> None:
+    for version in API_VERSIONS:
+        name = f"test_the_sandbox_keeps_hubspots_{version.replace('-', '_')}_contract"
+        assert name in globals(), f"add {name} for {version}"
+
+
+def test_the_sandbox_serves_every_version_the_gateway_supports() -> None:
+    assert SANDBOX_VERSIONS == API_VERSIONS
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_contract_covers_the_four_operations(version: str) -> None:
+    found = []
+    for result in SCHEMAS[version].get_all_operations():
         assert isinstance(result, Ok)
-        operations.append(f"{result.ok().method.upper()} {result.ok().path}")
-    assert sorted(operations) == sorted(
-        f"{method.upper()} {path}" for path, method in OPERATIONS.items()
+        found.append(f"{result.ok().method.upper()} {result.ok().path}")
+    assert sorted(found) == sorted(
+        f"{method.upper()} {path}" for path, method in operations(version).items()
     )
-
-
-def test_zz_debug() -> None:
-    print(APP.state.store.calls)

@@ -32,6 +32,11 @@ R = TypeVar("R")
 
 _HEADER = struct.Struct("!Q")
 
+# Generations read per round trip when L1 is checked after a resubscription.
+_MGET_CHUNK = 500
+# Dead pooled connections a check may meet (and replace) after Redis restarted.
+_RECONNECTS = 2
+
 # A generation key outlives any load that could have read it.
 _GENERATION_LIFETIME_MS = 24 * 3600 * 1000
 
@@ -55,10 +60,12 @@ return 1
 
 # KEYS: n generation keys, then n tag-set keys. ARGV: n, generation lifetime ms, channel,
 # message. Bumping generations first means a load that read the old ones cannot write back.
+# Returns the new generations.
 _INVALIDATE = """
 local n = tonumber(ARGV[1])
+local bumped = {}
 for i = 1, n do
-  redis.call('INCR', KEYS[i])
+  bumped[i] = redis.call('INCR', KEYS[i])
   redis.call('PEXPIRE', KEYS[i], ARGV[2])
 end
 for i = 1, n do
@@ -67,7 +74,7 @@ for i = 1, n do
   redis.call('DEL', index)
 end
 redis.call('PUBLISH', ARGV[3], ARGV[4])
-return 1
+return bumped
 """
 
 _RELEASE = """
@@ -178,14 +185,69 @@ class RedisStore:
             return {}
         names = [generation_key(tenant, t) for t in tags]
         values: list[Any] = await self.call(lambda client: client.mget(names))
-        return {t: bytes(v).decode() if v else "" for t, v in zip(tags, values, strict=True)}
+        return {t: _generation(v) for t, v in zip(tags, values, strict=True)}
+
+    async def get_tagged(
+        self, key: str, tenant: str, tags: Sequence[str]
+    ) -> tuple[Hit[bytes] | None, dict[str, str]]:
+        """``get`` and the tags' generations in one round trip, the generations read first."""
+        names = [generation_key(tenant, t) for t in tags]
+
+        async def read(client: Redis) -> list[Any]:
+            async with client.pipeline(transaction=False) as pipe:
+                if names:
+                    pipe.mget(names)
+                pipe.get(key)
+                pipe.pttl(key)
+                result: list[Any] = await pipe.execute()
+                return result
+
+        answers = await self.call(read)
+        values: list[Any] = answers[0] if names else []
+        raw, left_ms = answers[-2:]
+        generations = {t: _generation(v) for t, v in zip(tags, values, strict=True)}
+        if raw is None or left_ms < 0:
+            return None, generations
+        (lifetime_ms,) = _HEADER.unpack_from(raw)
+        hit = Hit(bytes(raw[_HEADER.size :]), max(0.0, (lifetime_ms - left_ms) / 1000))
+        return hit, generations
+
+    async def current_generations(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """The generation of each (tenant, tag), asked even while the breaker is open: it is
+        read once the invalidation channel is back, which proves Redis answers again."""
+        found: dict[tuple[str, str], str] = {}
+        for start in range(0, len(pairs), _MGET_CHUNK):
+            chunk = pairs[start : start + _MGET_CHUNK]
+            names = [generation_key(tenant, tag) for tenant, tag in chunk]
+            values = await self._mget_once_reconnected(names)
+            found.update((pair, _generation(v)) for pair, v in zip(chunk, values, strict=True))
+        return found
+
+    async def _mget_once_reconnected(self, names: list[str]) -> list[Any]:
+        # Pooled connections from before a restart fail once each before reconnecting.
+        for attempt in range(_RECONNECTS + 1):
+            try:
+                async with asyncio.timeout(self._guard):
+                    values: list[Any] = await self.client.mget(names)
+                    return values
+            except (RedisError, OSError, TimeoutError) as exc:
+                self.errors += 1
+                if attempt == _RECONNECTS:
+                    raise StoreUnavailable(str(exc) or type(exc).__name__) from exc
+        raise AssertionError("unreachable")
 
     async def invalidate(
         self, tenant: str, tags: Sequence[str], channel: str, message: bytes
-    ) -> None:
+    ) -> dict[str, str]:
+        """Bump and drop ``tags`` and publish ``message``; returns each tag's new generation."""
         keys = _tag_keys(tenant, tags)
         args: list[str | bytes | int] = [len(tags), _GENERATION_LIFETIME_MS, channel, message]
-        await self.call(lambda client: self._invalidate(keys=keys, args=args, client=client))
+        bumped: list[Any] = await self.call(
+            lambda client: self._invalidate(keys=keys, args=args, client=client)
+        )
+        return {t: str(int(v)) for t, v in zip(tags, bumped, strict=True)}
 
     async def acquire(self, key: str, token: str, lifetime: float) -> bool:
         """Take a lease that expires by itself after ``lifetime`` seconds."""
@@ -244,6 +306,11 @@ class RedisStore:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def _generation(raw: Any) -> str:
+    """A stored generation as text, ``""`` for a tag never invalidated."""
+    return bytes(raw).decode() if raw else ""
 
 
 def _tag_keys(tenant: str, tags: Sequence[str]) -> list[str]:

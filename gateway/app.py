@@ -109,6 +109,7 @@ class GraphQLView(GraphQL[Context, None]):
             service=service,
             loaders=Loaders(service),
             request_id=request_id(request),
+            production=request.app.state.settings.production,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
         )

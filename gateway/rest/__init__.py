@@ -16,11 +16,14 @@ Refusals, all in HubSpot's error shape (``errors``):
 400    bad parameter or body (VALIDATION_ERROR, ``errors[].in``/``code``), before any read;
        start time not offered (``MeetingsBookingSchedulingError.MEETING_START_TIME_NOT_VALID``);
        the link's rules refuse the booking; HubSpot's own 400 on a read
-404    ``slug does not exist``
+401    the caller's own token is refused (pass-through mode; HubSpot's INVALID_AUTHENTICATION)
+403    the caller's own token lacks a scope (pass-through mode; HubSpot's MISSING_SCOPES)
+404    ``slug does not exist``; any other path under ``/scheduler/`` (OBJECT_NOT_FOUND)
+405    a method the operation does not take (METHOD_NOT_ALLOWED)
 409    the Idempotency-Key's first request is still running (Retry-After)
 422    the Idempotency-Key was used for another request
 429    HubSpot's rate limit is spent (Retry-After)
-502    HubSpot refused the gateway's credential or answered off-contract
+502    HubSpot refused the gateway's own credential or answered off-contract
 503    HubSpot could not be reached (Retry-After when known)
 =====  ================================================================================
 """
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from gateway.rest.endpoints import Endpoints, answering
+from gateway.rest.endpoints import Endpoints, answering, no_such_operation
 from gateway.rest.openapi import AVAILABILITY, BOOK, BOOKING_INFO, LINKS, OpenApi
 from gateway.settings import Settings
 
@@ -44,18 +47,20 @@ def routes(settings: Settings) -> list[BaseRoute]:
     slug = "{slug:path}"
     # Every method reaches the handlers, which answer a wrong one with HubSpot's error shape.
     return [
-        Route(LINKS, answering(api.list_links, "GET"), methods=METHODS),
-        Route(BOOK, answering(api.book, "POST"), methods=METHODS),
+        Route(LINKS, answering(api.list_links, "GET", settings), methods=METHODS),
+        Route(BOOK, answering(api.book, "POST", settings), methods=METHODS),
         Route(
             AVAILABILITY.replace("{slug}", slug),
-            answering(api.availability_page, "GET"),
+            answering(api.availability_page, "GET", settings),
             methods=METHODS,
         ),
         Route(
             BOOKING_INFO.replace("{slug}", slug),
-            answering(api.booking_info, "GET"),
+            answering(api.booking_info, "GET", settings),
             methods=METHODS,
         ),
+        # Last of the surface: every other path under it is HubSpot's 404, in its shape.
+        Route("/scheduler{rest:path}", no_such_operation, methods=METHODS),
         Route("/openapi.json", docs.document, methods=["GET"]),
         Route("/docs", docs.docs, methods=["GET"]),
     ]

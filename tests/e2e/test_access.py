@@ -484,3 +484,101 @@ async def test_a_refusal_of_the_gateways_own_token_is_a_misconfiguration(
             # Not stale either: the credential reads nothing until it is replaced.
             hubspot_refusal(await gw.http.get(BOOKING_INFO), 502, "BAD_GATEWAY")
             graphql_refusal(await graphql(gw, LINKS), "UPSTREAM_AUTH")
+
+
+# -- what production hides ------------------------------------------------------------------
+
+# Each makes graphql-core guess at what was meant ("Did you mean ...?").
+MISSPELT = [
+    ("{ meetingLinkz(first: 1) { totalCount } }", None),
+    ("{ meetingLinks(frist: 1) { totalCount } }", None),
+    ("{ meetingLinks(first: 1) { nodes { slugg } } }", None),
+    ("query { ...f } fragment f on Quer { __typename }", None),
+    (
+        "query($t: MeetingLinkTyp) { meetingLinks(first: 1, type: $t) { totalCount } }",
+        None,
+    ),
+    (
+        "mutation($i: BookMeetingInput!) { bookMeeting(input: $i) { __typename } }",
+        {
+            "i": {
+                "slug": "mel-nelson",
+                "start": "2026-03-03T15:00:00Z",
+                "durationMinutes": 30,
+                "timeZone": "UTC",
+                "firstName": "A",
+                "lastName": "M",
+                "email": "a@example.com",
+                "idempotencyKy": "k-1",
+            }
+        },
+    ),
+]
+
+
+async def test_validation_errors_spell_out_no_schema_when_introspection_is_off() -> None:
+    async with running_gateway() as gateway:
+        for document, variables in MISSPELT:
+            body = (await graphql(gateway, document, variables=variables)).json()
+            assert "Did you mean" in body["errors"][0]["message"], (document, body)
+    for environ in ({"GATEWAY_PRODUCTION": "true"}, {"GATEWAY_INTROSPECTION": "false"}):
+        async with running_gateway(environ) as gateway:
+            before = await gateway.calls()
+            for document, variables in MISSPELT:
+                body = (await graphql(gateway, document, variables=variables)).json()
+                assert body["errors"], body
+                for error in body["errors"]:
+                    assert "Did you mean" not in error["message"], (document, error)
+                    assert error["message"], error
+                    assert error["extensions"]["code"] in (
+                        "GRAPHQL_VALIDATION_FAILED",
+                        "BAD_USER_INPUT",
+                    ), error
+            assert await gateway.calls() == before
+
+
+async def test_production_keeps_the_upstreams_words_out_of_every_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    book = booking_body("mel-nelson", "2026-03-03T15:00:00Z", 30 * 60_000)
+    async with running_gateway({"GATEWAY_PRODUCTION": "true"}) as gateway:
+        await gateway.sandbox.put("/_sandbox/faults", json={"errorRate": 1.0})
+        booked = (
+            await graphql(
+                gateway,
+                BOOK,
+                {"X-Request-Id": "req-77"},
+                variables=book_variables("2026-03-03T15:00:00Z"),
+            )
+        ).json()
+        result = booked["data"]["bookMeeting"]
+        assert result["__typename"] == "UpstreamUnavailable"
+        assert result["message"] == "HubSpot could not be reached; try again later."
+        rest = await gateway.http.post(f"{REST_LINKS}/book", json=book)
+        body = hubspot_refusal(rest, 503, "SERVICE_UNAVAILABLE")
+        assert body["subCategory"] == "UPSTREAM_UNAVAILABLE"
+        assert body["message"] == "HubSpot could not be reached; retry later."
+        read = await gateway.http.get(BOOKING_INFO)
+        assert hubspot_refusal(read, 503, "SERVICE_UNAVAILABLE")["message"] == body["message"]
+    injected = "SANDBOX_ERROR_RATE"  # in the sandbox's own error message
+    assert injected not in str(booked) + rest.text + read.text
+    assert injected in caplog.text  # the log keeps what the client was not told
+    assert "req-77" in caplog.text
+    assert body["correlationId"] in caplog.text
+
+
+async def test_every_unknown_path_of_the_rest_surface_is_hubspots_404(gateway: Gateway) -> None:
+    before = await gateway.calls()
+    for method, path in (
+        ("GET", "/scheduler/v3/meetings/meeting-linkz"),
+        ("GET", "/scheduler/v3/meetings"),
+        ("POST", "/scheduler/v3/meetings/meeting-links/extra"),
+        ("DELETE", "/scheduler/v2026-03/meetings/meeting-links"),
+        ("GET", "/scheduler/"),
+        ("GET", "/scheduler"),
+    ):
+        response = await gateway.http.request(method, path)
+        body = hubspot_refusal(response, 404, "OBJECT_NOT_FOUND")
+        assert path in body["message"]
+    assert await gateway.calls() == before

@@ -69,6 +69,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from gateway.cache.keys import (
+    EVERY_ENTRY,
     INVALIDATION_CHANNEL,
     Params,
     check_resource_name,
@@ -92,9 +93,6 @@ T = TypeVar("T")
 _FETCHED_AT = struct.Struct("!d")
 
 Source = Literal["l2", "load", "stale"]
-
-# Carried by every entry besides its own tags: invalidating it drops the whole tenant.
-EVERY_ENTRY = "*"
 # Past this many remembered tag generations the memory starts afresh (it only saves reloads).
 _KNOWN_GENERATIONS = 65_536
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from gateway.cache import ReadThroughCache, RedisStore, Resource, entry_key
-from gateway.cache.keys import generation_key, lease_key, tenant_id
+from gateway.cache.keys import EVERY_ENTRY, generation_key, lease_key, tag_key, tenant_id
 from gateway.clock import FrozenClock, SystemClock
 from gateway.errors import (
     UpstreamAuthError,
@@ -208,6 +208,8 @@ async def test_a_refused_credential_drops_its_tenant_everywhere(
         await cache.get(resource, tenant, SLUG, loader, tags=["link:demo"])
         await cache.get(resource, neighbour, SLUG, loader)
         assert (await other.get(resource, tenant, SLUG, loader)).value == "value-1"  # from L2
+        # No index of a tenant's every key is kept: that one would only ever grow.
+        assert not await raw_redis.exists(tag_key(tenant, EVERY_ENTRY))
         loader.error = error
         with pytest.raises(type(error)):
             await cache.get(resource, tenant, {"slug": "new"}, loader)

@@ -4,6 +4,7 @@
     got = await cache.get(LINKS, tenant_id(token), {"slug": slug}, load, tags=[f"link:{slug}"])
     got.value, got.fetched_at, got.stale
     await cache.invalidate(tenant, [f"link:{slug}"])    # after a booking, say
+    await cache.forget_tenant(tenant)    # everything of a tenant, e.g. its credential refused
     await cache.start()     # optional: subscribe to invalidations now, not on first use
     cache.stats             # CacheStats: hits by tier, loads, stale answers, breaker...
     await cache.drain()     # waits for the refreshes and retries under way

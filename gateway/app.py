@@ -51,7 +51,7 @@ from gateway.edge import (
 )
 from gateway.errors import GatewayError
 from gateway.graphql.context import Context
-from gateway.graphql.extensions import shape
+from gateway.graphql.extensions import Shaping, shape
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.persisted import (
     PACKAGED_OPERATIONS,
@@ -123,9 +123,9 @@ def bad_request(refusal: BadRequest) -> Response:
     )
 
 
-def syntax_error(error: GraphQLError, request_id: str, *, production: bool) -> Response:
+def syntax_error(error: GraphQLError, request_id: str, shaping: Shaping) -> Response:
     """What strawberry answers for a document that does not parse, without parsing it again."""
-    shaped = shape(error, request_id, production=production)
+    shaped = shape(error, request_id, shaping)
     return JSONResponse({"data": None, "errors": [shaped.formatted]})
 
 
@@ -169,6 +169,7 @@ class GraphQLView(GraphQL[Context, None]):
             service=service,
             loaders=Loaders(service),
             request_id=request_id(request),
+            production=request.app.state.settings.production,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
         )
@@ -303,7 +304,7 @@ def create_app(
         if resolved.query is None:
             return bad_request(NO_QUERY)
         if resolved.error is not None:
-            return syntax_error(resolved.error, request_id(request), production=settings.production)
+            return syntax_error(resolved.error, request_id(request), Shaping.of(settings))
         with spans(resolved.operation):
             if settings.response_cache and (key := response_key(resolved)):
                 responses = runtime.bound(request.scope).responses

@@ -97,6 +97,8 @@ class Settings:
     api_keys: tuple[ApiKey, ...] = field(default=(), repr=False)
     # Each client sends its own HubSpot token, used upstream and naming its tenant.
     pass_through_auth: bool = False
+    # The gateway's address as clients reach it, for the links it writes; None: relative links.
+    public_url: str | None = None
 
     @property
     def uses_sandbox(self) -> bool:
@@ -201,6 +203,7 @@ class Settings:
             pass_through_auth=get(
                 "GATEWAY_PASS_THROUGH_AUTH", _boolean, defaults.pass_through_auth
             ),
+            public_url=get("GATEWAY_PUBLIC_URL", _public_url, None),
         )
 
 
@@ -215,6 +218,15 @@ def _api_version(raw: str) -> str:
     if raw not in API_VERSIONS:
         raise ValueError(f"expected one of {', '.join(API_VERSIONS)}")
     return raw
+
+
+def _public_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("expected an absolute http(s) URL, e.g. https://meetings.example.com")
+    if parts.query or parts.fragment:
+        raise ValueError("expected no query or fragment")
+    return raw.rstrip("/")
 
 
 def _redis_url(raw: str) -> str:

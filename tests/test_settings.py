@@ -125,6 +125,12 @@ def test_public_surface_settings_are_parsed() -> None:
     assert settings.pass_through_auth is True
 
 
+def test_the_public_url_is_absolute_and_kept_without_its_trailing_slash() -> None:
+    assert Settings.from_environ({}).public_url is None
+    given = {"GATEWAY_PUBLIC_URL": "https://meetings.example.com/gw/"}
+    assert Settings.from_environ(given).public_url == "https://meetings.example.com/gw"
+
+
 def test_introspection_defaults_to_off_in_production_only() -> None:
     assert Settings.from_environ({}).introspection_enabled is True
     assert Settings.from_environ({"GATEWAY_PRODUCTION": "true"}).introspection_enabled is False
@@ -145,6 +151,10 @@ def test_introspection_defaults_to_off_in_production_only() -> None:
         ("GATEWAY_API_KEYS", "bad name:long-enough-key:60"),
         ("GATEWAY_API_KEYS", "a:long-enough-key:60,a:other-long-key:60"),
         ("GATEWAY_PASS_THROUGH_AUTH", "maybe"),
+        ("GATEWAY_PUBLIC_URL", "meetings.example.com"),
+        ("GATEWAY_PUBLIC_URL", "/gateway"),
+        ("GATEWAY_PUBLIC_URL", "ftp://meetings.example.com"),
+        ("GATEWAY_PUBLIC_URL", "https://meetings.example.com/?next=x"),
     ],
 )
 def test_bad_public_surface_values_name_their_variable(variable: str, value: str) -> None:

@@ -24,6 +24,10 @@ FORMAT_VERSION = 1
 PREFIX = f"mg:v{FORMAT_VERSION}"
 INVALIDATION_CHANNEL = f"{PREFIX}:invalidate"
 
+# Carried by every entry besides its own tags: invalidating it drops the whole tenant. Its
+# generation is checked like any tag's, but no index of its keys is kept (see redis_store).
+EVERY_ENTRY = "*"
+
 # The sandbox is the upstream when there is no credential; it is a tenant of its own.
 SANDBOX_TENANT = "sandbox"
 
@@ -59,6 +63,11 @@ def normalize_params(params: Params) -> str:
 
 def entry_key(tenant: str, resource: str, params: Params) -> str:
     return f"{PREFIX}:e:{tenant}:{resource}:{normalize_params(params)}"
+
+
+def entry_pattern(tenant: str) -> str:
+    """A ``SCAN MATCH`` pattern for every entry of ``tenant`` (tenant names hold no glob)."""
+    return f"{PREFIX}:e:{tenant}:*"
 
 
 def lease_key(key: str) -> str:

@@ -4,6 +4,7 @@
     got = await cache.get(LINKS, tenant_id(token), {"slug": slug}, load, tags=[f"link:{slug}"])
     got.value, got.fetched_at, got.stale
     await cache.invalidate(tenant, [f"link:{slug}"])    # after a booking, say
+    await cache.forget_tenant(tenant)    # everything of a tenant, e.g. its credential refused
     await cache.start()     # optional: subscribe to invalidations now, not on first use
     cache.stats             # CacheStats: hits by tier, loads, stale answers, breaker...
     await cache.drain()     # waits for the refreshes and retries under way
@@ -33,6 +34,9 @@ then ``load()``, whose value is written to both tiers. Keys are described in
   ``UpstreamNotFound`` and ``UpstreamValidationError``, which always propagate) and a value
   younger than ``max_stale`` exists, it is answered with ``stale=True``; otherwise the error
   propagates. Exceptions are never cached as values.
+- A refused credential (``UpstreamAuthError``, ``UpstreamForbidden``) is no outage: it is never
+  met with stale data, and the tenant's entries are dropped everywhere (``forget_tenant``), so
+  a revoked token reads nothing more, not even after the refusal has been seen elsewhere.
 - Invalidation: ``get`` may tag an entry (``link:<slug>``, ``member:<userId>``);
   ``invalidate(tenant, tags)`` drops that tenant's tagged entries from L1, L2, and the L1 of
   every other process on the same Redis (via pub/sub). A load that started before an
@@ -40,8 +44,15 @@ then ``load()``, whose value is written to both tiers. Keys are described in
   is refused by a script when a tag's generation moved since the load began. When Redis is
   unreachable at the time, the Redis half of an invalidation is retried in the background
   until it succeeds or ``max_stale`` has passed (after which nothing it could drop exists).
+- Every entry carries the tag ``EVERY_ENTRY`` besides its own, so that one invalidation of it
+  drops a whole tenant.
 - After the invalidation channel is resubscribed (Redis restarted or the connection broke),
-  L1 is emptied, since invalidations may have been missed meanwhile.
+  invalidations may have been missed meanwhile. Each L1 entry remembers the generations of its
+  tags as they were before its value was read (from Redis, or the last ones this process saw
+  when Redis was down); on resubscribing, the layer reads the current generations once and
+  drops only the entries whose tags moved (or whose generations it never knew). The rest keep
+  serving, so Redis coming back costs no more upstream calls than Redis staying away. When
+  that read fails, L1 is emptied.
 - Redis trouble never fails or stalls a get: see ``gateway.cache.redis_store``.
 """
 
@@ -59,6 +70,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from gateway.cache.keys import (
+    EVERY_ENTRY,
     INVALIDATION_CHANNEL,
     Params,
     check_resource_name,
@@ -69,13 +81,21 @@ from gateway.cache.redis_store import RedisStore, StoreUnavailable
 from gateway.cache.stats import CacheStats
 from gateway.cache.store import MemoryStore
 from gateway.clock import Clock
-from gateway.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
+from gateway.errors import (
+    UpstreamAuthError,
+    UpstreamError,
+    UpstreamForbidden,
+    UpstreamNotFound,
+    UpstreamValidationError,
+)
 
 T = TypeVar("T")
 
 _FETCHED_AT = struct.Struct("!d")
 
 Source = Literal["l2", "load", "stale"]
+# Past this many remembered tag generations the memory starts afresh (it only saves reloads).
+_KNOWN_GENERATIONS = 65_536
 
 
 @dataclass(frozen=True)
@@ -115,6 +135,10 @@ class _Entry:
     tenant: str
     tags: frozenset[str]
     not_found: str | None = None  # the message of a remembered UpstreamNotFound
+    # Each tag's generation before the value was read; None: not known, so not to be trusted
+    # once invalidations may have been missed. Advanced in place by this process's own
+    # invalidations (see ``_advance``).
+    generations: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +189,8 @@ class ReadThroughCache:
         self._epoch = 0  # bumped by every invalidation applied here
         self._origin = secrets.token_hex(8)
         self._closed = False
+        # The last generation seen in Redis per (tenant, tag), lent to loads made without it.
+        self._known: dict[tuple[str, str], str] = {}
 
     @property
     def stats(self) -> CacheStats:
@@ -194,7 +220,7 @@ class ReadThroughCache:
     ) -> Cached[T]:
         self._ensure_listening()
         key = entry_key(tenant, resource.name, params)
-        tagset = frozenset(tags)
+        tagset = frozenset(tags) | {EVERY_ENTRY}
         found = await self._memory.get(key)
         stale: _Stale | None = None
         if found is not None:
@@ -236,9 +262,15 @@ class ReadThroughCache:
             return
         message = json.dumps({"origin": self._origin, "tenant": tenant, "tags": doomed}).encode()
         try:
-            await self._redis.invalidate(tenant, doomed, INVALIDATION_CHANNEL, message)
+            landed = await self._redis.invalidate(tenant, doomed, INVALIDATION_CHANNEL, message)
         except StoreUnavailable:
             self._track(asyncio.create_task(self._retry_invalidation(tenant, doomed, message)))
+            return
+        self._advance(tenant, landed)
+
+    async def forget_tenant(self, tenant: str) -> None:
+        """Drop every entry of ``tenant``, here, in Redis and in every other process."""
+        await self.invalidate(tenant, [EVERY_ENTRY])
 
     async def drain(self) -> None:
         """Wait for the loads, refreshes and invalidation retries under way to finish."""
@@ -371,6 +403,8 @@ class ReadThroughCache:
             # Unreachable Redis: no generations, so the value is kept out of L2.
             with contextlib.suppress(StoreUnavailable):
                 generations = await self._redis.generations(tenant, sorted(tags))
+                self._learn(tenant, generations)
+        seen = dict(generations) if generations is not None else self._recall(tenant, tags)
         self._stats.loads += 1
         try:
             value = await load()
@@ -383,6 +417,12 @@ class ReadThroughCache:
         except UpstreamValidationError:
             self._stats.load_errors += 1
             raise
+        except (UpstreamAuthError, UpstreamForbidden):
+            self._stats.load_errors += 1
+            # The credential is refused, not the upstream down: nothing it read before is to
+            # be shown again, here or in any other process.
+            await self.forget_tenant(tenant)
+            raise
         except UpstreamError:
             self._stats.load_errors += 1
             if stale is not None and self._timer() - stale.born < resource.max_stale:
@@ -391,7 +431,7 @@ class ReadThroughCache:
         except Exception:
             self._stats.load_errors += 1
             raise
-        entry = _Entry(value, self._clock.now(), tenant, tags)
+        entry = _Entry(value, self._clock.now(), tenant, tags, generations=seen)
         await self._write(flight, resource, key, entry, generations)
         return _Outcome(Cached(value, entry.fetched_at, stale=False), "load")
 
@@ -435,9 +475,11 @@ class ReadThroughCache:
         assert self._redis is not None
         epoch = self._epoch
         try:
-            hit = await self._redis.get(key)
+            # The generations are read before the entry: an entry found is as new as they are.
+            hit, generations = await self._redis.get_tagged(key, tenant, sorted(tags))
         except StoreUnavailable:
             return None
+        self._learn(tenant, generations)
         if hit is None:
             return None
         try:
@@ -445,7 +487,8 @@ class ReadThroughCache:
             value = resource.decode(hit.value[_FETCHED_AT.size :])
         except Exception:
             return None  # an entry this code cannot read is a miss, not an outage
-        entry = _Entry(value, datetime.fromtimestamp(stamp, UTC), tenant, tags)
+        fetched_at = datetime.fromtimestamp(stamp, UTC)
+        entry = _Entry(value, fetched_at, tenant, tags, generations=generations)
         if epoch == self._epoch:
             # Otherwise an invalidation may have landed while the read was in flight.
             await self._memory.set(key, entry, resource.max_stale, age=hit.age)
@@ -475,9 +518,10 @@ class ReadThroughCache:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 2.0)
             try:
-                await self._redis.invalidate(tenant, tags, INVALIDATION_CHANNEL, message)
+                landed = await self._redis.invalidate(tenant, tags, INVALIDATION_CHANNEL, message)
             except StoreUnavailable:
                 continue
+            self._advance(tenant, landed)
             return
 
     def _ensure_listening(self) -> None:
@@ -495,10 +539,68 @@ class ReadThroughCache:
 
     def _resync(self) -> None:
         self._epoch += 1
-        self._memory.clear()
+        # A load under way may have lent generations read before an invalidation now missed.
         for flight in self._flights.values():
             flight.invalidated = True
         self._flights.clear()
+        self._track(asyncio.create_task(self._revalidate()))
+
+    async def _revalidate(self) -> None:
+        """Drop the L1 entries whose tags moved while invalidations could be missed."""
+        assert self._redis is not None
+        pairs = sorted(
+            {
+                (entry.tenant, tag)
+                for _key, entry in self._memory.items()
+                if entry.generations is not None
+                for tag in entry.generations
+            }
+        )
+        try:
+            current = await self._redis.current_generations(pairs)
+        except StoreUnavailable:
+            self._memory.clear()  # nothing is known about what was missed
+            self._stats.resyncs += 1
+            return
+        self._known.clear()
+        self._known.update(current)
+        self._stats.resync_drops += self._memory.evict(
+            lambda _key, entry: not _unmoved(entry, current)
+        )
+        self._stats.resyncs += 1
+
+    def _learn(self, tenant: str, generations: dict[str, str]) -> None:
+        if len(self._known) > _KNOWN_GENERATIONS:
+            self._known.clear()
+        for tag, generation in generations.items():
+            self._known[(tenant, tag)] = generation
+
+    def _recall(self, tenant: str, tags: Iterable[str]) -> dict[str, str] | None:
+        """The last generations seen of ``tags``, or ``None`` if one of them was never seen."""
+        recalled: dict[str, str] = {}
+        for tag in tags:
+            generation = self._known.get((tenant, tag))
+            if generation is None:
+                return None
+            recalled[tag] = generation
+        return recalled
+
+    def _advance(self, tenant: str, landed: dict[str, str]) -> None:
+        """Our own invalidation reached Redis, bumping each tag to ``landed[tag]``.
+
+        Every L1 entry still carrying such a tag was loaded after that invalidation dropped its
+        elders here, so it is as new as the bump: unless another process bumped the tag too
+        (the generation then moved by more than one), it now stands for the new generation."""
+        for tag, after in landed.items():
+            before = _previous(after)
+            if before is None:
+                continue
+            if self._known.get((tenant, tag)) == before:
+                self._known[(tenant, tag)] = after
+            for _key, entry in self._memory.items():
+                seen = entry.generations
+                if entry.tenant == tenant and seen is not None and seen.get(tag) == before:
+                    seen[tag] = after
 
     def _on_message(self, data: bytes) -> None:
         try:
@@ -519,3 +621,17 @@ class ReadThroughCache:
         self._tasks.discard(task)
         if not task.cancelled():
             task.exception()  # a refresh's failure has no awaiting caller to report it to
+
+
+def _unmoved(entry: _Entry, current: dict[tuple[str, str], str]) -> bool:
+    seen = entry.generations
+    return seen is not None and all(
+        current.get((entry.tenant, tag)) == generation for tag, generation in seen.items()
+    )
+
+
+def _previous(generation: str) -> str | None:
+    """The generation before ``generation`` (``""`` before ``"1"``), None if not a count."""
+    if not generation.isdigit() or int(generation) < 1:
+        return None
+    return str(int(generation) - 1) if int(generation) > 1 else ""

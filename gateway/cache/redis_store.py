@@ -25,27 +25,33 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from gateway.breaker import Breaker
-from gateway.cache.keys import generation_key, tag_key
+from gateway.cache.keys import EVERY_ENTRY, entry_pattern, generation_key, tag_key
 from gateway.cache.store import Hit
 
 R = TypeVar("R")
 
 _HEADER = struct.Struct("!Q")
 
+# Generations read per round trip when L1 is checked after a resubscription.
+_MGET_CHUNK = 500
+# Dead pooled connections a check may meet (and replace) after Redis restarted.
+_RECONNECTS = 2
+
 # A generation key outlives any load that could have read it.
 _GENERATION_LIFETIME_MS = 24 * 3600 * 1000
 
-# KEYS: entry, then n generation keys, then n tag-set keys.
-# ARGV: payload, px, lifetime ms, n, then n expected generations ("" for none).
+# KEYS: entry, then n generation keys, then m tag-set keys.
+# ARGV: payload, px, lifetime ms, n, m, then n expected generations ("" for none).
 _PUT = """
 local n = tonumber(ARGV[4])
+local m = tonumber(ARGV[5])
 for i = 1, n do
   local current = redis.call('GET', KEYS[1 + i]) or ''
-  if current ~= ARGV[4 + i] then return 0 end
+  if current ~= ARGV[5 + i] then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local lifetime = tonumber(ARGV[3])
-for i = 1, n do
+for i = 1, m do
   local index = KEYS[1 + n + i]
   redis.call('SADD', index, KEYS[1])
   if redis.call('PTTL', index) < lifetime then redis.call('PEXPIRE', index, lifetime) end
@@ -53,21 +59,24 @@ end
 return 1
 """
 
-# KEYS: n generation keys, then n tag-set keys. ARGV: n, generation lifetime ms, channel,
-# message. Bumping generations first means a load that read the old ones cannot write back.
+# KEYS: n generation keys, then m tag-set keys. ARGV: n, m, generation lifetime ms, channel,
+# message, whether to publish ("1"/"0"). Bumping generations first means a load that read the
+# old ones cannot write back. Returns the new generations.
 _INVALIDATE = """
 local n = tonumber(ARGV[1])
+local m = tonumber(ARGV[2])
+local bumped = {}
 for i = 1, n do
-  redis.call('INCR', KEYS[i])
-  redis.call('PEXPIRE', KEYS[i], ARGV[2])
+  bumped[i] = redis.call('INCR', KEYS[i])
+  redis.call('PEXPIRE', KEYS[i], ARGV[3])
 end
-for i = 1, n do
+for i = 1, m do
   local index = KEYS[n + i]
   for _, key in ipairs(redis.call('SMEMBERS', index)) do redis.call('DEL', key) end
   redis.call('DEL', index)
 end
-redis.call('PUBLISH', ARGV[3], ARGV[4])
-return 1
+if ARGV[6] == '1' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+return bumped
 """
 
 _RELEASE = """
@@ -156,12 +165,14 @@ class RedisStore:
         if px <= 0:
             return False
         tags = sorted(generations or {})
-        keys = [key, *_tag_keys(tenant, tags)]
+        indexed = _indexed(tags)
+        keys = [key, *_generation_keys(tenant, tags), *_index_keys(tenant, indexed)]
         args: list[str | bytes | int] = [
             _HEADER.pack(int(lifetime * 1000)) + value,
             px,
             int(lifetime * 1000),
             len(tags),
+            len(indexed),
             *((generations or {})[t] for t in tags),
         ]
         written = await self.call(lambda client: self._put(keys=keys, args=args, client=client))
@@ -178,14 +189,90 @@ class RedisStore:
             return {}
         names = [generation_key(tenant, t) for t in tags]
         values: list[Any] = await self.call(lambda client: client.mget(names))
-        return {t: bytes(v).decode() if v else "" for t, v in zip(tags, values, strict=True)}
+        return {t: _generation(v) for t, v in zip(tags, values, strict=True)}
+
+    async def get_tagged(
+        self, key: str, tenant: str, tags: Sequence[str]
+    ) -> tuple[Hit[bytes] | None, dict[str, str]]:
+        """``get`` and the tags' generations in one round trip, the generations read first."""
+        names = [generation_key(tenant, t) for t in tags]
+
+        async def read(client: Redis) -> list[Any]:
+            async with client.pipeline(transaction=False) as pipe:
+                if names:
+                    pipe.mget(names)
+                pipe.get(key)
+                pipe.pttl(key)
+                result: list[Any] = await pipe.execute()
+                return result
+
+        answers = await self.call(read)
+        values: list[Any] = answers[0] if names else []
+        raw, left_ms = answers[-2:]
+        generations = {t: _generation(v) for t, v in zip(tags, values, strict=True)}
+        if raw is None or left_ms < 0:
+            return None, generations
+        (lifetime_ms,) = _HEADER.unpack_from(raw)
+        hit = Hit(bytes(raw[_HEADER.size :]), max(0.0, (lifetime_ms - left_ms) / 1000))
+        return hit, generations
+
+    async def current_generations(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """The generation of each (tenant, tag), asked even while the breaker is open: it is
+        read once the invalidation channel is back, which proves Redis answers again."""
+        found: dict[tuple[str, str], str] = {}
+        for start in range(0, len(pairs), _MGET_CHUNK):
+            chunk = pairs[start : start + _MGET_CHUNK]
+            names = [generation_key(tenant, tag) for tenant, tag in chunk]
+            values = await self._mget_once_reconnected(names)
+            found.update((pair, _generation(v)) for pair, v in zip(chunk, values, strict=True))
+        return found
+
+    async def _mget_once_reconnected(self, names: list[str]) -> list[Any]:
+        # Pooled connections from before a restart fail once each before reconnecting.
+        for attempt in range(_RECONNECTS + 1):
+            try:
+                async with asyncio.timeout(self._guard):
+                    values: list[Any] = await self.client.mget(names)
+                    return values
+            except (RedisError, OSError, TimeoutError) as exc:
+                self.errors += 1
+                if attempt == _RECONNECTS:
+                    raise StoreUnavailable(str(exc) or type(exc).__name__) from exc
+        raise AssertionError("unreachable")
 
     async def invalidate(
         self, tenant: str, tags: Sequence[str], channel: str, message: bytes
-    ) -> None:
-        keys = _tag_keys(tenant, tags)
-        args: list[str | bytes | int] = [len(tags), _GENERATION_LIFETIME_MS, channel, message]
-        await self.call(lambda client: self._invalidate(keys=keys, args=args, client=client))
+    ) -> dict[str, str]:
+        """Bump and drop ``tags`` and publish ``message``; returns each tag's new generation.
+
+        ``EVERY_ENTRY`` has no index (it would hold every key a tenant ever wrote): its entries
+        are found by scanning, after the bump (so no load begun before can write one back) and
+        before the message (so no process reads one back into its L1)."""
+        indexed = _indexed(tags)
+        everything = len(indexed) < len(tags)
+        keys = [*_generation_keys(tenant, tags), *_index_keys(tenant, indexed)]
+        args: list[str | bytes | int] = [
+            len(tags),
+            len(indexed),
+            _GENERATION_LIFETIME_MS,
+            channel,
+            message,
+            "0" if everything else "1",
+        ]
+
+        async def run(client: Redis) -> list[Any]:
+            bumped: list[Any] = await self._invalidate(keys=keys, args=args, client=client)
+            if everything:
+                doomed = [key async for key in client.scan_iter(match=entry_pattern(tenant))]
+                for start in range(0, len(doomed), _MGET_CHUNK):
+                    await client.delete(*doomed[start : start + _MGET_CHUNK])
+                await client.publish(channel, message)
+            return bumped
+
+        bumped = await self.call(run)
+        return {t: str(int(v)) for t, v in zip(tags, bumped, strict=True)}
 
     async def acquire(self, key: str, token: str, lifetime: float) -> bool:
         """Take a lease that expires by itself after ``lifetime`` seconds."""
@@ -246,6 +333,18 @@ class RedisStore:
         await self.client.aclose()
 
 
-def _tag_keys(tenant: str, tags: Sequence[str]) -> list[str]:
-    """Every tag's generation key, then every tag's index key, as the scripts expect."""
-    return [*(generation_key(tenant, t) for t in tags), *(tag_key(tenant, t) for t in tags)]
+def _generation(raw: Any) -> str:
+    """A stored generation as text, ``""`` for a tag never invalidated."""
+    return bytes(raw).decode() if raw else ""
+
+
+def _indexed(tags: Sequence[str]) -> list[str]:
+    return [t for t in tags if t != EVERY_ENTRY]
+
+
+def _generation_keys(tenant: str, tags: Sequence[str]) -> list[str]:
+    return [generation_key(tenant, t) for t in tags]
+
+
+def _index_keys(tenant: str, tags: Sequence[str]) -> list[str]:
+    return [tag_key(tenant, t) for t in tags]

@@ -21,6 +21,8 @@ class CacheStats:
     writes_skipped: int = 0  # loaded values not written back because an invalidation raced them
     invalidations: int = 0  # tag invalidations applied here, local or from another process
     subscriptions: int = 0  # successful (re)subscriptions to the invalidation channel
+    resyncs: int = 0  # L1 checks against Redis's generations after a resubscription
+    resync_drops: int = 0  # L1 entries those checks dropped because their tags had moved
     redis_errors: int = 0
     breaker: str = "closed"  # as of the last Redis call: "closed", "open" or "half-open"
 

@@ -77,6 +77,10 @@ class MemoryStore(Generic[V]):
         for key in keys:
             self._cache.pop(key, None)
 
+    def items(self) -> list[tuple[str, V]]:
+        """Every live entry's key and value, as of now."""
+        return [(key, slot.value) for key, slot in list(self._cache.items())]
+
     def evict(self, predicate: Callable[[str, V], bool]) -> int:
         """Drop every live entry for which ``predicate(key, value)`` holds; returns how many."""
         doomed = [key for key, slot in list(self._cache.items()) if predicate(key, slot.value)]

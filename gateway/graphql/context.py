@@ -22,3 +22,5 @@ class Context:
     request: Request | None = None
     response: Response | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    # GATEWAY_PRODUCTION: results keep the upstream's own words from the client.
+    production: bool = False

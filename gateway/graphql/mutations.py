@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated
 
@@ -16,6 +17,11 @@ from gateway.meetings.slugs import check_slug
 from gateway.meetings.zones import zone
 
 Info = strawberry.Info[Context, None]
+
+log = logging.getLogger("gateway.graphql")
+
+# What production says instead of the upstream's own words (the log keeps them).
+UNAVAILABLE_MESSAGE = "HubSpot could not be reached; try again later."
 
 MAX_TEXT = 2000
 MAX_LIST = 50
@@ -108,7 +114,7 @@ def to_command(data: BookMeetingInput) -> booking.BookingCommand:
     )
 
 
-def to_result(outcome: booking.BookingOutcome) -> BookMeetingResult:
+def to_result(outcome: booking.BookingOutcome, *, production: bool = False) -> BookMeetingResult:
     if isinstance(outcome, booking.BookingConfirmed):
         response, tz = outcome.response, zone(outcome.timezone)
         return BookingConfirmed(
@@ -140,7 +146,8 @@ def to_result(outcome: booking.BookingOutcome) -> BookMeetingResult:
     if isinstance(outcome, booking.MeetingLinkNotFound):
         return MeetingLinkNotFound(message="slug does not exist", slug=outcome.slug)
     return UpstreamUnavailable(
-        message=outcome.message, retry_after_seconds=outcome.retry_after_seconds
+        message=UNAVAILABLE_MESSAGE if production else outcome.message,
+        retry_after_seconds=outcome.retry_after_seconds,
     )
 
 
@@ -155,4 +162,12 @@ class Mutation:
                 message=exc.message,
                 errors=[FieldError(field=exc.field, code=exc.code, message=exc.message)],
             )
-        return to_result(await info.context.service.book(command))
+        outcome = await info.context.service.book(command)
+        if isinstance(outcome, booking.UpstreamUnavailable):
+            log.warning(
+                "booking on %s: upstream unavailable (correlation id %s): %s",
+                command.slug,
+                info.context.request_id,
+                outcome.message,
+            )
+        return to_result(outcome, production=info.context.production)

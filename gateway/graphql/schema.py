@@ -9,7 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.graphql.execution import LeanExecutionContext
-from gateway.graphql.extensions import ErrorShaping, SafeParserCache
+from gateway.graphql.extensions import ErrorShaping, SafeParserCache, Shaping
 from gateway.graphql.limits import limit_extensions, request_limits
 from gateway.graphql.mutations import Mutation
 from gateway.graphql.queries import Query
@@ -31,14 +31,14 @@ def build_schema(*, lean: bool = True, settings: Settings | None = None) -> stra
     """``lean=False`` keeps graphql-core's own execution throughout (for comparison);
     ``settings`` sets the limits, error masking and introspection (default: the defaults)."""
     settings = settings or Settings()
-    production = settings.production
+    shaping = Shaping.of(settings)
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[MeetingLink],
         # Classes or factories, never shared instances: an extension holds one request's state.
         extensions=[
-            lambda: ErrorShaping(production=production),
+            lambda: ErrorShaping(shaping),
             # Before the caches: the token limit is a parse option, the rest are rules.
             *limit_extensions(settings),
             *([] if settings.introspection_enabled else [DisableIntrospection]),

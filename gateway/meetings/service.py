@@ -22,7 +22,9 @@ from gateway.cache.idempotency import IdempotencyStore
 from gateway.clock import Clock
 from gateway.errors import (
     InputError,
+    UpstreamAuthError,
     UpstreamError,
+    UpstreamForbidden,
     UpstreamNotFound,
     UpstreamRateLimited,
     UpstreamUnavailable,
@@ -445,6 +447,13 @@ class MeetingsService:
             return InvalidBookingInput((rules.FieldError(field, exc.reason, exc.message),))
         except (UpstreamUnavailable, UpstreamRateLimited) as exc:
             return rules.UpstreamUnavailable(exc.message, exc.retry_after)
+        except UpstreamAuthError:
+            # Nothing was booked. The credential is refused, not the upstream down: its
+            # cached reads go, and the refusal is the caller's answer (no outcome fits it).
+            await self._cache.forget_tenant(self._tenant)
+            raise
+        except UpstreamForbidden:
+            raise  # nothing was booked; the token may read but not write
         except UpstreamError as exc:
             return rules.UpstreamUnavailable(exc.message, None)
         try:

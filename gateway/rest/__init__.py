@@ -20,11 +20,14 @@ Refusals, all in HubSpot's error shape (``errors``):
 400    bad parameter or body (VALIDATION_ERROR, ``errors[].in``/``code``), before any read;
        start time not offered (``MeetingsBookingSchedulingError.MEETING_START_TIME_NOT_VALID``);
        the link's rules refuse the booking; HubSpot's own 400 on a read
-404    ``slug does not exist``
+401    the caller's own token is refused (pass-through mode; HubSpot's INVALID_AUTHENTICATION)
+403    the caller's own token lacks a scope (pass-through mode; HubSpot's MISSING_SCOPES)
+404    ``slug does not exist``; any other path under ``/scheduler/`` (OBJECT_NOT_FOUND)
+405    a method the operation does not take (METHOD_NOT_ALLOWED)
 409    the Idempotency-Key's first request is still running (Retry-After)
 422    the Idempotency-Key was used for another request
 429    HubSpot's rate limit is spent (Retry-After)
-502    HubSpot refused the gateway's credential or answered off-contract
+502    HubSpot refused the gateway's own credential or answered off-contract
 503    HubSpot could not be reached (Retry-After when known)
 =====  ================================================================================
 """
@@ -34,7 +37,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from gateway.hubspot.paths import ALL_PATHS, ApiPaths
-from gateway.rest.endpoints import Endpoints, answering
+from gateway.rest.endpoints import Endpoints, answering, no_such_operation
 from gateway.rest.openapi import OpenApi
 from gateway.settings import Settings
 
@@ -44,30 +47,32 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 def routes(settings: Settings) -> list[BaseRoute]:
     api = Endpoints(settings)
     docs = OpenApi(settings)
-    served = [route for paths in ALL_PATHS for route in _version_routes(api, paths)]
+    served = [route for paths in ALL_PATHS for route in _version_routes(api, paths, settings)]
     return [
         *served,
+        # Last of the surface: every other path under it is HubSpot's 404, in its shape.
+        Route("/scheduler{rest:path}", no_such_operation, methods=METHODS),
         Route("/openapi.json", docs.document, methods=["GET"]),
         Route("/docs", docs.docs, methods=["GET"]),
     ]
 
 
-def _version_routes(api: Endpoints, paths: ApiPaths) -> list[BaseRoute]:
+def _version_routes(api: Endpoints, paths: ApiPaths, settings: Settings) -> list[BaseRoute]:
     # A slug may hold "/", so {slug:path}; availability-page goes first or book/{slug} would
     # take "availability-page/<slug>" as a slug.
     slug = "{slug:path}"
     # Every method reaches the handlers, which answer a wrong one with HubSpot's error shape.
     return [
-        Route(paths.links, answering(api.list_links, "GET"), methods=METHODS),
-        Route(paths.book, answering(api.book, "POST"), methods=METHODS),
+        Route(paths.links, answering(api.list_links, "GET", settings), methods=METHODS),
+        Route(paths.book, answering(api.book, "POST", settings), methods=METHODS),
         Route(
             paths.availability.replace("{slug}", slug),
-            answering(api.availability_page, "GET"),
+            answering(api.availability_page, "GET", settings),
             methods=METHODS,
         ),
         Route(
             paths.booking_info.replace("{slug}", slug),
-            answering(api.booking_info, "GET"),
+            answering(api.booking_info, "GET", settings),
             methods=METHODS,
         ),
     ]

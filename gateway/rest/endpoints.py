@@ -18,12 +18,13 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.cache import IdempotencyConflict, IdempotencyInProgress
 from gateway.errors import UpstreamError, UpstreamNotFound
-from gateway.meetings.booking import BookingConfirmed
+from gateway.meetings.booking import BookingConfirmed, UpstreamUnavailable
 from gateway.meetings.service import MeetingsService
 from gateway.rest import inputs
 from gateway.rest.caching import cached_json
 from gateway.rest.errors import (
     IDEMPOTENCY_HEADER,
+    OBJECT_NOT_FOUND,
     ErrorAnswer,
     from_idempotency,
     from_outcome,
@@ -40,7 +41,7 @@ DEFAULT_LIMIT = 10
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def answering(handler: Endpoint, method: str) -> Endpoint:
+def answering(handler: Endpoint, method: str, settings: Settings) -> Endpoint:
     """Render every refusal HubSpot-style, a wrong method too; mask anything unexpected (the
     log has the rest)."""
     allowed = {method, "HEAD"} if method == "GET" else {method}
@@ -59,7 +60,7 @@ def answering(handler: Endpoint, method: str) -> Endpoint:
         except ErrorAnswer as answer:
             return answer.response()
         except UpstreamError as exc:
-            return from_upstream(exc).response()
+            return _upstream_refusal(request, exc, settings)
         except (IdempotencyConflict, IdempotencyInProgress) as exc:
             return from_idempotency(exc).response()
         except Exception:
@@ -75,21 +76,49 @@ def answering(handler: Endpoint, method: str) -> Endpoint:
     return endpoint
 
 
+def _upstream_refusal(request: Request, exc: UpstreamError, settings: Settings) -> Response:
+    response = from_upstream(
+        exc,
+        # In pass-through mode every call of this surface carries the caller's own token.
+        callers_credential=settings.pass_through_auth,
+        production=settings.production,
+    ).response()
+    log.warning(
+        "REST %s %s: upstream %s %s; correlationId=%s",
+        request.method,
+        request.url.path,
+        exc.code,
+        exc.message,
+        response.headers["X-HubSpot-Correlation-Id"],
+    )
+    return response
+
+
+async def no_such_operation(request: Request) -> Response:
+    """Any other path under the REST surface: HubSpot's 404, not a bare "Not Found"."""
+    message = f"No operation matches {request.method} {request.url.path}"
+    return ErrorAnswer(404, message, OBJECT_NOT_FOUND).response()
+
+
 def service_of(request: Request) -> MeetingsService:
     # The caller's tenant's service in pass-through mode (see app.Runtime.bound).
     service: MeetingsService = request.app.state.runtime.bound(request.scope).service
     return service
 
 
-def with_own_next_link(request: Request, wire: dict[str, Any]) -> dict[str, Any]:
+def with_own_next_link(
+    request: Request, wire: dict[str, Any], public_url: str | None
+) -> dict[str, Any]:
     """The page with ``paging.next.link`` pointing at this gateway, not at the upstream: a
     partner app that follows it must come back through the gateway (and never learn the
     upstream's address), at the API version path it called, whatever version the upstream
-    is called at."""
+    is called at. The link is absolute under ``public_url`` (``GATEWAY_PUBLIC_URL``), else
+    relative: the request's ``Host`` is the client's to choose, not the gateway's name."""
     following = wire.get("paging", {}).get("next")
     if not isinstance(following, dict) or "after" not in following:
         return wire
-    link = str(request.url.include_query_params(after=following["after"]))
+    query = request.url.include_query_params(after=following["after"]).query
+    link = f"{public_url or ''}{request.url.path}?{query}"
     return {**wire, "paging": {**wire["paging"], "next": {**following, "link": link}}}
 
 
@@ -114,7 +143,8 @@ class Endpoints:
             link_type=inputs.link_type(query.get("type")),
             organizer_user_id=inputs.text(query.get("organizerUserId"), "organizerUserId"),
         )
-        return cached_json(request, with_own_next_link(request, page.wire), self.settings.links_ttl)
+        wire = with_own_next_link(request, page.wire, self.settings.public_url)
+        return cached_json(request, wire, self.settings.links_ttl)
 
     async def booking_info(self, request: Request) -> Response:
         zone = inputs.time_zone(request.query_params.get("timezone"))
@@ -155,4 +185,12 @@ class Endpoints:
         if isinstance(outcome, BookingConfirmed):
             # A booking is never served from a cache, nor kept in one downstream.
             return JSONResponse(outcome.response.wire, headers={"Cache-Control": "no-store"})
-        raise from_outcome(outcome)
+        refusal = from_outcome(outcome, production=self.settings.production).response()
+        if isinstance(outcome, UpstreamUnavailable):
+            log.warning(
+                "REST booking on %s: upstream unavailable: %s; correlationId=%s",
+                command.slug,
+                outcome.message,
+                refusal.headers["X-HubSpot-Correlation-Id"],
+            )
+        return refusal

@@ -19,8 +19,10 @@ from starlette.responses import JSONResponse
 
 from gateway.cache import IdempotencyConflict, IdempotencyInProgress
 from gateway.errors import (
+    UpstreamAuthError,
     UpstreamContractError,
     UpstreamError,
+    UpstreamForbidden,
     UpstreamNotFound,
     UpstreamRateLimited,
     UpstreamUnavailable,
@@ -30,6 +32,17 @@ from gateway.meetings import booking
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 OBJECT_NOT_FOUND = "OBJECT_NOT_FOUND"
+# HubSpot's categories for a refused and an under-scoped token.
+INVALID_AUTHENTICATION = "INVALID_AUTHENTICATION"
+MISSING_SCOPES = "MISSING_SCOPES"
+# What production says instead of the upstream's own words (the log keeps them).
+GENERIC_MESSAGES = {
+    404: "The requested object does not exist.",
+    400: "HubSpot refused the request as invalid.",
+    401: "The access token provided is not valid.",
+    403: "The access token lacks the scopes this request needs.",
+}
+UNAVAILABLE_MESSAGE = "HubSpot could not be reached; retry later."
 SCHEDULING = "MeetingsBookingSchedulingError"
 BOOKING_VALIDATION = "MeetingsBookingValidationError"
 START_TIME_NOT_VALID = "MEETING_START_TIME_NOT_VALID"
@@ -124,21 +137,29 @@ def slug_not_found(slug: str) -> ErrorAnswer:
     )
 
 
-def from_upstream(exc: UpstreamError) -> ErrorAnswer:
+def from_upstream(
+    exc: UpstreamError, *, callers_credential: bool = False, production: bool = False
+) -> ErrorAnswer:
     """What a client is told when HubSpot answered badly or not at all.
 
-    The gateway holds the credential, so HubSpot refusing it (401/403), a non-JSON or
-    drifted payload, or any status the gateway does not expect is the gateway's problem: 502.
+    A refused credential (401/403) is the caller's to fix when it is the caller's own token
+    (``callers_credential``: pass-through mode), and is answered as HubSpot answers it.
+    Otherwise the gateway holds the credential, so HubSpot refusing it, a non-JSON or drifted
+    payload, or any status the gateway does not expect is the gateway's problem: 502.
+    ``production`` keeps the upstream's own words from the client.
     """
+    if callers_credential and isinstance(exc, UpstreamAuthError | UpstreamForbidden):
+        return _refused_credential(exc, production=production)
     if isinstance(exc, UpstreamNotFound):
-        return ErrorAnswer(404, exc.message, OBJECT_NOT_FOUND)
+        return ErrorAnswer(404, _words(exc, 404, production), OBJECT_NOT_FOUND)
     if isinstance(exc, UpstreamValidationError):
+        message = _words(exc, 400, production)
         return ErrorAnswer(
             400,
-            exc.message,
+            message,
             exc.category or VALIDATION_ERROR,
             sub_category=exc.sub_category,
-            details=[Detail(exc.message, code) for code in exc.codes],
+            details=[Detail(message, code) for code in exc.codes],
         )
     if isinstance(exc, UpstreamRateLimited):
         return ErrorAnswer(
@@ -151,17 +172,34 @@ def from_upstream(exc: UpstreamError) -> ErrorAnswer:
     if isinstance(exc, UpstreamUnavailable):
         return ErrorAnswer(
             503,
-            "HubSpot could not be reached; retry later.",
+            UNAVAILABLE_MESSAGE,
             "SERVICE_UNAVAILABLE",
             sub_category=exc.code,
             retry_after=exc.retry_after,
         )
-    message = (
-        "HubSpot answered in a shape this gateway does not understand."
-        if isinstance(exc, UpstreamContractError)
-        else "HubSpot refused the gateway's request."
-    )
+    if isinstance(exc, UpstreamAuthError | UpstreamForbidden):
+        message = "HubSpot refused the gateway's own credential; its operator must replace it."
+    elif isinstance(exc, UpstreamContractError):
+        message = "HubSpot answered in a shape this gateway does not understand."
+    else:
+        message = "HubSpot refused the gateway's request."
     return ErrorAnswer(502, message, "BAD_GATEWAY", sub_category=exc.code)
+
+
+def _refused_credential(
+    exc: UpstreamAuthError | UpstreamForbidden, *, production: bool
+) -> ErrorAnswer:
+    if isinstance(exc, UpstreamAuthError):
+        status, category = 401, exc.category or INVALID_AUTHENTICATION
+    else:
+        status, category = 403, exc.category or MISSING_SCOPES
+    message = _words(exc, status, production)
+    details = [Detail(message, code) for code in exc.codes]
+    return ErrorAnswer(status, message, category, sub_category=exc.sub_category, details=details)
+
+
+def _words(exc: UpstreamError, status: int, production: bool) -> str:
+    return GENERIC_MESSAGES[status] if production or not exc.message else exc.message
 
 
 def from_idempotency(exc: IdempotencyConflict | IdempotencyInProgress) -> ErrorAnswer:
@@ -183,7 +221,7 @@ def from_idempotency(exc: IdempotencyConflict | IdempotencyInProgress) -> ErrorA
     )
 
 
-def from_outcome(outcome: booking.BookingOutcome) -> ErrorAnswer:
+def from_outcome(outcome: booking.BookingOutcome, *, production: bool = False) -> ErrorAnswer:
     """Every booking outcome but ``BookingConfirmed``, as HubSpot would answer it."""
     if isinstance(outcome, booking.SlotUnavailable):
         message = "Start time must be contained in availability settings"
@@ -209,7 +247,7 @@ def from_outcome(outcome: booking.BookingOutcome) -> ErrorAnswer:
     if isinstance(outcome, booking.UpstreamUnavailable):
         return ErrorAnswer(
             503,
-            outcome.message,
+            UNAVAILABLE_MESSAGE if production else outcome.message,
             "SERVICE_UNAVAILABLE",
             sub_category=UpstreamUnavailable.code,
             retry_after=outcome.retry_after_seconds,

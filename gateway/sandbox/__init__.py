@@ -26,12 +26,15 @@ Test controls, not part of HubSpot's API, never counted, never faulted, never au
   change fault knobs; absent keys stay, ``"rateLimit": null`` lifts the limit. Answers the knobs.
 * ``PUT /_sandbox/clock`` with ``{"now": "2026-03-06T14:00:00Z"}`` - freeze the clock at that
   instant (``null`` returns to real time). "Today" for fixture busy times moves with it.
+* ``PUT /_sandbox/tokens`` with ``{"revoked": ["pat-..."]}`` - revoke those bearer tokens (as a
+  HubSpot admin would): every call with one is answered 401 from now on, whatever
+  ``valid_tokens`` says. The list replaces the previous one; ``[]`` revokes none.
 
 Faults apply in this order: latency, the rate limit (429 with ``Retry-After``; the
 ``X-HubSpot-RateLimit-*`` headers go on every API response while a limit is set), auth (401
-without a valid bearer token when ``valid_tokens`` is set; 403 ``MISSING_SCOPES`` for a
-read-only token on a booking), then ``error_rate`` (a 500, 502, 503 or 504 with HubSpot's
-error body).
+with a revoked token, or without a valid bearer token when ``valid_tokens`` is set; 403
+``MISSING_SCOPES`` for a read-only token on a booking), then ``error_rate`` (a 500, 502, 503
+or 504 with HubSpot's error body).
 """
 
 from gateway.sandbox.app import create_sandbox_app

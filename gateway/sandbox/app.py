@@ -69,6 +69,7 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
         Route("/_sandbox/reset", api.reset, methods=["POST"]),
         Route("/_sandbox/faults", api.faults, methods=["PUT"]),
         Route("/_sandbox/clock", api.clock, methods=["PUT"]),
+        Route("/_sandbox/tokens", api.tokens, methods=["PUT"]),
     ]
     app = Starlette(
         routes=routes,
@@ -139,7 +140,10 @@ class _Api:
         config = self.store.config
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip() if scheme.lower() == "bearer" else ""
-        if config.valid_tokens and token not in config.valid_tokens | config.read_only_tokens:
+        revoked = token in self.store.revoked
+        if revoked or (
+            config.valid_tokens and token not in config.valid_tokens | config.read_only_tokens
+        ):
             message = (
                 "Authentication credentials not found. This API supports OAuth 2.0 authentication "
                 "and you can find more details at "
@@ -274,6 +278,17 @@ class _Api:
             return _control_error(str(error))
         frozen = self.store.frozen_now
         return JSONResponse({"now": frozen.isoformat() if frozen is not None else None})
+
+    async def tokens(self, request: Request) -> Response:
+        try:
+            changes = await _json_object(request)
+            revoked = changes.get("revoked")
+            if not isinstance(revoked, list) or not all(isinstance(t, str) for t in revoked):
+                raise ValueError("revoked: expected a list of tokens")
+        except ValueError as error:
+            return _control_error(str(error))
+        self.store.revoked = frozenset(revoked)
+        return JSONResponse({"revoked": len(self.store.revoked)})
 
     def _link(self, slug: str) -> Link:
         link = self.store.link(slug)

@@ -29,6 +29,7 @@ class Store:
         self.booked: dict[str, list[tuple[int, int]]] = {}
         self.frozen_now: datetime | None = None
         self.random = random.Random()
+        self.revoked: frozenset[str] = frozenset()
         self.reset()
 
     def reset(self) -> None:
@@ -42,6 +43,7 @@ class Store:
         )
         self.frozen_now = self.config.now
         self.random = random.Random(self.config.seed)
+        self.revoked = frozenset()
         self.rate_window.clear()
 
     def now_ms(self) -> int:

@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from gateway.cache import ReadThroughCache, RedisStore, Resource, entry_key
-from gateway.cache.keys import generation_key, lease_key, tenant_id
+from gateway.cache.keys import EVERY_ENTRY, generation_key, lease_key, tag_key, tenant_id
 from gateway.clock import FrozenClock, SystemClock
 from gateway.errors import (
+    UpstreamAuthError,
+    UpstreamForbidden,
     UpstreamNotFound,
     UpstreamRateLimited,
     UpstreamUnavailable,
@@ -154,6 +156,75 @@ async def test_not_found_and_validation_errors_are_never_hidden_by_stale_data(
     with pytest.raises(type(error)):
         await cache.get(resource, "t", SLUG, loader)
     await cache.aclose()
+
+
+REFUSALS = [UpstreamAuthError("token revoked", status=401), UpstreamForbidden("no", status=403)]
+
+
+@pytest.mark.anyio  # explicit: parametrized async tests need it at collection time
+@pytest.mark.parametrize("error", REFUSALS)
+async def test_a_refused_credential_is_never_met_with_stale_data(error: Exception) -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    resource = text_resource(ttl=30, max_stale=120, swr=0)
+    await cache.get(resource, "t", SLUG, loader, tags=["link:demo"])
+    await cache.get(resource, "t", {"slug": "fresh"}, loader)
+    await cache.get(resource, "neighbour", SLUG, loader)
+    timer.advance(20)
+    await cache.get(resource, "t", {"slug": "fresh"}, loader)  # refreshed: 10 s younger
+    loader.error = error
+    timer.advance(20)
+    with pytest.raises(type(error)):
+        await cache.get(resource, "t", SLUG, loader)
+    # Even the tenant's entry still fresh is gone: the credential reads nothing any more.
+    with pytest.raises(type(error)):
+        await cache.get(resource, "t", {"slug": "fresh"}, loader)
+    assert loader.calls == 5
+    # Another tenant keeps its entry, and an outage is still met with it.
+    loader.error = UpstreamUnavailable("down", status=503)
+    got = await cache.get(resource, "neighbour", SLUG, loader)
+    assert (got.value, got.stale) == ("value-3", True)
+    await cache.aclose()
+
+
+@pytest.mark.anyio  # explicit: parametrized async tests need it at collection time
+@pytest.mark.parametrize("error", REFUSALS)
+async def test_a_refused_credential_drops_its_tenant_everywhere(
+    error: Exception,
+    redis_store: RedisStore,
+    other_redis_store: RedisStore,
+    raw_redis: Redis,
+    tenant: str,
+) -> None:
+    cache = shared_cache(redis_store)
+    other = shared_cache(other_redis_store)
+    loader = Loader()
+    resource = text_resource()
+    neighbour = f"{tenant}-neighbour"
+    try:
+        await cache.start()
+        await other.start()
+        await cache.get(resource, tenant, SLUG, loader, tags=["link:demo"])
+        await cache.get(resource, neighbour, SLUG, loader)
+        assert (await other.get(resource, tenant, SLUG, loader)).value == "value-1"  # from L2
+        # No index of a tenant's every key is kept: that one would only ever grow.
+        assert not await raw_redis.exists(tag_key(tenant, EVERY_ENTRY))
+        loader.error = error
+        with pytest.raises(type(error)):
+            await cache.get(resource, tenant, {"slug": "new"}, loader)
+        # Nothing of the tenant is left: not in L1 here, not in Redis, not in the other process.
+        assert await raw_redis.get(entry_key(tenant, resource.name, SLUG)) is None
+        await eventually(lambda: other.stats.invalidations == 1)
+        for reader in (cache, other):
+            with pytest.raises(type(error)):
+                await reader.get(resource, tenant, SLUG, loader)
+        assert loader.calls == 5
+        # Another tenant keeps its entries.
+        assert (await other.get(resource, neighbour, SLUG, loader)).value == "value-2"
+    finally:
+        await cache.aclose()
+        await other.aclose()
 
 
 async def test_errors_are_never_cached() -> None:
@@ -530,17 +601,19 @@ async def test_after_a_restart_l2_and_invalidations_work_again(
             await one.get(resource, "t", {"slug": "during"}, loader)
         assert one.stats.breaker == "open"
         own_redis_server.start()
-        await eventually(lambda: one.stats.subscriptions == 2 and two.stats.subscriptions == 2)
-        # Invalidations may have been missed while unsubscribed, so L1 starts afresh.
-        assert (await two.get(resource, "t", {"slug": "before"}, loader)).value == "value-3"
+        await eventually(lambda: one.stats.resyncs == 1 and two.stats.resyncs == 1)
+        # Nothing was invalidated while unsubscribed: what L1 held still answers.
+        assert (await two.get(resource, "t", {"slug": "before"}, loader)).value == "value-1"
+        # Loaded while Redis was away, by a process that had never seen its tags: unknown.
+        assert (one.stats.resync_drops, two.stats.resync_drops) == (1, 0)
         await asyncio.sleep(0.2)  # the breaker's cooldown
         await one.get(resource, "t", SLUG, loader, tags=["link:demo"])
         assert one.stats.breaker == "closed"
         got = await two.get(resource, "t", SLUG, loader, tags=["link:demo"])
-        assert (got.value, loader.calls) == ("value-4", 4), "served from L2, not loaded"
+        assert (got.value, loader.calls) == ("value-3", 3), "served from L2, not loaded"
         await one.invalidate("t", ["link:demo"])
         await eventually(lambda: two.stats.invalidations == 1)
-        assert (await two.get(resource, "t", SLUG, loader)).value == "value-5"
+        assert (await two.get(resource, "t", SLUG, loader)).value == "value-4"
     finally:
         await one.aclose()
         await two.aclose()
@@ -561,6 +634,84 @@ async def test_an_invalidation_made_while_redis_is_down_is_applied_when_it_retur
         async with asyncio.timeout(5):
             await cache.drain()
         assert await raw.get(generation_key("t", "link:demo")) == b"1"
+    finally:
+        await cache.aclose()
+        await store.aclose()
+        await raw.aclose()
+
+
+async def test_redis_coming_back_costs_no_more_loads_than_redis_staying_away(
+    own_redis_server: RedisServer,
+) -> None:
+    stores = [RedisStore.from_url(own_redis_server.url, breaker_cooldown=0.1) for _ in "ab"]
+    one, two = (ReadThroughCache(FrozenClock(NOW), redis=store) for store in stores)
+    loader = Loader()
+    resource = text_resource()
+    slugs = [f"link-{n}" for n in range(6)]
+
+    async def read_all() -> list[str]:
+        return [
+            (await one.get(resource, "t", {"slug": s}, loader, tags=[f"link:{s}"])).value
+            for s in slugs
+        ]
+
+    try:
+        await one.start()
+        await two.start()
+        warm = await read_all()
+        assert loader.calls == 6
+        own_redis_server.stop()
+        async with asyncio.timeout(5):
+            # This process invalidates one link, another process a second one; neither
+            # reaches Redis, both are retried in the background.
+            await one.invalidate("t", ["link:link-1"])
+            await two.invalidate("t", ["link:link-2"])
+            during = await read_all()
+            assert await read_all() == during
+        # What Redis staying away would cost: the reload of the link dropped here, once.
+        assert loader.calls == 7
+        assert during == [*warm[:1], "value-7", *warm[2:]]
+        own_redis_server.start()
+        async with asyncio.timeout(10):
+            await two.drain()  # the other process's invalidation has reached Redis
+            await eventually(lambda: one.stats.resyncs == 1, within=10)
+            await one.drain()
+        await eventually(lambda: one.stats.resync_drops + one.stats.invalidations == 2)
+        after = await read_all()
+        # Only the link invalidated elsewhere is loaded again: that invalidation is honoured,
+        # and everything else, this process's own reload included, is still served from L1.
+        assert loader.calls == 8
+        assert after == [*during[:2], "value-8", *during[3:]]
+        assert await read_all() == after
+        assert loader.calls == 8
+    finally:
+        await one.aclose()
+        await two.aclose()
+        for store in stores:
+            await store.aclose()
+
+
+async def test_redis_coming_back_drops_what_was_invalidated_while_unsubscribed(
+    own_redis_server: RedisServer,
+) -> None:
+    store = RedisStore.from_url(own_redis_server.url, breaker_cooldown=0.1)
+    cache = ReadThroughCache(FrozenClock(NOW), redis=store)
+    raw = Redis.from_url(own_redis_server.url)
+    loader = Loader()
+    resource = text_resource()
+    try:
+        await cache.start()
+        await raw.incr(generation_key("t", "link:moved"))  # as of before the warm-up
+        for slug in ("moved", "kept"):
+            await cache.get(resource, "t", {"slug": slug}, loader, tags=[f"link:{slug}"])
+        # An invalidation this process misses: its message goes to no channel it listens to.
+        await store.invalidate("t", ["link:moved"], "elsewhere", b"{}")
+        await raw.client_kill_filter(_type="pubsub")
+        await eventually(lambda: cache.stats.resyncs == 1)
+        assert cache.stats.resync_drops == 1
+        moved = await cache.get(resource, "t", {"slug": "moved"}, loader, tags=["link:moved"])
+        kept = await cache.get(resource, "t", {"slug": "kept"}, loader, tags=["link:kept"])
+        assert (moved.value, kept.value, loader.calls) == ("value-3", "value-2", 3)
     finally:
         await cache.aclose()
         await store.aclose()

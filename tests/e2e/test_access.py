@@ -3,25 +3,39 @@ introspection, and slugs that could travel somewhere they should not."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from gateway.access import RateLimiter
 from gateway.app import create_app
+from gateway.cache.keys import PREFIX, tenant_id
 from gateway.settings import ApiKey, Settings
+from tests.contract.hubspot_spec import assert_matches
 from tests.e2e.harness import NOW, Gateway, operation, running_gateway
 from tests.e2e.test_scale_out import served_sandbox
+from tests.redis_server import RedisServer
+from tests.rest.api import booking_body
 
 LINKS = "{ meetingLinks(first: 3) { totalCount nodes { slug } } }"
 REST_LINKS = "/scheduler/v3/meetings/meeting-links"
+AVAILABILITY = operation("MeetingLinkAvailability")
+BOOK = operation("BookMeeting")
 KEYS = "partner-a:key-a-0123456789:600,partner-b:key-b-0123456789:2"
 TOKEN_A = "tok-a-0123456789abcdef"
 TOKEN_B = "tok-b-0123456789abcdef"
+# Accepted for reads only (HubSpot's 403 MISSING_SCOPES on a booking).
+TOKEN_READER = "tok-r-0123456789abcdef"
+# Accepted until a test revokes them (and lifts the revocation again).
+TOKEN_REVOKED = "tok-v-0123456789abcdef"
+TOKEN_OWN = "tok-o-0123456789abcdef"
 
 
 async def graphql(
@@ -211,28 +225,54 @@ async def test_slug_tricks_cost_no_upstream_call(gateway: Gateway) -> None:
 @pytest.fixture(scope="module")
 def strict_sandbox() -> Iterator[str]:
     """A sandbox that accepts only two tokens, so what it answers proves what it was sent."""
-    with served_sandbox({"SANDBOX_TOKENS": f"{TOKEN_A},{TOKEN_B}"}) as base:
+    with served_sandbox(
+        {
+            "SANDBOX_TOKENS": f"{TOKEN_A},{TOKEN_B},{TOKEN_REVOKED},{TOKEN_OWN}",
+            "SANDBOX_READ_ONLY_TOKENS": TOKEN_READER,
+        }
+    ) as base:
         yield base
 
 
 @asynccontextmanager
-async def pass_through(base: str, **environ: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings.from_environ(
-        {
-            "SANDBOX_NOW": NOW,
-            "HUBSPOT_BASE_URL": base,
-            # The gateway's own credential (for probes); never used for a client's calls.
-            "HUBSPOT_ACCESS_TOKEN": "gateway-own-token-not-accepted",
-            "GATEWAY_PASS_THROUGH_AUTH": "true",
-            **environ,
-        }
-    )
+async def over_sandbox(base: str, environ: dict[str, str]) -> AsyncIterator[Gateway]:
+    """The gateway on the sandbox served at ``base``."""
+    settings = Settings.from_environ({"SANDBOX_NOW": NOW, "HUBSPOT_BASE_URL": base, **environ})
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
+        httpx.AsyncClient(base_url=base) as sandbox,
     ):
-        yield http
+        yield Gateway(app, http, sandbox)
+
+
+@asynccontextmanager
+async def pass_through_gateway(base: str, **environ: str) -> AsyncIterator[Gateway]:
+    pass_through_environ = {
+        # The gateway's own credential (for probes); never used for a client's calls.
+        "HUBSPOT_ACCESS_TOKEN": "gateway-own-token-not-accepted",
+        "GATEWAY_PASS_THROUGH_AUTH": "true",
+    }
+    async with over_sandbox(base, {**pass_through_environ, **environ}) as gateway:
+        yield gateway
+
+
+@asynccontextmanager
+async def pass_through(base: str, **environ: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with pass_through_gateway(base, **environ) as gateway:
+        yield gateway.http
+
+
+@asynccontextmanager
+async def revoked(base: str, *tokens: str) -> AsyncIterator[None]:
+    """``tokens`` refused by the sandbox (401) within the block."""
+    async with httpx.AsyncClient(base_url=base) as http:
+        await http.put("/_sandbox/tokens", json={"revoked": list(tokens)})
+        try:
+            yield
+        finally:
+            await http.put("/_sandbox/tokens", json={"revoked": []})
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -273,9 +313,9 @@ async def test_pass_through_isolates_tenants(
         refused = await http.post("/graphql", json={"query": LINKS}, headers=bearer(stranger))
         body = refused.json()
         assert body["data"] is None
-        assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_AUTH"
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         rest = await http.get(REST_LINKS, headers=bearer(stranger))
-        assert rest.status_code == 502
+        assert rest.status_code == 401
         assert (await http.get(REST_LINKS, headers=bearer(TOKEN_B))).status_code == 200
     for token in (TOKEN_A, TOKEN_B, stranger):
         assert token not in caplog.text
@@ -297,6 +337,248 @@ async def test_production_masks_upstream_messages(
     detail = plain["errors"][0]["message"]
     assert masked["message"] != detail
     assert detail not in response.text
-    assert masked["extensions"]["code"] == "UPSTREAM_AUTH"
+    assert masked["extensions"]["code"] == "UNAUTHENTICATED"
     assert masked["extensions"]["correlationId"] == "req-42"
     assert detail in caplog.text  # the log has what the client was not told
+
+
+# -- refused credentials ---------------------------------------------------------------------
+
+# Short freshness, so a test sees its reads go stale (and be refreshed) without long waits;
+# a whole second, so that a fresh answer says max-age=1 and a stale one max-age=0.
+QUICK = {
+    "GATEWAY_LINKS_TTL": "1",
+    "GATEWAY_BOOKING_INFO_TTL": "1",
+    "GATEWAY_AVAILABILITY_TTL": "1",
+}
+BOOKING_INFO = f"{REST_LINKS}/book/mel-nelson?timezone=UTC"
+
+
+async def answered_stale(gateway: Gateway, headers: dict[str, str]) -> None:
+    """Read the link list until it is answered stale (past its TTL, while a refresh runs
+    behind), then wait for that refresh to land."""
+    stats = gateway.runtime.cache.stats
+    async with asyncio.timeout(5):
+        while True:
+            served = stats.stale_served
+            response = await gateway.http.get(REST_LINKS, headers=headers)
+            assert response.status_code == 200, response.text
+            if stats.stale_served > served:
+                break
+            await asyncio.sleep(0.05)
+        await gateway.runtime.cache.drain()
+
+
+def hubspot_refusal(response: httpx.Response, status: int, category: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert_matches("Error", body)
+    assert (body["status"], body["category"]) == ("error", category)
+    assert response.headers["X-HubSpot-Correlation-Id"] == body["correlationId"]
+    return body
+
+
+def graphql_refusal(response: httpx.Response, code: str) -> None:
+    body = response.json()
+    assert body["data"] is None, body
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code], body
+
+
+def book_variables(start: str) -> dict[str, Any]:
+    return {
+        "input": {
+            "slug": "mel-nelson",
+            "start": start,
+            "durationMinutes": 30,
+            "timeZone": "UTC",
+            "firstName": "Alex",
+            "lastName": "Morgan",
+            "email": "alex.morgan@acme-corp.io",
+        }
+    }
+
+
+async def test_a_revoked_pass_through_token_reads_nothing_more(
+    strict_sandbox: str, redis_server: RedisServer
+) -> None:
+    token = bearer(TOKEN_REVOKED)
+    entries = f"{PREFIX}:e:{tenant_id(TOKEN_REVOKED)}:*"
+    raw = Redis.from_url(redis_server.url)
+    try:
+        async with pass_through_gateway(
+            strict_sandbox, REDIS_URL=redis_server.url, **QUICK
+        ) as gateway:
+            http = gateway.http
+            assert "errors" not in (await graphql(gateway, LINKS, token)).json()
+            assert (await http.get(BOOKING_INFO, headers=token)).status_code == 200
+            assert (await http.get(REST_LINKS, headers=token)).status_code == 200
+            assert await raw.keys(entries)
+            async with revoked(strict_sandbox, TOKEN_REVOKED):
+                # Answered stale at once past its TTL; the refresh behind it meets the 401.
+                await answered_stale(gateway, token)
+                before = await calls(strict_sandbox)
+                rest = await http.get(REST_LINKS, headers=token)
+                body = hubspot_refusal(rest, 401, "INVALID_AUTHENTICATION")
+                assert body["message"] == "The access token provided is not valid."
+                hubspot_refusal(
+                    await http.get(BOOKING_INFO, headers=token), 401, "INVALID_AUTHENTICATION"
+                )
+                graphql_refusal(await graphql(gateway, LINKS, token), "UNAUTHENTICATED")
+                start = "2026-03-03T15:00:00Z"
+                booked = await graphql(gateway, BOOK, token, variables=book_variables(start))
+                graphql_refusal(booked, "UNAUTHENTICATED")
+                # Nothing of the tenant is left in Redis, and each answer was HubSpot's to give.
+                assert await raw.keys(entries) == []
+                after = await calls(strict_sandbox)
+                assert {k: after[k] - before[k] for k in after} == {
+                    "list_links": 4,
+                    "booking_info": 0,
+                    "availability": 0,
+                    "book": 0,
+                }
+            # The same token, valid again, reads afresh (nothing was kept from before).
+            again = await http.get(REST_LINKS, headers=token)
+            assert again.status_code == 200
+            assert (await calls(strict_sandbox))["list_links"] == after["list_links"] + 1
+    finally:
+        await raw.aclose()
+
+
+async def test_a_token_without_the_write_scope_is_told_so_when_it_books(
+    strict_sandbox: str,
+) -> None:
+    reader = bearer(TOKEN_READER)
+    async with pass_through_gateway(strict_sandbox) as gateway:
+        slots = await graphql(
+            gateway,
+            AVAILABILITY,
+            reader,
+            variables={"slug": "mel-nelson", "timeZone": "UTC", "durationMinutes": 30},
+        )
+        start = slots.json()["data"]["meetingLink"]["availability"]["slots"][0]["start"]
+        booked = await graphql(gateway, BOOK, reader, variables=book_variables(start))
+        graphql_refusal(booked, "FORBIDDEN")
+        start_ms = int(datetime.fromisoformat(start).timestamp() * 1000)
+        rest = await gateway.http.post(
+            f"{REST_LINKS}/book",
+            json=booking_body("mel-nelson", start_ms, 30 * 60_000),
+            headers=reader,
+        )
+        hubspot_refusal(rest, 403, "MISSING_SCOPES")
+        # Reading is what the token may do, and still does.
+        assert (await gateway.http.get(BOOKING_INFO, headers=reader)).status_code == 200
+
+
+async def test_a_refusal_of_the_gateways_own_token_is_a_misconfiguration(
+    strict_sandbox: str,
+) -> None:
+    async with over_sandbox(strict_sandbox, {"HUBSPOT_ACCESS_TOKEN": TOKEN_OWN, **QUICK}) as gw:
+        assert (await gw.http.get(BOOKING_INFO)).status_code == 200
+        assert (await gw.http.get(REST_LINKS)).status_code == 200
+        async with revoked(strict_sandbox, TOKEN_OWN):
+            await answered_stale(gw, {})
+            rest = await gw.http.get(REST_LINKS)
+            body = hubspot_refusal(rest, 502, "BAD_GATEWAY")
+            assert body["subCategory"] == "UPSTREAM_AUTH"
+            assert "operator" in body["message"]
+            # Not stale either: the credential reads nothing until it is replaced.
+            hubspot_refusal(await gw.http.get(BOOKING_INFO), 502, "BAD_GATEWAY")
+            graphql_refusal(await graphql(gw, LINKS), "UPSTREAM_AUTH")
+
+
+# -- what production hides ------------------------------------------------------------------
+
+# Each makes graphql-core guess at what was meant ("Did you mean ...?").
+MISSPELT = [
+    ("{ meetingLinkz(first: 1) { totalCount } }", None),
+    ("{ meetingLinks(frist: 1) { totalCount } }", None),
+    ("{ meetingLinks(first: 1) { nodes { slugg } } }", None),
+    ("query { ...f } fragment f on Quer { __typename }", None),
+    (
+        "query($t: MeetingLinkTyp) { meetingLinks(first: 1, type: $t) { totalCount } }",
+        None,
+    ),
+    (
+        "mutation($i: BookMeetingInput!) { bookMeeting(input: $i) { __typename } }",
+        {
+            "i": {
+                "slug": "mel-nelson",
+                "start": "2026-03-03T15:00:00Z",
+                "durationMinutes": 30,
+                "timeZone": "UTC",
+                "firstName": "A",
+                "lastName": "M",
+                "email": "a@example.com",
+                "idempotencyKy": "k-1",
+            }
+        },
+    ),
+]
+
+
+async def test_validation_errors_spell_out_no_schema_when_introspection_is_off() -> None:
+    async with running_gateway() as gateway:
+        for document, variables in MISSPELT:
+            body = (await graphql(gateway, document, variables=variables)).json()
+            assert "Did you mean" in body["errors"][0]["message"], (document, body)
+    for environ in ({"GATEWAY_PRODUCTION": "true"}, {"GATEWAY_INTROSPECTION": "false"}):
+        async with running_gateway(environ) as gateway:
+            before = await gateway.calls()
+            for document, variables in MISSPELT:
+                body = (await graphql(gateway, document, variables=variables)).json()
+                assert body["errors"], body
+                for error in body["errors"]:
+                    assert "Did you mean" not in error["message"], (document, error)
+                    assert error["message"], error
+                    assert error["extensions"]["code"] in (
+                        "GRAPHQL_VALIDATION_FAILED",
+                        "BAD_USER_INPUT",
+                    ), error
+            assert await gateway.calls() == before
+
+
+async def test_production_keeps_the_upstreams_words_out_of_every_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    book = booking_body("mel-nelson", "2026-03-03T15:00:00Z", 30 * 60_000)
+    async with running_gateway({"GATEWAY_PRODUCTION": "true"}) as gateway:
+        await gateway.sandbox.put("/_sandbox/faults", json={"errorRate": 1.0})
+        booked = (
+            await graphql(
+                gateway,
+                BOOK,
+                {"X-Request-Id": "req-77"},
+                variables=book_variables("2026-03-03T15:00:00Z"),
+            )
+        ).json()
+        result = booked["data"]["bookMeeting"]
+        assert result["__typename"] == "UpstreamUnavailable"
+        assert result["message"] == "HubSpot could not be reached; try again later."
+        rest = await gateway.http.post(f"{REST_LINKS}/book", json=book)
+        body = hubspot_refusal(rest, 503, "SERVICE_UNAVAILABLE")
+        assert body["subCategory"] == "UPSTREAM_UNAVAILABLE"
+        assert body["message"] == "HubSpot could not be reached; retry later."
+        read = await gateway.http.get(BOOKING_INFO)
+        assert hubspot_refusal(read, 503, "SERVICE_UNAVAILABLE")["message"] == body["message"]
+    injected = "SANDBOX_ERROR_RATE"  # in the sandbox's own error message
+    assert injected not in str(booked) + rest.text + read.text
+    assert injected in caplog.text  # the log keeps what the client was not told
+    assert "req-77" in caplog.text
+    assert body["correlationId"] in caplog.text
+
+
+async def test_every_unknown_path_of_the_rest_surface_is_hubspots_404(gateway: Gateway) -> None:
+    before = await gateway.calls()
+    for method, path in (
+        ("GET", "/scheduler/v3/meetings/meeting-linkz"),
+        ("GET", "/scheduler/v3/meetings"),
+        ("POST", "/scheduler/v3/meetings/meeting-links/extra"),
+        ("DELETE", "/scheduler/v2026-03/meetings/meeting-links"),
+        ("GET", "/scheduler/"),
+        ("GET", "/scheduler"),
+    ):
+        response = await gateway.http.request(method, path)
+        body = hubspot_refusal(response, 404, "OBJECT_NOT_FOUND")
+        assert path in body["message"]
+    assert await gateway.calls() == before

@@ -72,6 +72,36 @@ def test_upstream_errors_on_reads(
     assert "access token" not in str(body["message"])
 
 
+def test_the_callers_own_refused_token_is_answered_as_hubspot_answers_it() -> None:
+    refused = UpstreamAuthError("The access token provided is not valid.", status=401)
+    code, _, body = rendered(from_upstream(refused, callers_credential=True))
+    assert (code, body["category"]) == (401, "INVALID_AUTHENTICATION")
+    assert body["message"] == "The access token provided is not valid."
+    scopes = UpstreamForbidden("One or more scopes are required.", category="MISSING_SCOPES")
+    code, _, body = rendered(from_upstream(scopes, callers_credential=True))
+    assert (code, body["category"]) == (403, "MISSING_SCOPES")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        UpstreamNotFound("secret-host said: no such slug"),
+        UpstreamValidationError("secret-host said: bad", codes=("X",)),
+        UpstreamAuthError("secret-host said: token"),
+        UpstreamForbidden("secret-host said: scope"),
+        UpstreamUnavailable("secret-host timed out"),
+    ],
+)
+def test_production_answers_keep_the_upstreams_words_and_the_category(
+    error: UpstreamError,
+) -> None:
+    plain_code, _, plain = rendered(from_upstream(error, callers_credential=True))
+    code, _, body = rendered(from_upstream(error, callers_credential=True, production=True))
+    assert "secret-host" not in json.dumps(body)
+    assert (code, body["category"]) == (plain_code, plain["category"])
+    assert body["correlationId"]
+
+
 def test_a_reused_idempotency_key_is_422_and_one_in_flight_is_409() -> None:
     status, _, body = rendered(from_idempotency(IdempotencyConflict("used for another request")))
     assert status == 422

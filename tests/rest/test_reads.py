@@ -30,13 +30,27 @@ async def test_link_pages_keep_hubspots_contract_and_cursor(gateway: Gateway) ->
 
     # The next link leads back through the gateway, to the same second page.
     link = page["paging"]["next"]["link"]
-    assert link.startswith(f"http://gateway{LINKS}?")
+    assert link.startswith(f"{LINKS}?")
     assert (await gateway.http.get(link)).json() == second
 
     robins = await gateway.http.get(LINKS, params={"type": "ROUND_ROBIN_CALENDAR", "limit": 100})
     assert robins.status_code == 200
     assert robins.json()["results"]
     assert {r["type"] for r in robins.json()["results"]} == {"ROUND_ROBIN_CALENDAR"}
+
+
+async def test_the_next_link_never_echoes_the_requests_host() -> None:
+    forged = {"Host": "attacker.example"}
+    async with running_gateway() as gateway:
+        page = (await gateway.http.get(LINKS, params={"limit": 4}, headers=forged)).json()
+        link = page["paging"]["next"]["link"]
+        assert "attacker" not in link
+        assert link.startswith(f"{LINKS}?limit=4&after=")
+    public = "https://meetings.example.com/gw"
+    async with running_gateway({"GATEWAY_PUBLIC_URL": f"{public}/"}) as gateway:
+        page = (await gateway.http.get(LINKS, params={"limit": 4}, headers=forged)).json()
+        link = page["paging"]["next"]["link"]
+        assert link.startswith(f"{public}{LINKS}?limit=4&after=")
 
 
 async def test_booking_info_and_month_pages_are_hubspots_json(gateway: Gateway) -> None:

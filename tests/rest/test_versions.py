@@ -43,7 +43,7 @@ async def test_each_versions_reads_answer_its_spec_and_the_same_data(
         body, legacy_body = answer.json(), legacy.json()
         if "paging" in body:
             # The next page is at the version the client called.
-            assert body["paging"]["next"]["link"].startswith(f"http://gateway{root(version)}?")
+            assert body["paging"]["next"]["link"].startswith(f"{root(version)}?")
             body["paging"]["next"].pop("link")
             legacy_body["paging"]["next"].pop("link")
         else:

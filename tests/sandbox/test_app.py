@@ -419,6 +419,24 @@ async def test_sandbox_now_freezes_the_clock_and_the_clock_can_move() -> None:
         assert await client.starts("mel-nelson", 900_000) == first
 
 
+async def test_a_revoked_token_is_refused_until_the_revocation_is_lifted() -> None:
+    app = create_sandbox_app(SandboxConfig.from_environ({"SANDBOX_TOKENS": "pat-one,pat-two"}))
+    async for client in client_for(app):
+        links = "/scheduler/v3/meetings/meeting-links"
+        one = {"Authorization": "Bearer pat-one"}
+        assert (await client.http.get(links, headers=one)).status_code == 200
+        revoked = await client.http.put("/_sandbox/tokens", json={"revoked": ["pat-one"]})
+        assert revoked.json() == {"revoked": 1}
+        refused = await client.http.get(links, headers=one)
+        assert_error(refused, 401, "INVALID_AUTHENTICATION")
+        two = {"Authorization": "Bearer pat-two"}
+        assert (await client.http.get(links, headers=two)).status_code == 200
+        bad = await client.http.put("/_sandbox/tokens", json={"revoked": "pat-one"})
+        assert_error(bad, 400, "VALIDATION_ERROR")
+        await client.http.post("/_sandbox/reset")
+        assert (await client.http.get(links, headers=one)).status_code == 200
+
+
 async def test_real_time_is_used_without_a_frozen_clock() -> None:
     async for client in client_for(create_sandbox_app(SandboxConfig())):
         starts = await client.starts("mel-nelson", 900_000)

@@ -7,7 +7,7 @@ operation                                                   answers
 GET  /scheduler/v3/meetings/meeting-links                   200 list (ETag, Cache-Control) | 304
 GET  .../meeting-links/book/availability-page/{slug}        200 month page | 304 | 404
 GET  .../meeting-links/book/{slug}                          200 booking info | 304 | 404
-POST .../meeting-links/book                                 200 booking | 400 | 404 | 409 | 422 | 502
+POST .../meeting-links/book                                 200 booking | 400 404 409 422 502
 ==========================================================  ====================================
 
 Refusals, all in HubSpot's error shape (``errors``):

@@ -112,8 +112,8 @@ BookingOutcome = (
 # A late answer usually comes within a second or two of the deadline the client gave up on.
 IN_PROGRESS_RETRY_SECONDS = 1.0
 IN_PROGRESS = (
-    "the booking was sent and HubSpot has not answered yet; retry with the same "
-    "idempotencyKey to get its answer"
+    "the booking under this idempotency key is under way and HubSpot has not answered yet; "
+    "retry with the same idempotencyKey to get its answer"
 )
 UNKNOWN_RESOLUTION = (
     "it is not sent again under this idempotency key. Read the link's availability or ask "

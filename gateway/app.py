@@ -69,6 +69,7 @@ from gateway.hubspot.client import (
 from gateway.hubspot.deadline import DeadlineMiddleware
 from gateway.hubspot.stats import UpstreamStats
 from gateway.logs import REQUEST_ID, RequestContext
+from gateway.meetings.flights import Flights
 from gateway.meetings.service import MeetingsService
 from gateway.metrics import Metrics, RequestMetrics
 from gateway.rest import routes as rest_routes
@@ -200,6 +201,7 @@ def create_app(
             tracing.instrument(http)
             tracing.instrument_cache(cache)
         idempotency = build_idempotency_store(redis)
+        flights = Flights()  # bookings without a key under way, of every tenant
         tenant = tenant_id(settings.hubspot_access_token)
         client = build_hubspot_client(
             settings, http, redis=redis.client if redis is not None else None, tenant=tenant
@@ -220,6 +222,7 @@ def create_app(
                     clock=clock,
                     settings=settings,
                     tenant=tenant,
+                    flights=flights,
                 ),
                 ResponseCache(cache, tenant, ttl=response_ttl, max_stale=settings.max_stale),
             )
@@ -237,6 +240,7 @@ def create_app(
                 clock=clock,
                 settings=settings,
                 tenant=tenant,
+                flights=flights,
             ),
             responses=ResponseCache(
                 cache,
@@ -254,8 +258,10 @@ def create_app(
         try:
             yield
         finally:
-            await cache.aclose()
+            # Bookings under way first: their answers are recorded and drop cache entries.
+            await flights.aclose()
             await idempotency.aclose()
+            await cache.aclose()
             if redis is not None:
                 await redis.aclose()
             await http.aclose()

@@ -13,6 +13,7 @@ masked before it reaches a client.
         ├── UpstreamForbidden .......... 403, the credential lacks a scope
         ├── UpstreamRateLimited ........ 429, carries the retry-after hint
         ├── UpstreamUnavailable ........ 5xx, timeouts, refused connections, open breaker
+        │   └── UpstreamOutcomeUnknown . a write reached HubSpot, its answer never did
         └── UpstreamContractError ...... a 200 whose JSON does not match the spec
 """
 
@@ -104,6 +105,14 @@ class UpstreamRateLimited(UpstreamError):
 
 class UpstreamUnavailable(UpstreamError):
     code = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamOutcomeUnknown(UpstreamUnavailable):
+    """A write left for HubSpot and no answer that says what it did came back (a timeout, a
+    broken connection, a 5xx, an unreadable 200): it may or may not have happened, so it must
+    not be sent again."""
+
+    code = "UPSTREAM_OUTCOME_UNKNOWN"
 
 
 class UpstreamContractError(UpstreamError):

@@ -9,9 +9,12 @@ from gateway.cache.factory import (
     ping,
 )
 from gateway.cache.idempotency import (
+    Claim,
     IdempotencyConflict,
+    IdempotencyInDoubt,
     IdempotencyInProgress,
     IdempotencyStore,
+    IdempotencyUnrecorded,
     MemoryIdempotencyStore,
     RedisIdempotencyStore,
 )
@@ -25,10 +28,13 @@ __all__ = [
     "FORMAT_VERSION",
     "CacheStats",
     "Cached",
+    "Claim",
     "Hit",
     "IdempotencyConflict",
+    "IdempotencyInDoubt",
     "IdempotencyInProgress",
     "IdempotencyStore",
+    "IdempotencyUnrecorded",
     "MemoryIdempotencyStore",
     "MemoryStore",
     "ReadThroughCache",

@@ -40,5 +40,8 @@ class BookMeetingInput:
     )
     idempotency_key: str | None = strawberry.field(
         default=None,
-        description="Retries with the same key get the first answer and never book twice.",
+        description=(
+            "Retries with the same key get the first answer and never book twice, even while "
+            "the first is in flight (`BookingInProgress`). A new key is a new booking."
+        ),
     )

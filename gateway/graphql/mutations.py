@@ -70,10 +70,36 @@ class MeetingLinkNotFound:
     slug: str
 
 
-@strawberry.type(description="HubSpot could not be reached or refused for now; try again.")
+@strawberry.type(
+    description="HubSpot could not be reached or refused for now; nothing was booked: try again."
+)
 class UpstreamUnavailable:
     message: str
     retry_after_seconds: float | None
+
+
+@strawberry.type(
+    description=(
+        "The booking was sent and HubSpot has not answered yet. Retry with the same "
+        "`idempotencyKey` after `retryAfterSeconds`: the retry waits for the answer and "
+        "never books again."
+    )
+)
+class BookingInProgress:
+    message: str
+    # Nullable like UpstreamUnavailable's, so that one selection set can ask for both.
+    retry_after_seconds: float | None = strawberry.field(description="Always set.")
+
+
+@strawberry.type(
+    description=(
+        "The booking was sent and HubSpot's answer never came, so whether the meeting was made "
+        "is unknown. It is never sent again under this `idempotencyKey`: read the link's "
+        "availability or ask the organizer; a new key makes a new booking."
+    )
+)
+class BookingOutcomeUnknown:
+    message: str
 
 
 BookMeetingResult = Annotated[
@@ -81,7 +107,9 @@ BookMeetingResult = Annotated[
     | SlotUnavailable
     | InvalidBookingInput
     | MeetingLinkNotFound
-    | UpstreamUnavailable,
+    | UpstreamUnavailable
+    | BookingInProgress
+    | BookingOutcomeUnknown,
     strawberry.union("BookMeetingResult"),
 ]
 
@@ -145,6 +173,12 @@ def to_result(outcome: booking.BookingOutcome, *, production: bool = False) -> B
         )
     if isinstance(outcome, booking.MeetingLinkNotFound):
         return MeetingLinkNotFound(message="slug does not exist", slug=outcome.slug)
+    if isinstance(outcome, booking.BookingInProgress):
+        return BookingInProgress(
+            message=outcome.message, retry_after_seconds=outcome.retry_after_seconds
+        )
+    if isinstance(outcome, booking.BookingOutcomeUnknown):
+        return BookingOutcomeUnknown(message=outcome.message)
     return UpstreamUnavailable(
         message=UNAVAILABLE_MESSAGE if production else outcome.message,
         retry_after_seconds=outcome.retry_after_seconds,

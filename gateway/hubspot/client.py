@@ -14,7 +14,10 @@ inside the upstream's limits:
   (``retry.py``), after a 5xx, a timeout, a broken connection or a 429 whose ``Retry-After``
   fits in the deadline;
 - a booking is sent again only when the upstream provably never received it (the connection
-  was never made); any other failure says its outcome is unknown.
+  was never made); any other failure raises ``UpstreamOutcomeUnknown``;
+- a booking is bounded by its own deadline (``booking_limit``: the connect plus the read
+  timeout), never by the request's: once sent, it runs to HubSpot's answer or its timeout,
+  however soon the client that asked for it stops waiting.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from gateway.errors import (
     UpstreamError,
     UpstreamForbidden,
     UpstreamNotFound,
+    UpstreamOutcomeUnknown,
     UpstreamRateLimited,
     UpstreamUnavailable,
     UpstreamValidationError,
@@ -172,6 +176,11 @@ class HubSpotClient:
         )
 
     @property
+    def booking_limit(self) -> float:
+        """Seconds a booking call may take from its start to HubSpot's answer or timeout."""
+        return self._attempt_limit or self._deadline
+
+    @property
     def stats(self) -> UpstreamStats:
         self._stats.breaker = self._breaker.state
         self._stats.breaker_opens = self._breaker.opens
@@ -216,8 +225,16 @@ class HubSpotClient:
             self.paths.book,
             params={"timezone": request.timezone},
             body=request.to_wire(),
+            deadline=self._timer() + self.booking_limit,
         )
-        return _parse(response, BookingResponse.parse)
+        try:
+            return _parse(response, BookingResponse.parse)
+        except UpstreamContractError as exc:
+            # HubSpot said 200: the meeting is made, but this answer cannot say which.
+            raise UpstreamOutcomeUnknown(
+                f"HubSpot accepted the booking but its answer is unreadable ({exc.message}); "
+                "its outcome is unknown"
+            ) from exc
 
     async def _get(
         self,
@@ -239,12 +256,14 @@ class HubSpotClient:
         params: Mapping[str, str],
         body: Any = None,
         kind: Kind = "read",
+        deadline: float | None = None,
     ) -> httpx.Response:
-        """The upstream's answer, 200 or an error status that is not worth another try."""
+        """The upstream's answer, 200 or an error status that is not worth another try;
+        ``deadline`` (``time.monotonic``) replaces the request's."""
         booking = method == "POST"
         if booking:
             kind = "booking"
-        deadline = current_deadline() or self._timer() + self._deadline
+        deadline = deadline or current_deadline() or self._timer() + self._deadline
         attempt = 0
         while True:
             attempt += 1
@@ -382,23 +401,21 @@ def _unreachable(exc: httpx.HTTPError, booking: bool) -> UpstreamUnavailable:
 
 def _lost(exc: Exception, booking: bool) -> UpstreamUnavailable:
     if isinstance(exc, _AttemptExpired) and exc.deadline:
-        what = "did not answer within the request's deadline"
+        what = "did not answer in time" if booking else "did not answer within the deadline"
     elif isinstance(exc, httpx.TimeoutException | _AttemptExpired):
         what = f"timed out: {type(exc).__name__}"
     else:
         what = f"broke off the exchange: {type(exc).__name__}"
     if booking:
-        return UpstreamUnavailable(
-            f"HubSpot {what} after the booking was sent; its outcome is unknown: "
-            "read the availability before booking again"
+        return UpstreamOutcomeUnknown(
+            f"HubSpot {what} after the booking was sent; its outcome is unknown"
         )
     return UpstreamUnavailable(f"HubSpot {what}")
 
 
-def _booking_unknown(error: UpstreamError) -> UpstreamUnavailable:
-    return UpstreamUnavailable(
-        f"HubSpot answered {error.status} to the booking ({error.message}); its outcome is "
-        "unknown: read the availability before booking again",
+def _booking_unknown(error: UpstreamError) -> UpstreamOutcomeUnknown:
+    return UpstreamOutcomeUnknown(
+        f"HubSpot answered {error.status} to the booking ({error.message}); its outcome is unknown",
         status=error.status,
         category=error.category,
         sub_category=error.sub_category,

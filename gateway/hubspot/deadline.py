@@ -8,7 +8,9 @@ The backstop (``asyncio.timeout``) catches whatever else might hang, such as a w
 process's cache lease, and answers a typed 504 rather than a 500 or nothing.
 
 Tasks started while handling a request (a cache refresh, a single-flight load) copy the
-context, so they inherit the deadline of the request that started them.
+context, so they inherit the deadline of the request that started them. A booking's upstream call
+is the exception: once sent it is bounded by its own timeout (``HubSpotClient.book``), so
+that its answer is learned even when its client has stopped waiting.
 """
 
 from __future__ import annotations

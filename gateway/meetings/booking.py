@@ -75,8 +75,28 @@ class MeetingLinkNotFound:
 
 @dataclass(frozen=True, slots=True)
 class UpstreamUnavailable:
+    """Nothing was sent (or HubSpot refused it unmade): a retry, with the same key or none,
+    may book."""
+
     message: str
     retry_after_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class BookingInProgress:
+    """The booking under this key was sent and its answer has not come yet: retry with the
+    same key to get it."""
+
+    message: str
+    retry_after_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class BookingOutcomeUnknown:
+    """The booking was sent and HubSpot's answer never came: it may or may not be made, and
+    it is never sent again under its key."""
+
+    message: str
 
 
 BookingOutcome = (
@@ -85,6 +105,24 @@ BookingOutcome = (
     | InvalidBookingInput
     | MeetingLinkNotFound
     | UpstreamUnavailable
+    | BookingInProgress
+    | BookingOutcomeUnknown
+)
+
+# A late answer usually comes within a second or two of the deadline the client gave up on.
+IN_PROGRESS_RETRY_SECONDS = 1.0
+IN_PROGRESS = (
+    "the booking under this idempotency key is under way and HubSpot has not answered yet; "
+    "retry with the same idempotencyKey to get its answer"
+)
+UNKNOWN_RESOLUTION = (
+    "it is not sent again under this idempotency key. Read the link's availability or ask "
+    "the organizer whether the meeting was made; a new idempotency key makes a new booking"
+)
+UNKNOWN_WITHOUT_KEY = (
+    "the booking was sent and HubSpot did not answer in time; without an idempotency key "
+    "its answer cannot be fetched later. Read the link's availability before booking again, "
+    "and send an idempotency key to make retries safe"
 )
 
 

@@ -2,6 +2,13 @@
 
 Reads go through the read-through cache; the booking write goes straight to the client, after
 every check that can be made without it, and then drops what the booking made stale.
+
+A booking runs in a task of its own (the idempotency store's, or ``Flights``'): the client's
+request waits for it until its deadline, then answers ``BookingInProgress`` (with a key: a
+retry with it gets the answer) or ``BookingOutcomeUnknown`` (without one), while the call
+runs on to HubSpot's answer, which is recorded under the key, drops the stale cache entries
+and is logged. A booking whose answer never came is recorded as ``BookingOutcomeUnknown``:
+it is never sent again under its key.
 """
 
 from __future__ import annotations
@@ -11,14 +18,23 @@ import base64
 import binascii
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from gateway.cache import Cached, ReadThroughCache, Resource
-from gateway.cache.idempotency import IdempotencyStore
+from gateway.cache import (
+    Cached,
+    Claim,
+    IdempotencyInDoubt,
+    IdempotencyInProgress,
+    IdempotencyStore,
+    IdempotencyUnrecorded,
+    ReadThroughCache,
+    Resource,
+)
 from gateway.clock import Clock
 from gateway.errors import (
     InputError,
@@ -26,11 +42,13 @@ from gateway.errors import (
     UpstreamError,
     UpstreamForbidden,
     UpstreamNotFound,
+    UpstreamOutcomeUnknown,
     UpstreamRateLimited,
     UpstreamUnavailable,
     UpstreamValidationError,
 )
 from gateway.hubspot.client import HubSpotClient
+from gateway.hubspot.deadline import current_deadline
 from gateway.hubspot.models import (
     AvailabilityPage,
     BookingInfo,
@@ -52,11 +70,14 @@ from gateway.meetings.availability import (
 from gateway.meetings.booking import (
     BookingCommand,
     BookingConfirmed,
+    BookingInProgress,
     BookingOutcome,
+    BookingOutcomeUnknown,
     InvalidBookingInput,
     MeetingLinkNotFound,
     SlotUnavailable,
 )
+from gateway.meetings.flights import Flights, SendMark
 from gateway.meetings.timeline import (
     UPSTREAM_ZONE,
     month_offsets,
@@ -77,6 +98,9 @@ UPSTREAM_PAGE_LIMIT = 100
 # nextAvailableSlot looks at most this many month pages ahead before giving up.
 MAX_PAGES_FOR_NEXT_SLOT = 6
 MAX_SLOTS = 5000
+# Past a booking's own bound, the time its process has to record HubSpot's answer before
+# other processes call its outcome unknown.
+RECORD_GRACE = 2.0
 
 
 def _resource(name: str, ttl: float, max_stale: float, parse: Callable[[object], T]) -> Resource[T]:
@@ -124,7 +148,10 @@ class MeetingsService:
         clock: Clock,
         settings: Settings,
         tenant: str,
+        flights: Flights | None = None,
     ) -> None:
+        """``flights`` holds the bookings without a key under way (the app shares one)."""
+        self._flights = flights or Flights()
         self._client = client
         self._cache = cache
         self._idempotency = idempotency
@@ -386,26 +413,62 @@ class MeetingsService:
 
     async def book(self, command: BookingCommand) -> BookingOutcome:
         if command.idempotency_key is None:
-            return await self._book(command)
+            return await self._book_once(command)
         outcome: list[BookingOutcome] = []
 
-        async def action() -> bytes:
-            result = await self._book(command)
+        async def action(claim: Claim) -> bytes:
+            result = await self._book(command, claim)
             outcome.append(result)
             if isinstance(result, rules.UpstreamUnavailable):
-                # Not a result to replay: the next try must reach the upstream again.
+                # Not a result to replay: nothing was sent, the next try must send it.
                 raise _Retryable
             return _encode_outcome(result)
 
         try:
-            stored = await self._idempotency.run(
-                self._tenant, command.idempotency_key, command.fingerprint(), action
-            )
+            async with self._until_deadline() as wait:
+                stored = await self._idempotency.run(
+                    self._tenant, command.idempotency_key, command.fingerprint(), action
+                )
         except _Retryable:
             return outcome[0]
+        except IdempotencyInDoubt as exc:
+            return BookingOutcomeUnknown(f"{exc.message}; {rules.UNKNOWN_RESOLUTION}")
+        except IdempotencyInProgress:
+            return _in_progress()
+        except IdempotencyUnrecorded as exc:
+            return rules.UpstreamUnavailable(f"{exc.message}; the booking was not sent", None)
+        except TimeoutError:
+            if not wait.expired():
+                raise
+            return _in_progress()
         return outcome[0] if outcome else _decode_outcome(stored)
 
-    async def _book(self, command: BookingCommand) -> BookingOutcome:
+    async def _book_once(self, command: BookingCommand) -> BookingOutcome:
+        """A booking without a key: its answer reaches the cache and the log even when it
+        comes too late for its client."""
+        mark = SendMark()
+        flight = self._flights.start(self._book(command, mark))
+        try:
+            async with self._until_deadline() as wait:
+                return await asyncio.shield(flight)
+        except TimeoutError:
+            if not wait.expired():
+                raise
+        if not mark.was_sent:
+            flight.cancel()
+            return rules.UpstreamUnavailable(
+                "HubSpot did not answer the booking's checks in time; the booking was not sent",
+                None,
+            )
+        return BookingOutcomeUnknown(rules.UNKNOWN_WITHOUT_KEY)
+
+    def _until_deadline(self) -> asyncio.Timeout:
+        """A bound on a client's wait for its booking: the request's upstream deadline."""
+        deadline = current_deadline()
+        left = self._settings.request_deadline if deadline is None else deadline - time.monotonic()
+        return asyncio.timeout(max(0.0, left))
+
+    async def _book(self, command: BookingCommand, claim: Claim) -> BookingOutcome:
         errors = rules.check_contact(command)
         if errors:
             return InvalidBookingInput(tuple(errors))
@@ -422,48 +485,69 @@ class MeetingsService:
                 return _slot_unavailable(command)
             # Known before the write: once HubSpot has booked, nothing may fail the answer.
             stale_tags = (*await self._tags(command.slug), EVERY_BOOKING)
-            response = await self._client.book(
-                BookingRequest(
-                    slug=command.slug,
-                    first_name=command.first_name,
-                    last_name=command.last_name,
-                    email=command.email,
-                    start_ms=start_ms,
-                    duration_ms=duration_ms,
-                    timezone=command.timezone,
-                    form_fields=command.form_fields,
-                    legal_consent_responses=command.legal_consent_responses,
-                    likely_available_user_ids=command.likely_available_user_ids,
-                    guest_emails=command.guest_emails,
-                    locale=command.locale,
-                )
-            )
-        except UpstreamNotFound:
-            return MeetingLinkNotFound(command.slug)
-        except UpstreamValidationError as exc:
-            if exc.reason == "MEETING_START_TIME_NOT_VALID":
-                return _slot_unavailable(command)
-            field = "durationMinutes" if exc.reason == "MEETING_DURATION_NOT_VALID" else "input"
-            return InvalidBookingInput((rules.FieldError(field, exc.reason, exc.message),))
-        except (UpstreamUnavailable, UpstreamRateLimited) as exc:
-            return rules.UpstreamUnavailable(exc.message, exc.retry_after)
-        except UpstreamAuthError:
-            # Nothing was booked. The credential is refused, not the upstream down: its
-            # cached reads go, and the refusal is the caller's answer (no outcome fits it).
-            await self._cache.forget_tenant(self._tenant)
-            raise
-        except UpstreamForbidden:
-            raise  # nothing was booked; the token may read but not write
+        except (UpstreamAuthError, UpstreamForbidden) as exc:
+            await self._refused_credential(exc)
         except UpstreamError as exc:
-            return rules.UpstreamUnavailable(exc.message, None)
+            return _refusal(command, exc)
+        return await self._post(
+            command, _request(command, start_ms, duration_ms), stale_tags, claim
+        )
+
+    async def _post(
+        self,
+        command: BookingCommand,
+        request: BookingRequest,
+        stale_tags: tuple[str, ...],
+        claim: Claim,
+    ) -> BookingOutcome:
+        """Send the booking, once its record is kept; from here on, whatever happens, the
+        outcome is HubSpot's answer or unknown."""
+        try:
+            await claim.sent(self._client.booking_limit + RECORD_GRACE)
+        except IdempotencyUnrecorded as exc:
+            return rules.UpstreamUnavailable(f"{exc.message}; the booking was not sent", None)
+        outcome: BookingOutcome
+        try:
+            outcome = BookingConfirmed(await self._client.book(request), command.timezone)
+        except UpstreamOutcomeUnknown as exc:
+            outcome = BookingOutcomeUnknown(f"{exc.message}; {rules.UNKNOWN_RESOLUTION}")
+        except (UpstreamAuthError, UpstreamForbidden) as exc:
+            await self._refused_credential(exc)
+        except UpstreamError as exc:
+            return _refusal(command, exc)
+        except Exception:
+            log.exception("booking on %s failed after it was sent", command.slug)
+            outcome = BookingOutcomeUnknown(
+                f"the booking was sent and its answer was lost; {rules.UNKNOWN_RESOLUTION}"
+            )
+        await self._after_booking(command.slug, stale_tags, outcome)
+        return outcome
+
+    async def _refused_credential(self, error: UpstreamAuthError | UpstreamForbidden) -> NoReturn:
+        """Nothing was booked. The credential is refused, not the upstream down: the refusal
+        is the caller's answer (no outcome fits it), and a refused token's cached reads go
+        (a token that lacks a scope may still read)."""
+        if isinstance(error, UpstreamAuthError):
+            await self._cache.forget_tenant(self._tenant)
+        raise error
+
+    async def _after_booking(
+        self, slug: str, stale_tags: tuple[str, ...], outcome: BookingOutcome
+    ) -> None:
+        """Drop what a made (or maybe made) meeting made stale, and log an answer its client
+        no longer waited for."""
+        deadline = current_deadline()
+        if deadline is not None and time.monotonic() > deadline:
+            log.warning(
+                "booking on %s answered after its request's deadline: %s",
+                slug,
+                type(outcome).__name__,
+            )
         try:
             await self._cache.invalidate(self._tenant, stale_tags)
         except Exception:
             # The meeting is booked; a failed invalidation only leaves cached pages to expire.
-            log.exception(
-                "booking on %s confirmed, but its cache invalidation failed", command.slug
-            )
-        return BookingConfirmed(response, command.timezone)
+            log.exception("booking on %s answered, but its cache invalidation failed", slug)
 
     async def _is_offered_now(self, slug: str, start_ms: int, duration_ms: int) -> bool:
         """Read the start's month fresh from the upstream: a cached page may be out of date."""
@@ -488,6 +572,41 @@ def check_duration(minutes: int | None) -> None:
 
 class _Retryable(Exception):
     pass
+
+
+def _in_progress() -> BookingInProgress:
+    return BookingInProgress(rules.IN_PROGRESS, rules.IN_PROGRESS_RETRY_SECONDS)
+
+
+def _request(command: BookingCommand, start_ms: int, duration_ms: int) -> BookingRequest:
+    return BookingRequest(
+        slug=command.slug,
+        first_name=command.first_name,
+        last_name=command.last_name,
+        email=command.email,
+        start_ms=start_ms,
+        duration_ms=duration_ms,
+        timezone=command.timezone,
+        form_fields=command.form_fields,
+        legal_consent_responses=command.legal_consent_responses,
+        likely_available_user_ids=command.likely_available_user_ids,
+        guest_emails=command.guest_emails,
+        locale=command.locale,
+    )
+
+
+def _refusal(command: BookingCommand, exc: UpstreamError) -> BookingOutcome:
+    """HubSpot's refusal of the booking (or of a read it needs), as the client's outcome."""
+    if isinstance(exc, UpstreamNotFound):
+        return MeetingLinkNotFound(command.slug)
+    if isinstance(exc, UpstreamValidationError):
+        if exc.reason == "MEETING_START_TIME_NOT_VALID":
+            return _slot_unavailable(command)
+        field = "durationMinutes" if exc.reason == "MEETING_DURATION_NOT_VALID" else "input"
+        return InvalidBookingInput((rules.FieldError(field, exc.reason, exc.message),))
+    if isinstance(exc, UpstreamUnavailable | UpstreamRateLimited):
+        return rules.UpstreamUnavailable(exc.message, exc.retry_after)
+    return rules.UpstreamUnavailable(exc.message, None)
 
 
 def _slot_unavailable(command: BookingCommand) -> SlotUnavailable:
@@ -565,6 +684,8 @@ def _encode_outcome(outcome: BookingOutcome) -> bytes:
         }
     elif isinstance(outcome, MeetingLinkNotFound):
         payload = {"kind": "not-found", "slug": outcome.slug}
+    elif isinstance(outcome, BookingOutcomeUnknown):
+        payload = {"kind": "unknown", "message": outcome.message}
     else:
         raise TypeError(f"not a stored outcome: {outcome!r}")
     return json.dumps(payload).encode()
@@ -581,6 +702,8 @@ def _decode_outcome(raw: bytes) -> BookingOutcome:
         )
     if kind == "invalid":
         return InvalidBookingInput(tuple(rules.FieldError(*e) for e in payload["errors"]))
+    if kind == "unknown":
+        return BookingOutcomeUnknown(payload["message"])
     return MeetingLinkNotFound(payload["slug"])
 
 

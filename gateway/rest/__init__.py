@@ -11,7 +11,7 @@ operation                                                   answers
 GET  /scheduler/{version}/meetings/meeting-links            200 list (ETag, Cache-Control) | 304
 GET  .../meeting-links/book/availability-page/{slug}        200 month page | 304 | 404
 GET  .../meeting-links/book/{slug}                          200 booking info | 304 | 404
-POST .../meeting-links/book                                 200 booking | 400 | 404 | 409 | 422
+POST .../meeting-links/book                                 200 booking | 400 404 409 422 502
 ==========================================================  ====================================
 
 Refusals, all in HubSpot's error shape (``errors``):
@@ -24,11 +24,15 @@ Refusals, all in HubSpot's error shape (``errors``):
 403    the caller's own token lacks a scope (pass-through mode; HubSpot's MISSING_SCOPES)
 404    ``slug does not exist``; any other path under ``/scheduler/`` (OBJECT_NOT_FOUND)
 405    a method the operation does not take (METHOD_NOT_ALLOWED)
-409    the Idempotency-Key's first request is still running (Retry-After)
+409    the Idempotency-Key's booking was sent and its answer has not come yet: retry with
+       the same key (Retry-After)
 422    the Idempotency-Key was used for another request
 429    HubSpot's rate limit is spent (Retry-After)
-502    HubSpot refused the gateway's own credential or answered off-contract
-503    HubSpot could not be reached (Retry-After when known)
+502    HubSpot refused the gateway's own credential or answered off-contract; or
+       ``BOOKING_OUTCOME_UNKNOWN``: the booking was sent and its answer never came (never
+       sent again under its Idempotency-Key)
+503    HubSpot could not be reached, or the Idempotency-Key's record could not be kept
+       (Redis unreachable): nothing was sent (Retry-After when known)
 =====  ================================================================================
 """
 

@@ -24,6 +24,7 @@ from gateway.errors import (
     UpstreamError,
     UpstreamForbidden,
     UpstreamNotFound,
+    UpstreamOutcomeUnknown,
     UpstreamRateLimited,
     UpstreamUnavailable,
     UpstreamValidationError,
@@ -47,8 +48,7 @@ SCHEDULING = "MeetingsBookingSchedulingError"
 BOOKING_VALIDATION = "MeetingsBookingValidationError"
 START_TIME_NOT_VALID = "MEETING_START_TIME_NOT_VALID"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-# An in-progress duplicate usually finishes within a second or two.
-IN_PROGRESS_RETRY_SECONDS = 1.0
+OUTCOME_UNKNOWN = "BOOKING_OUTCOME_UNKNOWN"
 
 # The service's booking codes, spelled as HubSpot spells them (the sandbox, after HubSpot, puts
 # them in subCategory with their family prefix); codes without an entry keep the service's name.
@@ -217,7 +217,7 @@ def from_idempotency(exc: IdempotencyConflict | IdempotencyInProgress) -> ErrorA
         "CONFLICT",
         sub_category=exc.code,
         details=[detail],
-        retry_after=IN_PROGRESS_RETRY_SECONDS,
+        retry_after=booking.IN_PROGRESS_RETRY_SECONDS,
     )
 
 
@@ -251,6 +251,29 @@ def from_outcome(outcome: booking.BookingOutcome, *, production: bool = False) -
             "SERVICE_UNAVAILABLE",
             sub_category=UpstreamUnavailable.code,
             retry_after=outcome.retry_after_seconds,
+        )
+    return _unsettled(outcome)
+
+
+def _unsettled(outcome: booking.BookingOutcome) -> ErrorAnswer:
+    """A sent booking without its answer: still in flight (409, retry with the same key), or
+    never answered (502, the same answer to every retry with that key)."""
+    if isinstance(outcome, booking.BookingInProgress):
+        return ErrorAnswer(
+            409,
+            outcome.message,
+            "CONFLICT",
+            sub_category=IdempotencyInProgress.code,
+            details=[Detail(outcome.message, IdempotencyInProgress.code, IDEMPOTENCY_HEADER)],
+            retry_after=outcome.retry_after_seconds,
+        )
+    if isinstance(outcome, booking.BookingOutcomeUnknown):
+        return ErrorAnswer(
+            502,
+            outcome.message,
+            OUTCOME_UNKNOWN,
+            sub_category=UpstreamOutcomeUnknown.code,
+            details=[Detail(outcome.message, OUTCOME_UNKNOWN)],
         )
     raise TypeError(f"not a refusal: {outcome!r}")
 

@@ -224,7 +224,10 @@ def _book_operation(paths: ApiPaths, tag: list[str]) -> dict[str, Any]:
         "description": (
             "`startTime` may also be epoch milliseconds; `duration` is "
             "milliseconds. A retry with the same `Idempotency-Key` gets the first "
-            "answer and books nothing more."
+            "answer and books nothing more: while the first is still in flight it "
+            "waits for it, then answers 409; a booking whose answer never came "
+            "answers 502 `BOOKING_OUTCOME_UNKNOWN` to every retry and is never sent "
+            "again."
         ),
         "parameters": [
             {
@@ -256,11 +259,26 @@ def _book_operation(paths: ApiPaths, tag: list[str]) -> dict[str, Any]:
             ),
             "404": _error("slug does not exist"),
             "409": {
-                **_error("A request with this Idempotency-Key is still running."),
+                **_error(
+                    "The booking with this Idempotency-Key was sent and its answer "
+                    "has not come yet: retry with the same key after Retry-After."
+                ),
                 "headers": RETRY_AFTER,
             },
             "422": _error("This Idempotency-Key was used for another request."),
             **_upstream_responses(),
+            "502": _error(
+                "HubSpot refused the gateway or answered off-contract; or "
+                "(BOOKING_OUTCOME_UNKNOWN) the booking was sent and HubSpot's answer "
+                "never came: it is not sent again under this Idempotency-Key."
+            ),
+            "503": {
+                **_error(
+                    "HubSpot could not be reached, or the Idempotency-Key's record "
+                    "could not be kept: the booking was not sent; retry."
+                ),
+                "headers": RETRY_AFTER,
+            },
         },
     }
 

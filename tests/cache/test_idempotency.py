@@ -7,9 +7,12 @@ import pytest
 from redis.asyncio import Redis
 
 from gateway.cache import (
+    Claim,
     IdempotencyConflict,
+    IdempotencyInDoubt,
     IdempotencyInProgress,
     IdempotencyStore,
+    IdempotencyUnrecorded,
     MemoryIdempotencyStore,
     RedisIdempotencyStore,
     RedisStore,
@@ -25,15 +28,23 @@ pytestmark = pytest.mark.anyio
 
 
 class Booking:
-    """Stands in for the upstream booking call: counts calls, can be slow, gated or failing."""
+    """Stands in for the upstream booking call: counts calls sent, can be slow, gated or
+    failing (a failure is one that never left)."""
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self, *, delay: float = 0.0, flight: float = 5.0) -> None:
         self.calls = 0
         self.delay = delay
+        self.flight = flight  # what it tells its claim it may take
         self.failures = 0  # how many of the next calls raise
-        self.gate: asyncio.Event | None = None
+        self.gate: asyncio.Event | None = None  # holds the answer back, once sent
+        self.checks: asyncio.Event | None = None  # holds it before it is sent
+        self.started = 0
 
-    async def __call__(self) -> bytes:
+    async def __call__(self, claim: Claim) -> bytes:
+        self.started += 1
+        if self.checks is not None:
+            await self.checks.wait()
+        await claim.sent(self.flight)
         self.calls += 1
         number = self.calls
         if self.gate is not None:
@@ -218,13 +229,13 @@ async def test_a_duplicate_waits_a_bounded_time_for_another_process(
     one = RedisIdempotencyStore(redis_store, poll_interval=0.01)
     two = RedisIdempotencyStore(other_redis_store, poll_interval=0.01, wait=0.2)
     booking = Booking()
-    booking.gate = asyncio.Event()
+    booking.checks = asyncio.Event()
     slow = asyncio.create_task(one.run(tenant, "key-1", "fp", booking))
-    await eventually(lambda: booking.calls == 1)
+    await eventually(lambda: booking.started == 1)
     with pytest.raises(IdempotencyInProgress) as caught:
         await two.run(tenant, "key-1", "fp", booking)
     assert caught.value.code == "IDEMPOTENCY_KEY_IN_PROGRESS"
-    booking.gate.set()
+    booking.checks.set()
     assert await slow == await two.run(tenant, "key-1", "fp", booking)
     assert booking.calls == 1
     await one.aclose()
@@ -243,7 +254,8 @@ async def test_a_crashed_claim_expires_and_a_retry_runs(
     await store.aclose()
 
 
-async def test_without_redis_one_process_still_runs_once(own_redis_server: RedisServer) -> None:
+async def test_without_redis_nothing_is_sent(own_redis_server: RedisServer) -> None:
+    # Its record could not be kept, so a retry on another process could not know of it.
     redis = RedisStore.from_url(own_redis_server.url, breaker_cooldown=30)
     store = RedisIdempotencyStore(redis, poll_interval=0.01)
     booking = Booking(delay=0.05)
@@ -251,16 +263,94 @@ async def test_without_redis_one_process_still_runs_once(own_redis_server: Redis
         own_redis_server.stop()
         async with asyncio.timeout(5):
             answers = await asyncio.gather(
-                *(store.run("t", "key-1", "fp", booking) for _ in range(10))
+                *(store.run("t", "key-1", "fp", booking) for _ in range(10)),
+                return_exceptions=True,
             )
-            assert set(answers) == {b'{"booking": 1}'}
-            assert await store.run("t", "key-1", "fp", booking) == b'{"booking": 1}'
-            with pytest.raises(IdempotencyConflict):
-                await store.run("t", "key-1", "fp-other", booking)
-        assert booking.calls == 1
+        assert all(isinstance(answer, IdempotencyUnrecorded) for answer in answers), answers
+        assert booking.calls == 0
     finally:
         await store.aclose()
         await redis.aclose()
+
+
+async def test_a_sent_request_outlives_its_claims_lease(
+    redis_store: RedisStore, other_redis_store: RedisStore, tenant: str
+) -> None:
+    # A pending claim expires so that a crashed check frees the key; a sent one never does.
+    one = RedisIdempotencyStore(redis_store, poll_interval=0.01, lease=0.1)
+    two = RedisIdempotencyStore(other_redis_store, poll_interval=0.01)
+    booking = Booking()
+    booking.gate = asyncio.Event()
+    try:
+        first = asyncio.create_task(one.run(tenant, "key-1", "fp", booking))
+        await eventually(lambda: booking.calls == 1)
+        second = asyncio.create_task(two.run(tenant, "key-1", "fp", booking))
+        await asyncio.sleep(0.3)  # past the lease: the record must still hold the key
+        assert not second.done()
+        booking.gate.set()
+        assert await first == await second == b'{"booking": 1}'
+        assert booking.calls == 1
+    finally:
+        await one.aclose()
+        await two.aclose()
+
+
+async def test_a_sent_request_never_recorded_is_in_doubt_and_never_sent_again(
+    redis_store: RedisStore, raw_redis: Redis, tenant: str
+) -> None:
+    # What a process that died mid-flight leaves: "sent", its answer due long ago.
+    name = idempotency_key(tenant, "key-1")
+    await raw_redis.hset(
+        name, mapping={"state": "sent", "fingerprint": "fp", "token": "x", "due": 1}
+    )
+    store = RedisIdempotencyStore(redis_store, poll_interval=0.01)
+    booking = Booking()
+    try:
+        for _ in range(2):
+            with pytest.raises(IdempotencyInDoubt) as caught:
+                await store.run(tenant, "key-1", "fp", booking)
+            assert caught.value.code == "IDEMPOTENCY_KEY_IN_DOUBT"
+        with pytest.raises(IdempotencyConflict):
+            await store.run(tenant, "key-1", "fp-other", booking)
+        assert booking.calls == 0
+    finally:
+        await store.aclose()
+
+
+async def test_a_result_redis_could_not_take_reaches_it_later(
+    own_redis_server: RedisServer,
+) -> None:
+    holder = RedisStore.from_url(own_redis_server.url, breaker_cooldown=0.1)
+    reader = RedisStore.from_url(own_redis_server.url, breaker_cooldown=0.1)
+    one = RedisIdempotencyStore(holder, poll_interval=0.01)
+    two = RedisIdempotencyStore(reader, poll_interval=0.01)
+    booking = Booking()
+    booking.gate = asyncio.Event()
+    raw = Redis.from_url(own_redis_server.url)
+    try:
+        first = asyncio.create_task(one.run("t", "key-1", "fp", booking))
+        await eventually(lambda: booking.calls == 1)
+        # Redis pauses clients (as under a failover): the answer arrives meanwhile.
+        await raw.client_pause(800)
+        booking.gate.set()
+        assert await first == b'{"booking": 1}'
+        assert await one.run("t", "key-1", "fp", booking) == b'{"booking": 1}'
+        # Once Redis answers again the other process reads the result, not "sent".
+        async with asyncio.timeout(10):
+            while True:
+                try:
+                    answer = await two.run("t", "key-1", "fp", booking)
+                    break
+                except (IdempotencyInProgress, IdempotencyUnrecorded):
+                    await asyncio.sleep(0.05)  # Redis still paused
+        assert answer == b'{"booking": 1}'
+        assert booking.calls == 1
+    finally:
+        await raw.aclose()
+        await one.aclose()
+        await two.aclose()
+        await holder.aclose()
+        await reader.aclose()
 
 
 async def test_a_waiter_that_loses_redis_does_not_book_twice(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,12 @@ import pytest
 from starlette.applications import Starlette
 
 from gateway.breaker import Breaker
-from gateway.errors import UpstreamRateLimited, UpstreamUnavailable, UpstreamValidationError
+from gateway.errors import (
+    UpstreamOutcomeUnknown,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+    UpstreamValidationError,
+)
 from gateway.hubspot.budget import BudgetShape, WindowBudget
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.deadline import deadline_after
@@ -117,12 +123,36 @@ async def test_a_booking_that_reached_hubspot_is_never_sent_twice() -> None:
             await client.book(REQUEST)
         assert "outcome is unknown" in caught.value.message
         assert await upstream.calls() == 1
+        assert isinstance(caught.value, UpstreamOutcomeUnknown)
         await upstream.faults(errorRate=0.0, latencyMs=2000)
-        with deadline_after(0.3), pytest.raises(UpstreamUnavailable) as caught:
-            await client.book(REQUEST)
+        impatient = HubSpotClient(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=upstream.app),
+                base_url="http://sandbox.invalid",
+                timeout=httpx.Timeout(0.3, connect=0.1),
+            )
+        )
+        assert impatient.booking_limit == pytest.approx(0.4)
+        with pytest.raises(UpstreamOutcomeUnknown) as caught:
+            await impatient.book(REQUEST)
         assert "outcome is unknown" in caught.value.message
         assert await upstream.calls() == 2
-        assert client.stats.retries == 0
+        assert client.stats.retries == impatient.stats.retries == 0
+
+
+async def test_a_booking_outlives_the_requests_deadline() -> None:
+    # Its own bound is the connect plus the read timeout: a client that stops waiting for it
+    # must not cut it short, or its answer would be lost.
+    async with sandbox() as upstream:
+        client = client_on(upstream)
+        page = await client.availability_page("mel-nelson", "UTC", 0)
+        assert page.availability is not None
+        start_ms = page.availability.by_duration[REQUEST.duration_ms][0].start_ms
+        await upstream.faults(latencyMs=500)
+        with deadline_after(0.1):
+            response = await client.book(replace(REQUEST, start_ms=start_ms))
+        assert response.start == datetime.fromtimestamp(start_ms / 1000, UTC)
+        assert await upstream.calls() == 2
 
 
 async def test_a_booking_that_never_left_is_sent_again_and_said_so() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.contract.hubspot_spec import assert_matches
 from tests.e2e.harness import Gateway
+from tests.e2e.slow_upstream import gateway_on, slow_upstream
 from tests.rest.api import (
     BOOK,
     assert_refused,
@@ -201,3 +202,45 @@ async def test_an_unreachable_upstream_is_503_with_retry_after(gateway: Gateway)
     refused = assert_refused(response, 503)
     assert refused["category"] == "SERVICE_UNAVAILABLE"
     assert int(response.headers["Retry-After"]) >= 1
+
+
+async def test_a_late_answer_is_409_then_the_booking_then_502_when_it_never_comes() -> None:
+    async with slow_upstream() as served:
+        # Answers come after the 1 s deadline, and within the 2 s read timeout.
+        environ = served.environ(GATEWAY_UPSTREAM_READ_TIMEOUT="2")
+        async with gateway_on(environ, served) as gateway:
+            starts = await graphql_starts(gateway, "mel-nelson", 30)
+            served.upstream.book_delay = lambda: 1.4
+            body = booking_body("mel-nelson", starts[0], HALF_HOUR)
+            key = {"Idempotency-Key": "rest-late-1"}
+            first = await gateway.http.post(BOOK, json=body, headers=key)
+            refused = assert_refused(
+                first, 409, code="IDEMPOTENCY_KEY_IN_PROGRESS", where="Idempotency-Key"
+            )
+            assert refused["category"] == "CONFLICT"
+            assert first.headers["Retry-After"] == "1"
+            while (
+                retry := await gateway.http.post(BOOK, json=body, headers=key)
+            ).status_code == 409:
+                pass  # each 409 waited up to the deadline; the answer is due within ~1 s
+            assert retry.status_code == 200, retry.text
+            assert_matches("ExternalMeetingBookingResponse", retry.json())
+            assert datetime.fromisoformat(retry.json()["start"]) == datetime.fromisoformat(
+                starts[0]
+            )
+            assert (await gateway.calls())["book"] == 1
+
+            served.upstream.hang = True
+            lost = booking_body("mel-nelson", starts[-1], HALF_HOUR)
+            key = {"Idempotency-Key": "rest-lost-1"}
+            while (
+                answer := await gateway.http.post(BOOK, json=lost, headers=key)
+            ).status_code == 409:
+                pass
+            unknown = assert_refused(answer, 502, code="BOOKING_OUTCOME_UNKNOWN")
+            assert unknown["category"] == "BOOKING_OUTCOME_UNKNOWN"
+            assert unknown["subCategory"] == "UPSTREAM_OUTCOME_UNKNOWN"
+            assert "not sent again" in unknown["message"]
+            again = await gateway.http.post(BOOK, json=lost, headers=key)
+            assert_refused(again, 502, code="BOOKING_OUTCOME_UNKNOWN")
+            assert (await gateway.calls())["book"] == 2

@@ -77,6 +77,9 @@ class Settings:
     max_tokens: int = 2000
     max_root_fields: int = 10
     max_directives: int = 10
+    # Bounds on what graphql-core's validation compares pairwise (see graphql/validation.py).
+    max_fragment_spreads: int = 50
+    max_fields: int = 200
     max_slots: int = SLOTS_CEILING
     max_query_cost: int = 100
     max_string_length: int = 2000
@@ -178,6 +181,10 @@ class Settings:
             max_directives=get(
                 "GATEWAY_MAX_DIRECTIVES", _non_negative_int, defaults.max_directives
             ),
+            max_fragment_spreads=get(
+                "GATEWAY_MAX_FRAGMENT_SPREADS", _non_negative_int, defaults.max_fragment_spreads
+            ),
+            max_fields=get("GATEWAY_MAX_FIELDS", _positive_int, defaults.max_fields),
             max_slots=get("GATEWAY_MAX_SLOTS", _slots, defaults.max_slots),
             max_query_cost=get("GATEWAY_MAX_QUERY_COST", _positive_int, defaults.max_query_cost),
             max_string_length=get(

@@ -49,6 +49,8 @@ class Settings:
     availability_ttl: float = 30.0
     max_stale: float = 600.0
     l1_max_entries: int = 2048
+    # And at most this many bytes, every object an entry holds counted (see cache/store.py).
+    l1_max_bytes: int = 128 * 1024 * 1024
     upstream_connect_timeout: float = 3.0
     upstream_read_timeout: float = 10.0
     max_page_size: int = 100
@@ -86,6 +88,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     # Only the operations in ``operations_dir`` (default: the package's copy) are executed.
     persisted_only: bool = False
+    # The largest document an automatic persisted query may register (see graphql/persisted.py).
+    apq_max_document_bytes: int = 16 * 1024
     operations_dir: Path | None = None
     # None: on outside production, off in production.
     introspection: bool | None = None
@@ -133,6 +137,7 @@ class Settings:
             ),
             max_stale=get("GATEWAY_MAX_STALE", _positive_float, defaults.max_stale),
             l1_max_entries=get("GATEWAY_L1_MAX_ENTRIES", _positive_int, defaults.l1_max_entries),
+            l1_max_bytes=get("GATEWAY_L1_MAX_BYTES", _positive_int, defaults.l1_max_bytes),
             upstream_connect_timeout=get(
                 "GATEWAY_UPSTREAM_CONNECT_TIMEOUT",
                 _positive_float,
@@ -192,6 +197,9 @@ class Settings:
             ),
             max_body_bytes=get("GATEWAY_MAX_BODY_BYTES", _positive_int, defaults.max_body_bytes),
             persisted_only=get("GATEWAY_PERSISTED_ONLY", _boolean, defaults.persisted_only),
+            apq_max_document_bytes=get(
+                "GATEWAY_APQ_MAX_DOCUMENT_BYTES", _non_negative_int, defaults.apq_max_document_bytes
+            ),
             operations_dir=get("GATEWAY_OPERATIONS_DIR", _existing_dir, None),
             introspection=get("GATEWAY_INTROSPECTION", _boolean, None),
             api_keys=get("GATEWAY_API_KEYS", _api_keys, defaults.api_keys, secret=True),

@@ -19,12 +19,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+import strawberry
 from graphql import (
     ASTValidationRule,
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
+    parse,
+    specified_rules,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -158,3 +162,23 @@ def validation(settings: Settings) -> Callable[[], SchemaExtension]:
     """In place of strawberry's ``ValidationCache``."""
     limits = DocumentLimits.of(settings)
     return lambda: Validation(limits)
+
+
+class DocumentCheck:
+    """Whether a document parses and validates as a request's document would, with the same
+    token limit, rules and limits (and the same remembered outcomes)."""
+
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+        self._schema = schema._schema
+        self._max_tokens = settings.max_tokens
+        self._limits = DocumentLimits.of(settings)
+        # strawberry's rules, then DisableIntrospection's, as a request gets them.
+        closed = () if settings.introspection_enabled else (NoSchemaIntrospectionCustomRule,)
+        self._rules: tuple[type[ASTValidationRule], ...] = (*specified_rules, *closed)
+
+    def accepts(self, text: str) -> bool:
+        try:
+            document = parse(text, max_tokens=self._max_tokens)
+        except GraphQLError:
+            return False
+        return not validated(self._schema, document, self._rules, self._limits)

@@ -60,6 +60,7 @@ from gateway.graphql.persisted import (
 )
 from gateway.graphql.responses import ResponseCache, response_key
 from gateway.graphql.schema import build_schema
+from gateway.graphql.validation import DocumentCheck
 from gateway.hubspot.client import (
     HubSpotClient,
     build_budget,
@@ -189,6 +190,7 @@ def create_app(
         else None
     )
     metrics = Metrics()
+    schema = build_schema(settings=settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -252,6 +254,8 @@ def create_app(
                 cache,
                 load_operations(settings.operations_dir or PACKAGED_OPERATIONS),
                 only=settings.persisted_only,
+                accepts=DocumentCheck(schema, settings).accepts,
+                max_document_bytes=settings.apq_max_document_bytes,
             ),
             tenants=Tenants(bind) if settings.pass_through_auth else None,
         )
@@ -286,7 +290,7 @@ def create_app(
         )
 
     graphql = GraphQLView(
-        build_schema(settings=settings),
+        schema,
         # GraphiQL lives on introspection; without it, it has nothing to show.
         graphql_ide="graphiql" if settings.introspection_enabled else None,
         allow_queries_via_get=False,

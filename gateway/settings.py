@@ -56,6 +56,8 @@ class Settings:
     availability_ttl: float = 30.0
     max_stale: float = 600.0
     l1_max_entries: int = 2048
+    # And at most this many bytes, every object an entry holds counted (see cache/store.py).
+    l1_max_bytes: int = 128 * 1024 * 1024
     upstream_connect_timeout: float = 3.0
     upstream_read_timeout: float = 10.0
     max_page_size: int = 100
@@ -84,12 +86,17 @@ class Settings:
     max_tokens: int = 2000
     max_root_fields: int = 10
     max_directives: int = 10
+    # Bounds on what graphql-core's validation compares pairwise (see graphql/validation.py).
+    max_fragment_spreads: int = 50
+    max_fields: int = 200
     max_slots: int = SLOTS_CEILING
     max_query_cost: int = 100
     max_string_length: int = 2000
     max_body_bytes: int = 64 * 1024
     # Only the operations in ``operations_dir`` (default: the package's copy) are executed.
     persisted_only: bool = False
+    # The largest document an automatic persisted query may register (see graphql/persisted.py).
+    apq_max_document_bytes: int = 16 * 1024
     operations_dir: Path | None = None
     # None: on outside production, off in production.
     introspection: bool | None = None
@@ -142,6 +149,7 @@ class Settings:
             ),
             max_stale=get("GATEWAY_MAX_STALE", _positive_float, defaults.max_stale),
             l1_max_entries=get("GATEWAY_L1_MAX_ENTRIES", _positive_int, defaults.l1_max_entries),
+            l1_max_bytes=get("GATEWAY_L1_MAX_BYTES", _positive_int, defaults.l1_max_bytes),
             upstream_connect_timeout=get(
                 "GATEWAY_UPSTREAM_CONNECT_TIMEOUT",
                 _positive_float,
@@ -190,6 +198,10 @@ class Settings:
             max_directives=get(
                 "GATEWAY_MAX_DIRECTIVES", _non_negative_int, defaults.max_directives
             ),
+            max_fragment_spreads=get(
+                "GATEWAY_MAX_FRAGMENT_SPREADS", _non_negative_int, defaults.max_fragment_spreads
+            ),
+            max_fields=get("GATEWAY_MAX_FIELDS", _positive_int, defaults.max_fields),
             max_slots=get("GATEWAY_MAX_SLOTS", _slots, defaults.max_slots),
             max_query_cost=get("GATEWAY_MAX_QUERY_COST", _positive_int, defaults.max_query_cost),
             max_string_length=get(
@@ -197,6 +209,9 @@ class Settings:
             ),
             max_body_bytes=get("GATEWAY_MAX_BODY_BYTES", _positive_int, defaults.max_body_bytes),
             persisted_only=get("GATEWAY_PERSISTED_ONLY", _boolean, defaults.persisted_only),
+            apq_max_document_bytes=get(
+                "GATEWAY_APQ_MAX_DOCUMENT_BYTES", _non_negative_int, defaults.apq_max_document_bytes
+            ),
             operations_dir=get("GATEWAY_OPERATIONS_DIR", _existing_dir, None),
             introspection=get("GATEWAY_INTROSPECTION", _boolean, None),
             api_keys=get("GATEWAY_API_KEYS", _api_keys, defaults.api_keys, secret=True),

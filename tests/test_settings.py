@@ -99,6 +99,10 @@ def test_public_surface_settings_are_parsed() -> None:
             "GATEWAY_MAX_TOKENS": "500",
             "GATEWAY_MAX_ROOT_FIELDS": "3",
             "GATEWAY_MAX_DIRECTIVES": "2",
+            "GATEWAY_MAX_FRAGMENT_SPREADS": "0",
+            "GATEWAY_MAX_FIELDS": "30",
+            "GATEWAY_L1_MAX_BYTES": "1000000",
+            "GATEWAY_APQ_MAX_DOCUMENT_BYTES": "0",
             "GATEWAY_MAX_SLOTS": "1000",
             "GATEWAY_MAX_QUERY_COST": "40",
             "GATEWAY_MAX_STRING_LENGTH": "300",
@@ -113,6 +117,8 @@ def test_public_surface_settings_are_parsed() -> None:
     assert (settings.max_query_depth, settings.max_aliases, settings.max_tokens) == (6, 0, 500)
     assert (settings.max_root_fields, settings.max_directives, settings.max_slots) == (3, 2, 1000)
     assert (settings.max_query_cost, settings.max_string_length) == (40, 300)
+    assert (settings.max_fragment_spreads, settings.max_fields) == (0, 30)
+    assert (settings.l1_max_bytes, settings.apq_max_document_bytes) == (1_000_000, 0)
     assert settings.max_body_bytes == 1024
     assert settings.persisted_only is True
     assert settings.operations_dir == Path(__file__).parent
@@ -144,6 +150,10 @@ def test_introspection_defaults_to_off_in_production_only() -> None:
         ("GATEWAY_MAX_QUERY_DEPTH", "0"),
         ("GATEWAY_MAX_ALIASES", "-1"),
         ("GATEWAY_MAX_SLOTS", "5001"),
+        ("GATEWAY_MAX_FRAGMENT_SPREADS", "-1"),
+        ("GATEWAY_MAX_FIELDS", "0"),
+        ("GATEWAY_L1_MAX_BYTES", "0"),
+        ("GATEWAY_APQ_MAX_DOCUMENT_BYTES", "-1"),
         ("GATEWAY_MAX_BODY_BYTES", "big"),
         ("GATEWAY_OPERATIONS_DIR", "/no/such/dir"),
         ("GATEWAY_API_KEYS", "partner:short:60"),

@@ -41,6 +41,7 @@ def build_cache(
     return ReadThroughCache(
         clock,
         max_entries=settings.l1_max_entries,
+        max_bytes=settings.l1_max_bytes,
         redis=redis,
         invalidation_retry_for=settings.max_stale,
     )

@@ -167,16 +167,20 @@ class ReadThroughCache:
         clock: Clock,
         *,
         max_entries: int = 2048,
+        max_bytes: int | None = None,
         redis: RedisStore | None = None,
         lease_ttl: float = 5.0,
         poll_interval: float = 0.02,
         invalidation_retry_for: float = 600.0,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``redis`` is borrowed, not owned: ``aclose`` leaves it open for its other users."""
+        """``redis`` is borrowed, not owned: ``aclose`` leaves it open for its other users.
+        L1 keeps at most ``max_entries`` entries and, if given, ``max_bytes`` bytes."""
         self._clock = clock
         self._timer = timer
-        self._memory: MemoryStore[_Entry] = MemoryStore(max_entries, timer=timer)
+        self._memory: MemoryStore[_Entry] = MemoryStore(
+            max_entries, max_bytes=max_bytes, timer=timer
+        )
         self._redis = redis
         self._lease_ttl = lease_ttl
         self._poll = poll_interval
@@ -198,6 +202,15 @@ class ReadThroughCache:
             self._stats.redis_errors = self._redis.errors
             self._stats.breaker = self._redis.breaker.state
         return self._stats
+
+    @property
+    def l1_entries(self) -> int:
+        return len(self._memory)
+
+    @property
+    def l1_weight(self) -> int:
+        """What L1's entries count against its byte bound (at least the bytes they hold)."""
+        return self._memory.weight
 
     async def start(self, *, wait: float = 1.0) -> None:
         """Subscribe to invalidations now rather than on first use, waiting up to ``wait``

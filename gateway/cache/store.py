@@ -4,7 +4,8 @@ A ``Store`` maps string keys to values that live for a given number of seconds a
 each hit's age, so freshness is decided by the reader, not the writer. Two implementations:
 
 - ``MemoryStore`` (here): the in-process tier, a cachetools ``TLRUCache`` bounded by entry
-  count, holding Python objects as they are (nothing is serialized).
+  count and, optionally, by bytes (``gateway.cache.footprint``), holding Python objects as
+  they are (nothing is serialized).
 - ``RedisStore`` (``gateway.cache.redis_store``): the shared tier, holding bytes.
 
 Ages come from a monotonic timer (the in-process tier) or from Redis's own key expiry (the
@@ -14,12 +15,15 @@ entries must still expire.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from cachetools import TLRUCache
+
+from gateway.cache.footprint import footprint
 
 V = TypeVar("V")
 
@@ -47,6 +51,11 @@ class _Slot(Generic[V]):
     value: V
     born: float
     expires: float
+    weight: int = 1  # what the slot counts against the cache's bound
+
+
+def _weight(_slot: _Slot[Any]) -> int:
+    return _slot.weight
 
 
 def _expiry(_key: str, slot: _Slot[Any], _now: float) -> float:
@@ -54,14 +63,39 @@ def _expiry(_key: str, slot: _Slot[Any], _now: float) -> float:
 
 
 class MemoryStore(Generic[V]):
-    """The in-process tier: least recently used entries go first once ``max_entries`` is hit."""
+    """The in-process tier: least recently used entries go first once ``max_entries`` is hit,
+    or once the entries' bytes would pass ``max_bytes``; a value larger than that alone is
+    not kept (and drops what the key held before).
 
-    def __init__(self, max_entries: int, *, timer: Callable[[], float] = time.monotonic) -> None:
+    Both bounds are one cachetools bound on weights: an entry weighs its bytes, but never less
+    than ``max_bytes / max_entries``, so the weights stay within ``max_bytes`` only while the
+    entries are at most ``max_entries`` and their bytes at most ``max_bytes``."""
+
+    def __init__(
+        self,
+        max_entries: int,
+        *,
+        max_bytes: int | None = None,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._timer = timer
-        self._cache: TLRUCache[str, _Slot[V]] = TLRUCache(max_entries, _expiry, timer=timer)
+        self._max_bytes = max_bytes
+        self._floor = 1 if max_bytes is None else max(1, math.ceil(max_bytes / max_entries))
+        self._cache: TLRUCache[str, _Slot[V]] = TLRUCache(
+            max_entries if max_bytes is None else max_bytes,
+            _expiry,
+            timer=timer,
+            getsizeof=_weight,
+        )
 
     def __len__(self) -> int:
         return len(self._cache)
+
+    @property
+    def weight(self) -> int:
+        """What the entries count against the bound: at least their bytes, when bounded by
+        bytes (entries that expired but were not yet dropped included)."""
+        return int(self._cache.currsize)
 
     async def get(self, key: str) -> Hit[V] | None:
         slot = self._cache.get(key)
@@ -71,7 +105,13 @@ class MemoryStore(Generic[V]):
 
     async def set(self, key: str, value: V, lifetime: float, *, age: float = 0.0) -> None:
         born = self._timer() - age
-        self._cache[key] = _Slot(value, born, born + lifetime)
+        weight = 1
+        if self._max_bytes is not None:
+            weight = max(self._floor, footprint(key) + footprint(value))
+            if weight > self._max_bytes:
+                self._cache.pop(key, None)
+                return
+        self._cache[key] = _Slot(value, born, born + lifetime, weight)
 
     async def delete(self, keys: Iterable[str]) -> None:
         for key in keys:

@@ -6,26 +6,31 @@ Each limit is a ``GATEWAY_*`` setting and answers a GraphQL error with its own
 ==========================  ==============================================================
 TOO_MANY_TOKENS             the document's tokens (strawberry's ``MaxTokensLimiter``, while
                             parsing; graphql-core's own nesting bound reports QUERY_TOO_DEEP)
-QUERY_TOO_DEEP              nested selections (strawberry's ``QueryDepthLimiter``)
-TOO_MANY_ALIASES            aliased fields (strawberry's ``MaxAliasesLimiter``)
+QUERY_TOO_DEEP              nested selections
+TOO_MANY_ALIASES            aliased fields
 TOO_MANY_ROOT_FIELDS        fields selected at an operation's root
 TOO_MANY_DIRECTIVES         directive uses in the document
+TOO_MANY_FRAGMENT_SPREADS   fragment spreads written in the document
+TOO_MANY_FIELDS             fields written in the document
 LIST_TOO_LARGE              ``first`` beyond its maximum (``meetingLinks``, ``availability``)
 STRING_TOO_LONG             a string argument or variable longer than the maximum
 QUERY_TOO_COSTLY            the estimated upstream calls exceed the ceiling
 ==========================  ==============================================================
 
-The first five depend on the document alone, so they are plain validation rules that
-strawberry's ``ValidationCache`` remembers per document. The last three read argument values,
-which may come from variables, so they run per request (``RequestLimits``), after the
-standard rules have passed: the document is then known to fit the schema.
+The six after the token count depend on the document alone: ``gateway.graphql.validation``
+checks them before the standard rules and remembers the outcome per document. The last three
+read argument values, which may come from variables, so they run per request
+(``RequestLimits``), after the standard rules have passed: the document is then known to fit
+the schema (no unknown fragment, no cycle).
 
 The cost is counted in upstream calls a cold cache would make: ``meetingLinks(first: N)``
 reads ceil(N/100) pages and runs its links' fields N times; ``meetingLink`` and ``node`` read
 the link index once; ``bookingInfo`` is one read per link; ``availability`` is the booking
 info plus one month page per month of the range (two for the default window);
 ``nextAvailableSlot`` looks up to six months ahead; ``bookMeeting`` makes up to four calls.
-Anything else costs nothing.
+Anything else costs nothing. A fragment costs what its fields cost, once per selection set
+it is spread in however many times and ways it is spread there (its fields merge into one);
+each fragment's own cost is worked out once per request.
 """
 
 from __future__ import annotations
@@ -36,8 +41,6 @@ from datetime import datetime
 from typing import Any
 
 from graphql import (
-    ASTValidationRule,
-    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -50,25 +53,16 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
-    ValidationContext,
-    ValidationRule,
     VariableNode,
     get_named_type,
-    validate,
     value_from_ast_untyped,
     visit,
 )
 from graphql.language import Visitor
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
-from strawberry.schema.schema import validate_document
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 
 from gateway.graphql.scalars import parse_date_time
+from gateway.graphql.shape import dependency_order
 from gateway.settings import Settings
 
 UPSTREAM_PAGE = 100
@@ -80,93 +74,29 @@ BOOKING_CALLS = 4
 Extension = Callable[[], SchemaExtension]
 
 
-def coded(error: GraphQLError, code: str, **extensions: object) -> GraphQLError:
-    return GraphQLError(
-        error.message,
-        error.nodes,
-        extensions={**(error.extensions or {}), "code": code, **extensions},
-    )
+class _Written(Visitor):
+    """One pass over what a request runs: long string literals, and each fragment's spreads."""
+
+    def __init__(self, maximum: int) -> None:
+        super().__init__()
+        self.maximum = maximum
+        self.long: list[StringValueNode] = []
+        self.spread_by: dict[str, list[str]] = {}
+        self._inside: list[str] | None = None
+
+    def enter_fragment_definition(self, node: FragmentDefinitionNode, *_: Any) -> None:
+        self._inside = self.spread_by.setdefault(node.name.value, [])
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+        if self._inside is not None:
+            self._inside.append(node.name.value)
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if len(node.value) > self.maximum:
+            self.long.append(node)
 
 
-def with_code(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
-    """``rule``'s errors carrying ``code``. For strawberry's limiters, which do their whole
-    check in ``__init__`` and report straight to the context."""
-
-    class Coded(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            report = context.on_error
-            context.on_error = lambda error: report(coded(error, code))  # type: ignore[method-assign]
-            try:
-                rule(context)
-            except KeyError:
-                pass  # an unknown fragment, which the standard rules report themselves
-            finally:
-                context.on_error = report  # type: ignore[method-assign]
-
-    Coded.__name__ = f"Coded{rule.__name__}"
-    return Coded
-
-
-def root_fields_rule(maximum: int) -> type[ValidationRule]:
-    class RootFieldsLimit(ValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            fragments = {
-                d.name.value: d
-                for d in self.context.document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            count = sum(1 for _ in _fields(node.selection_set, fragments, frozenset()))
-            if count > maximum:
-                self.report_error(
-                    GraphQLError(
-                        f"{count} root fields selected; at most {maximum} are allowed",
-                        node,
-                        extensions={"code": "TOO_MANY_ROOT_FIELDS", "maximum": maximum},
-                    )
-                )
-
-    return RootFieldsLimit
-
-
-def directives_rule(maximum: int) -> type[ValidationRule]:
-    class DirectivesLimit(ValidationRule):
-        def enter_document(self, node: DocumentNode, *_: Any) -> None:
-            uses: list[DirectiveNode] = []
-
-            class Count(Visitor):
-                def enter_directive(self, directive: DirectiveNode, *_: Any) -> None:
-                    uses.append(directive)
-
-            visit(node, Count())
-            if len(uses) > maximum:
-                self.report_error(
-                    GraphQLError(
-                        f"{len(uses)} directives used; at most {maximum} are allowed",
-                        uses[maximum],
-                        extensions={"code": "TOO_MANY_DIRECTIVES", "maximum": maximum},
-                    )
-                )
-
-    return DirectivesLimit
-
-
-def _fields(
-    selections: SelectionSetNode | None,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    seen: frozenset[str],
-) -> Iterator[FieldNode]:
-    """The fields of a selection set, fragments spread in (each fragment once per path)."""
-    for selection in selections.selections if selections else ():
-        if isinstance(selection, FieldNode):
-            yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in seen:
-                yield from _fields(fragment.selection_set, fragments, seen | {name})
+Composite = GraphQLObjectType | GraphQLInterfaceType
 
 
 class _Request:
@@ -192,6 +122,14 @@ class _Request:
         }
         self.operation = operation
         self.errors: list[GraphQLError] = []
+        self.written = _Written(settings.max_string_length)
+        visit(operation, self.written)
+        for fragment in self.fragments.values():
+            visit(fragment, self.written)
+        # Per fragment: the cost of its own fields, and every fragment its fields merge with
+        # (itself included), worked out once, each after the fragments it spreads.
+        self._own: dict[str, int] = {}
+        self._merged: dict[str, frozenset[str]] = {}
 
     def argument(self, field: FieldNode, name: str) -> Any:
         for argument in field.arguments or ():
@@ -205,6 +143,8 @@ class _Request:
         self._check_strings()
         root = self.schema.get_root_type(self.operation.operation)
         if root is not None and not self.errors:
+            for name in dependency_order(self.written.spread_by):
+                self._measure_fragment(name)
             cost = self._cost(root, self.operation.selection_set)
             ceiling = self.settings.max_query_cost
             if cost > ceiling:
@@ -226,16 +166,7 @@ class _Request:
 
     def _check_strings(self) -> None:
         maximum = self.settings.max_string_length
-        long_literal: list[StringValueNode] = []
-
-        class Strings(Visitor):
-            def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
-                if len(node.value) > maximum:
-                    long_literal.append(node)
-
-        visit(self.operation, Strings())
-        for fragment in self.fragments.values():
-            visit(fragment, Strings())
+        long_literal = self.written.long
         too_long = bool(long_literal) or any(
             len(text) > maximum for text in _strings(self.variables)
         )
@@ -272,47 +203,54 @@ class _Request:
         # The service refuses longer ranges; the count only has to be an upper bound.
         return min(months, self.settings.max_availability_days // 28 + 2)
 
-    def _cost(
-        self,
-        parent: GraphQLObjectType | GraphQLInterfaceType,
-        selections: SelectionSetNode | None,
-        seen: frozenset[str] = frozenset(),
-    ) -> int:
+    def _measure_fragment(self, name: str) -> None:
+        fragment = self.fragments.get(name)
+        if fragment is None:
+            return
+        narrower = self.schema.get_type(fragment.type_condition.name.value)
+        if not isinstance(narrower, Composite):
+            return  # a fragment on a union selects nothing that costs
+        own, spread = self._level(narrower, fragment.selection_set)
+        self._own[name] = own
+        self._merged[name] = self._merge(spread) | {name}
+
+    def _merge(self, names: set[str]) -> frozenset[str]:
+        """The fragments that ``names`` bring into a selection set, each once."""
+        return frozenset().union(*(self._merged.get(name, ()) for name in names))
+
+    def _cost(self, parent: Composite, selections: SelectionSetNode | None) -> int:
+        if selections is None:
+            return 0
+        own, spread = self._level(parent, selections)
+        return own + sum(self._own[name] for name in self._merge(spread))
+
+    def _level(self, parent: Composite, selections: SelectionSetNode) -> tuple[int, set[str]]:
+        """The cost of the fields of ``selections`` (inline fragments in), and the fragments
+        spread there."""
         total = 0
-        for selection in selections.selections if selections else ():
+        spread: set[str] = set()
+        for selection in selections.selections:
             if isinstance(selection, FieldNode):
                 total += self._field_cost(parent, selection)
-                continue
-            if isinstance(selection, InlineFragmentNode):
-                condition, inner = selection.type_condition, selection.selection_set
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in seen:
-                    continue
-                seen = seen | {name}
-                condition, inner = fragment.type_condition, fragment.selection_set
-            else:
-                continue
-            # Fragments on a narrower type (``node { ... on MeetingLink { ... } }``).
-            narrower = self.schema.get_type(condition.name.value) if condition else parent
-            if isinstance(narrower, GraphQLObjectType | GraphQLInterfaceType):
-                total += self._cost(narrower, inner, seen)
-        return total
+                spread.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                # Fragments on a narrower type (``node { ... on MeetingLink { ... } }``).
+                condition = selection.type_condition
+                narrower = self.schema.get_type(condition.name.value) if condition else parent
+                if isinstance(narrower, Composite):
+                    own, inner = self._level(narrower, selection.selection_set)
+                    total += own
+                    spread |= inner
+        return total, spread
 
-    def _field_cost(
-        self, parent: GraphQLObjectType | GraphQLInterfaceType, field: FieldNode
-    ) -> int:
+    def _field_cost(self, parent: Composite, field: FieldNode) -> int:
         name = field.name.value
         definition = parent.fields.get(name)
         if definition is None:
             return 0  # __typename and introspection
         child = get_named_type(definition.type)
-        inner = (
-            self._cost(child, field.selection_set)
-            if isinstance(child, GraphQLObjectType | GraphQLInterfaceType)
-            else 0
-        )
+        inner = self._cost(child, field.selection_set) if isinstance(child, Composite) else 0
         match parent.name, name:
             case "Query", "meetingLinks":
                 first = self._first(field, DEFAULT_LINKS_PAGE, self.settings.max_page_size) or 0
@@ -368,50 +306,23 @@ class RequestLimits(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         # Before strawberry looks at the errors, which it does inside this hook's span; listed
-        # after ValidationCache, whose (cached) result is then already in.
+        # after ``Validation``, whose (cached) result is then already in.
         context = self.execution_context
         document = context.graphql_document
-        schema = context.schema._schema
-        if document is not None and context.pre_execution_errors is None:
-            context.pre_execution_errors = validate_document(
-                schema, document, context.validation_rules
-            )
         operation = None if document is None else _operation(document, context.operation_name)
         if document is not None and operation is not None and not context.pre_execution_errors:
             variables = context.variables if isinstance(context.variables, dict) else {}
+            schema = context.schema._schema
             request = _Request(schema, document, operation, variables, self.settings)
-
-            class Checked(ValidationRule):
-                def enter_document(self, *_: Any) -> None:
-                    for error in request.check():
-                        self.report_error(error)
-
-            # A validation rule of its own, so errors come out exactly as validation's do.
-            context.pre_execution_errors = validate(schema, document, [Checked])
+            context.pre_execution_errors = request.check()
         yield
 
 
-def limit_extensions(settings: Settings) -> list[Extension]:
-    """The limits as extension factories: fresh instances for every request."""
-    static: list[type[ASTValidationRule]] = [
-        with_code(
-            QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules[0],
-            "QUERY_TOO_DEEP",
-        ),
-        with_code(
-            MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules[0],
-            "TOO_MANY_ALIASES",
-        ),
-        root_fields_rule(settings.max_root_fields),
-        directives_rule(settings.max_directives),
-    ]
-    # The rule classes are made once, so ValidationCache's key (the rules) stays the same.
-    return [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules(static),
-    ]
+def token_limit(settings: Settings) -> Extension:
+    """The token count, a parse option; goes before the parser cache."""
+    return lambda: MaxTokensLimiter(max_token_count=settings.max_tokens)
 
 
 def request_limits(settings: Settings) -> Extension:
-    """List sizes, string lengths and cost; goes after ``ValidationCache``."""
+    """List sizes, string lengths and cost; goes after ``Validation``."""
     return lambda: RequestLimits(settings)

@@ -4,6 +4,10 @@ APQ (``extensions.persistedQuery: {version: 1, sha256Hash}``): a request carryin
 hash runs the document stored under it, or gets PERSISTED_QUERY_NOT_FOUND, upon which the
 client sends hash and document together; the hash is checked (PERSISTED_QUERY_HASH_MISMATCH)
 and the document stored in the read-through cache, so every process on the same Redis knows it.
+Only a document that parses and validates within the document limits, and is at most
+``GATEWAY_APQ_MAX_DOCUMENT_BYTES`` long, is stored: any other is answered as sent (its errors,
+or its data) and the next hash-only request for it gets PERSISTED_QUERY_NOT_FOUND again, so
+what registrations may keep is bounded by what a valid document can be.
 
 Allow-list mode (``GATEWAY_PERSISTED_ONLY``): only the operations shipped in
 ``gateway/graphql/operations`` (which ``schema/operations`` links to; ``GATEWAY_OPERATIONS_DIR``
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from starlette.responses import JSONResponse, Response
@@ -70,11 +74,20 @@ REQUIRED = (
 
 class PersistedQueries:
     def __init__(
-        self, cache: ReadThroughCache, operations: Mapping[str, str], *, only: bool
+        self,
+        cache: ReadThroughCache,
+        operations: Mapping[str, str],
+        *,
+        only: bool,
+        accepts: Callable[[str], bool],
+        max_document_bytes: int,
     ) -> None:
+        """``accepts(document)``: whether a document may be registered (it validates)."""
         self._cache = cache
         self._allowed = dict(operations)
         self._only = only
+        self._accepts = accepts
+        self._max_document_bytes = max_document_bytes
         self._resource: Resource[str] = Resource(
             name="persisted-query",
             ttl=DOCUMENT_TTL,
@@ -113,7 +126,8 @@ class PersistedQueries:
                 return query
             if self._only:
                 return refusal(*REQUIRED)
-            await self._store(digest, query)
+            if self._registrable(query):
+                await self._store(digest, query)
             return query
         if digest in self._allowed:
             return self._allowed[digest]
@@ -121,6 +135,10 @@ class PersistedQueries:
             return refusal(*REQUIRED)
         stored = await self._lookup(digest) if _SHA256.match(digest) else None
         return refusal(*NOT_FOUND) if stored is None else stored
+
+    def _registrable(self, document: str) -> bool:
+        # The size first: it is free, validation is not.
+        return len(document.encode()) <= self._max_document_bytes and self._accepts(document)
 
     async def _lookup(self, digest: str) -> str | None:
         async def unknown() -> str:

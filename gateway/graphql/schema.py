@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, ValidationCache
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.graphql.execution import LeanExecutionContext
 from gateway.graphql.extensions import ErrorShaping, SafeParserCache, Shaping
-from gateway.graphql.limits import limit_extensions, request_limits
+from gateway.graphql.limits import request_limits, token_limit
 from gateway.graphql.mutations import Mutation
 from gateway.graphql.queries import Query
 from gateway.graphql.scalars import SCALARS
 from gateway.graphql.types import MeetingLink
+from gateway.graphql.validation import validation
 from gateway.settings import Settings
 
 
@@ -39,12 +40,12 @@ def build_schema(*, lean: bool = True, settings: Settings | None = None) -> stra
         # Classes or factories, never shared instances: an extension holds one request's state.
         extensions=[
             lambda: ErrorShaping(shaping),
-            # Before the caches: the token limit is a parse option, the rest are rules.
-            *limit_extensions(settings),
+            # Before the parser cache: the token limit is a parse option.
+            token_limit(settings),
             *([] if settings.introspection_enabled else [DisableIntrospection]),
             # Clients send the same few documents: parse and validate each once.
             lambda: SafeParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            validation(settings),
             request_limits(settings),
         ],
         execution_context_class=LeanExecutionContext if lean else None,

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 
 import pytest
 from redis.asyncio import Redis
 
 from gateway.cache import Hit, MemoryStore, RedisStore, Store, StoreUnavailable
+from gateway.cache.footprint import footprint
 from gateway.cache.keys import generation_key, tag_key
 from tests.cache.conftest import BREAKER_COOLDOWN
 from tests.cache.doubles import ManualTimer
@@ -60,6 +62,50 @@ async def test_memory_store_is_bounded_least_recently_used_first() -> None:
     assert len(store) == 3
     assert await store.get("k1") is None
     assert await store.get("k0") is not None
+
+
+async def test_memory_store_is_bounded_by_bytes_as_well() -> None:
+    store: MemoryStore[str] = MemoryStore(100, max_bytes=100_000, timer=ManualTimer())
+    for number in range(50):  # 50 * ~10 KB: twice the bound
+        await store.set(f"k{number}", "x" * 10_000 + str(number), 60.0)
+    assert store.weight <= 100_000
+    assert 0 < len(store) < 10  # the least recently used went first
+    assert await store.get("k49") is not None
+    assert await store.get("k0") is None
+    # Many small ones: the entry count still binds (each counts at least 100_000 / 100).
+    for number in range(150):
+        await store.set(f"s{number}", "v", 60.0)
+    assert len(store) == 100
+    assert store.weight == 100 * 1000
+
+
+async def test_memory_store_keeps_no_value_larger_than_its_bytes() -> None:
+    store: MemoryStore[str] = MemoryStore(10, max_bytes=50_000, timer=ManualTimer())
+    await store.set("k", "small", 60.0)
+    await store.set("k", "x" * 60_000, 60.0)
+    # Not kept, and the older value is gone with it: the key would otherwise answer stale.
+    assert await store.get("k") is None
+    assert (len(store), store.weight) == (0, 0)
+
+
+def test_a_footprint_counts_everything_held_once() -> None:
+    text = "y" * 5_000
+    assert footprint(text) == sys.getsizeof(text)
+    shared = [text, text, {"a": text}]
+    assert footprint(shared) == (
+        sys.getsizeof(shared)
+        + sys.getsizeof(text)
+        + sys.getsizeof({"a": text})
+        + sys.getsizeof("a")
+    )
+    slotted = Hit(value=text, age=1.5)
+    assert footprint(slotted) == sys.getsizeof(slotted) + sys.getsizeof(text) + sys.getsizeof(1.5)
+    # A long list of look-alikes is estimated from a sample, within a few percent.
+    many = [Hit(value=f"{n:0100}", age=float(n)) for n in range(5_000)]
+    exact = sys.getsizeof(many) + sum(
+        sys.getsizeof(hit) + sys.getsizeof(hit.value) + sys.getsizeof(hit.age) for hit in many
+    )
+    assert abs(footprint(many) - exact) / exact < 0.05
 
 
 async def test_memory_store_evicts_by_predicate_and_deletes() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
 
 from gateway.graphql.persisted import PACKAGED_OPERATIONS
 from tests.e2e.harness import OPERATIONS, Gateway, operation, running_gateway
@@ -114,3 +115,58 @@ async def test_unreadable_bodies_are_still_a_4xx(gateway: Gateway) -> None:
     )
     assert 400 <= response.status_code < 500
     assert isinstance(response, httpx.Response)
+
+
+PERSISTED_KEYS = "mg:v1:e:persisted:persisted-query:*"
+
+
+async def stored_documents(server: RedisServer) -> int:
+    client = Redis.from_url(server.url)
+    try:
+        return len([key async for key in client.scan_iter(match=PERSISTED_KEYS)])
+    finally:
+        await client.aclose()
+
+
+def failing_registrations(count: int) -> list[str]:
+    """About 60 KB each (the body limit is 64 KB), each failing before execution."""
+    padding = "#" + "p" * 59_000 + "\n"
+    documents = []
+    for number in range(count):
+        documents += [
+            f'{{ meetingLink(slug: "{number}{"x" * 59_000}") {{ nope }} }}',  # not in the schema
+            padding + "{ " + f"a{number}: __typename " * 11 + "}",  # past a document limit
+            padding + "{ meetingLink(",  # does not parse
+            padding + f"query Q{number} {{ __typename }}",  # valid, but past the size bound
+        ]
+    return documents
+
+
+async def test_apq_registers_only_documents_that_validate_and_fit(
+    own_redis_server: RedisServer,
+) -> None:
+    bound = 400_000
+    environ = {"REDIS_URL": own_redis_server.url, "GATEWAY_L1_MAX_BYTES": str(bound)}
+    async with running_gateway(environ) as gateway:
+        before = await gateway.calls()
+        refused = failing_registrations(25)
+        for document in refused:
+            body = await post(gateway, {"query": document, "extensions": persisted(sha(document))})
+            assert body.get("errors") or body["data"] == {"__typename": "Query"}  # answered
+        assert await stored_documents(own_redis_server) == 0
+        for document in refused:
+            body = await post(gateway, {"extensions": persisted(sha(document))})
+            assert code(body) == "PERSISTED_QUERY_NOT_FOUND"
+        # Valid documents within the size bound are kept: 40 of 10 KB, more than L1 may hold.
+        kept = [f"#{'k' * 10_000}\nquery Kept{number} {{ __typename }}" for number in range(40)]
+        for document in kept:
+            body = await post(gateway, {"query": document, "extensions": persisted(sha(document))})
+            assert body["data"] == {"__typename": "Query"}
+        assert await stored_documents(own_redis_server) == 40
+        cache = gateway.runtime.cache
+        assert cache.l1_weight <= bound
+        # The first ones left L1 for the bound's sake, yet Redis still answers their hash.
+        body = await post(gateway, {"extensions": persisted(sha(kept[0]))})
+        assert body["data"] == {"__typename": "Query"}
+        assert cache.l1_weight <= bound
+        assert await gateway.calls() == before

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from gateway.errors import SettingsError
@@ -118,108 +118,52 @@ class Settings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        def get(name: str, parse: Callable[[str], T], default: T, *, secret: bool = False) -> T:
-            raw = environ.get(name, "").strip()
-            if not raw:
-                return default
-            try:
-                return parse(raw)
-            except (ValueError, TypeError) as exc:
-                shown = "the value" if secret else repr(raw)  # a secret is never repeated
-                raise SettingsError(name, f"{shown} is not valid ({exc})") from exc
-
         defaults = cls()
         return cls(
-            hubspot_access_token=environ.get("HUBSPOT_ACCESS_TOKEN", "").strip() or None,
-            hubspot_base_url=get("HUBSPOT_BASE_URL", _http_url, defaults.hubspot_base_url),
-            hubspot_api_version=get(
-                "HUBSPOT_API_VERSION", _api_version, defaults.hubspot_api_version
-            ),
-            redis_url=get("REDIS_URL", _redis_url, None),
-            sandbox_now=get("SANDBOX_NOW", _instant, None),
-            sandbox_fixtures=get("SANDBOX_FIXTURES", _existing_file, None),
-            host=get("GATEWAY_HOST", str, defaults.host),
-            port=get("GATEWAY_PORT", port_number, defaults.port),
-            links_ttl=get("GATEWAY_LINKS_TTL", _positive_float, defaults.links_ttl),
-            booking_info_ttl=get(
-                "GATEWAY_BOOKING_INFO_TTL", _positive_float, defaults.booking_info_ttl
-            ),
-            availability_ttl=get(
-                "GATEWAY_AVAILABILITY_TTL", _positive_float, defaults.availability_ttl
-            ),
-            max_stale=get("GATEWAY_MAX_STALE", _positive_float, defaults.max_stale),
-            l1_max_entries=get("GATEWAY_L1_MAX_ENTRIES", _positive_int, defaults.l1_max_entries),
-            l1_max_bytes=get("GATEWAY_L1_MAX_BYTES", _positive_int, defaults.l1_max_bytes),
-            upstream_connect_timeout=get(
-                "GATEWAY_UPSTREAM_CONNECT_TIMEOUT",
-                _positive_float,
-                defaults.upstream_connect_timeout,
-            ),
-            upstream_read_timeout=get(
-                "GATEWAY_UPSTREAM_READ_TIMEOUT", _positive_float, defaults.upstream_read_timeout
-            ),
-            max_page_size=get("GATEWAY_MAX_PAGE_SIZE", _positive_int, defaults.max_page_size),
-            max_availability_days=get(
-                "GATEWAY_MAX_AVAILABILITY_DAYS", _positive_int, defaults.max_availability_days
-            ),
-            cors_origins=get("GATEWAY_CORS_ORIGINS", _origins, defaults.cors_origins),
-            log_format=get("GATEWAY_LOG_FORMAT", _log_format, defaults.log_format),
-            production=get("GATEWAY_PRODUCTION", _boolean, defaults.production),
-            response_cache=get("GATEWAY_RESPONSE_CACHE", _boolean, defaults.response_cache),
-            request_deadline=get(
-                "GATEWAY_REQUEST_DEADLINE", _positive_float, defaults.request_deadline
-            ),
-            upstream_rate_limit=get(
-                "GATEWAY_UPSTREAM_RATE_LIMIT", _positive_int, defaults.upstream_rate_limit
-            ),
-            upstream_booking_reserve=get(
-                "GATEWAY_UPSTREAM_BOOKING_RESERVE", _share, defaults.upstream_booking_reserve
-            ),
-            upstream_budget_wait=get(
-                "GATEWAY_UPSTREAM_BUDGET_WAIT", _non_negative_float, defaults.upstream_budget_wait
-            ),
-            upstream_retry_ratio=get(
-                "GATEWAY_UPSTREAM_RETRY_RATIO", _share, defaults.upstream_retry_ratio
-            ),
-            upstream_breaker_failures=get(
-                "GATEWAY_UPSTREAM_BREAKER_FAILURES",
-                _positive_int,
-                defaults.upstream_breaker_failures,
-            ),
-            upstream_breaker_cooldown=get(
-                "GATEWAY_UPSTREAM_BREAKER_COOLDOWN",
-                _positive_float,
-                defaults.upstream_breaker_cooldown,
-            ),
-            max_query_depth=get("GATEWAY_MAX_QUERY_DEPTH", _positive_int, defaults.max_query_depth),
-            max_aliases=get("GATEWAY_MAX_ALIASES", _non_negative_int, defaults.max_aliases),
-            max_tokens=get("GATEWAY_MAX_TOKENS", _positive_int, defaults.max_tokens),
-            max_root_fields=get("GATEWAY_MAX_ROOT_FIELDS", _positive_int, defaults.max_root_fields),
-            max_directives=get(
-                "GATEWAY_MAX_DIRECTIVES", _non_negative_int, defaults.max_directives
-            ),
-            max_fragment_spreads=get(
-                "GATEWAY_MAX_FRAGMENT_SPREADS", _non_negative_int, defaults.max_fragment_spreads
-            ),
-            max_fields=get("GATEWAY_MAX_FIELDS", _positive_int, defaults.max_fields),
-            max_slots=get("GATEWAY_MAX_SLOTS", _slots, defaults.max_slots),
-            max_query_cost=get("GATEWAY_MAX_QUERY_COST", _positive_int, defaults.max_query_cost),
-            max_string_length=get(
-                "GATEWAY_MAX_STRING_LENGTH", _positive_int, defaults.max_string_length
-            ),
-            max_body_bytes=get("GATEWAY_MAX_BODY_BYTES", _positive_int, defaults.max_body_bytes),
-            persisted_only=get("GATEWAY_PERSISTED_ONLY", _boolean, defaults.persisted_only),
-            apq_max_document_bytes=get(
-                "GATEWAY_APQ_MAX_DOCUMENT_BYTES", _non_negative_int, defaults.apq_max_document_bytes
-            ),
-            operations_dir=get("GATEWAY_OPERATIONS_DIR", _existing_dir, None),
-            introspection=get("GATEWAY_INTROSPECTION", _boolean, None),
-            api_keys=get("GATEWAY_API_KEYS", _api_keys, defaults.api_keys, secret=True),
-            pass_through_auth=get(
-                "GATEWAY_PASS_THROUGH_AUTH", _boolean, defaults.pass_through_auth
-            ),
-            public_url=get("GATEWAY_PUBLIC_URL", _public_url, None),
+            **{
+                variable.attribute: variable.read(environ, getattr(defaults, variable.attribute))
+                for variable in VARIABLES
+            }
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One environment variable: the ``Settings`` field it fills, how its text is parsed and
+    checked, and what it means (its README row). The default is the field's own."""
+
+    name: str
+    attribute: str
+    parse: Callable[[str], Any]
+    doc: str
+    secret: bool = False
+
+    def read(self, environ: Mapping[str, str], default: T) -> T:
+        raw = environ.get(self.name, "").strip()
+        if not raw:
+            return default
+        try:
+            value: T = self.parse(raw)
+        except (ValueError, TypeError) as exc:
+            shown = "the value" if self.secret else repr(raw)  # a secret is never repeated
+            raise SettingsError(self.name, f"{shown} is not valid ({exc})") from exc
+        return value
+
+    def readme_row(self, default: object) -> str:
+        """This variable's row of the README's settings table."""
+        return f"| `{self.name}` | {_shown(default)} | {self.doc} |"
+
+
+def _shown(default: object) -> str:
+    if default is None:
+        return "unset"
+    if default == ():
+        return "none"
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    if isinstance(default, float) and default.is_integer():
+        return f"`{int(default)}`"
+    return f"`{default}`"
 
 
 def _http_url(raw: str) -> str:
@@ -355,3 +299,331 @@ def _boolean(raw: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ValueError("expected true or false")
+
+
+# Every variable the gateway reads, in the README's order: the one place a setting is named,
+# parsed and described (the README's "Every setting" table is checked against it).
+VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "HUBSPOT_ACCESS_TOKEN",
+        "hubspot_access_token",
+        str,
+        "HubSpot private app token; unset: the embedded sandbox is the upstream",
+    ),
+    Variable(
+        "HUBSPOT_BASE_URL",
+        "hubspot_base_url",
+        _http_url,
+        "the upstream's base URL",
+    ),
+    Variable(
+        "HUBSPOT_API_VERSION",
+        "hubspot_api_version",
+        _api_version,
+        (
+            "HubSpot scheduler API version every upstream call uses: `v3`, `2026-03` or "
+            "`2026-09` (one per deployment, for every tenant)"
+        ),
+    ),
+    Variable(
+        "REDIS_URL",
+        "redis_url",
+        _redis_url,
+        (
+            "`redis://`, `rediss://` or `unix://` URL of the shared Redis; unset: "
+            "in-process cache only"
+        ),
+    ),
+    Variable(
+        "SANDBOX_NOW",
+        "sandbox_now",
+        _instant,
+        ("an ISO instant with offset that freezes the clock of the whole process (tests, demos)"),
+    ),
+    Variable(
+        "SANDBOX_FIXTURES",
+        "sandbox_fixtures",
+        _existing_file,
+        "path of a sandbox fixtures file (must exist)",
+    ),
+    Variable(
+        "GATEWAY_HOST",
+        "host",
+        str,
+        "address `serve` binds (`--host` overrides)",
+    ),
+    Variable(
+        "GATEWAY_PORT",
+        "port",
+        port_number,
+        "port `serve` binds (`--port` overrides)",
+    ),
+    Variable(
+        "GATEWAY_LINKS_TTL",
+        "links_ttl",
+        _positive_float,
+        "seconds a meeting-links page stays fresh",
+    ),
+    Variable(
+        "GATEWAY_BOOKING_INFO_TTL",
+        "booking_info_ttl",
+        _positive_float,
+        "seconds a link's booking info stays fresh",
+    ),
+    Variable(
+        "GATEWAY_AVAILABILITY_TTL",
+        "availability_ttl",
+        _positive_float,
+        "seconds an availability month page stays fresh",
+    ),
+    Variable(
+        "GATEWAY_MAX_STALE",
+        "max_stale",
+        _positive_float,
+        "seconds past which nothing stale is served, even when HubSpot fails",
+    ),
+    Variable(
+        "GATEWAY_L1_MAX_ENTRIES",
+        "l1_max_entries",
+        _positive_int,
+        "entries kept in each process's own cache",
+    ),
+    Variable(
+        "GATEWAY_L1_MAX_BYTES",
+        "l1_max_bytes",
+        _positive_int,
+        (
+            "bytes each process's own cache may hold, every object of an entry counted "
+            "(128 MiB); a larger entry is kept in Redis only"
+        ),
+    ),
+    Variable(
+        "GATEWAY_UPSTREAM_CONNECT_TIMEOUT",
+        "upstream_connect_timeout",
+        _positive_float,
+        "seconds to connect to HubSpot",
+    ),
+    Variable(
+        "GATEWAY_UPSTREAM_READ_TIMEOUT",
+        "upstream_read_timeout",
+        _positive_float,
+        "seconds to wait for HubSpot's answer",
+    ),
+    Variable(
+        "GATEWAY_MAX_PAGE_SIZE",
+        "max_page_size",
+        _positive_int,
+        "largest `first` a client may ask for",
+    ),
+    Variable(
+        "GATEWAY_MAX_AVAILABILITY_DAYS",
+        "max_availability_days",
+        _positive_int,
+        "longest availability range a client may ask for",
+    ),
+    Variable(
+        "GATEWAY_CORS_ORIGINS",
+        "cors_origins",
+        _origins,
+        "comma-separated browser origins allowed to call the gateway",
+    ),
+    Variable(
+        "GATEWAY_LOG_FORMAT",
+        "log_format",
+        _log_format,
+        "`text` (a terminal) or `json` (a log collector)",
+    ),
+    Variable(
+        "GATEWAY_PRODUCTION",
+        "production",
+        _boolean,
+        (
+            "marks a production deployment: upstream error messages are generic on "
+            "GraphQL and REST (the log has them, under the correlation id), introspection "
+            "is off by default"
+        ),
+    ),
+    Variable(
+        "GATEWAY_RESPONSE_CACHE",
+        "response_cache",
+        _boolean,
+        "keep whole GraphQL query responses between identical queries",
+    ),
+    Variable(
+        "GATEWAY_REQUEST_DEADLINE",
+        "request_deadline",
+        _positive_float,
+        "seconds within which every client request is answered",
+    ),
+    Variable(
+        "GATEWAY_UPSTREAM_RATE_LIMIT",
+        "upstream_rate_limit",
+        _positive_int,
+        "upstream calls per ten seconds, for all replicas together",
+    ),
+    Variable(
+        "GATEWAY_UPSTREAM_BOOKING_RESERVE",
+        "upstream_booking_reserve",
+        _share,
+        "share of that budget only bookings may use",
+    ),
+    Variable(
+        "GATEWAY_UPSTREAM_BUDGET_WAIT",
+        "upstream_budget_wait",
+        _non_negative_float,
+        "longest a call waits for room in the budget before it is refused",
+    ),
+    Variable(
+        "GATEWAY_UPSTREAM_RETRY_RATIO",
+        "upstream_retry_ratio",
+        _share,
+        "share of extra upstream calls retries may add",
+    ),
+    Variable(
+        "GATEWAY_UPSTREAM_BREAKER_FAILURES",
+        "upstream_breaker_failures",
+        _positive_int,
+        "upstream failures in a row that open the breaker",
+    ),
+    Variable(
+        "GATEWAY_UPSTREAM_BREAKER_COOLDOWN",
+        "upstream_breaker_cooldown",
+        _positive_float,
+        "seconds the open breaker refuses calls before one probe",
+    ),
+    Variable(
+        "GATEWAY_MAX_QUERY_DEPTH",
+        "max_query_depth",
+        _positive_int,
+        "deepest selection nesting a GraphQL document may have (`QUERY_TOO_DEEP`)",
+    ),
+    Variable(
+        "GATEWAY_MAX_ALIASES",
+        "max_aliases",
+        _non_negative_int,
+        "aliased fields a document may use (`TOO_MANY_ALIASES`)",
+    ),
+    Variable(
+        "GATEWAY_MAX_TOKENS",
+        "max_tokens",
+        _positive_int,
+        "tokens a document may hold; parsing stops past it (`TOO_MANY_TOKENS`)",
+    ),
+    Variable(
+        "GATEWAY_MAX_ROOT_FIELDS",
+        "max_root_fields",
+        _positive_int,
+        "fields an operation may select at its root (`TOO_MANY_ROOT_FIELDS`)",
+    ),
+    Variable(
+        "GATEWAY_MAX_DIRECTIVES",
+        "max_directives",
+        _non_negative_int,
+        "directive uses a document may hold (`TOO_MANY_DIRECTIVES`)",
+    ),
+    Variable(
+        "GATEWAY_MAX_FRAGMENT_SPREADS",
+        "max_fragment_spreads",
+        _non_negative_int,
+        (
+            "fragment spreads (`...Name`) a document may hold as written "
+            "(`TOO_MANY_FRAGMENT_SPREADS`); bounds the fragment pairs validation compares"
+        ),
+    ),
+    Variable(
+        "GATEWAY_MAX_FIELDS",
+        "max_fields",
+        _positive_int,
+        (
+            "fields a document may hold as written, fragments counted once "
+            "(`TOO_MANY_FIELDS`); bounds the field pairs validation compares"
+        ),
+    ),
+    Variable(
+        "GATEWAY_MAX_SLOTS",
+        "max_slots",
+        _slots,
+        "largest availability `first` (`LIST_TOO_LARGE`; at most 5000)",
+    ),
+    Variable(
+        "GATEWAY_MAX_QUERY_COST",
+        "max_query_cost",
+        _positive_int,
+        "ceiling of a query's estimated upstream calls (`QUERY_TOO_COSTLY`)",
+    ),
+    Variable(
+        "GATEWAY_MAX_STRING_LENGTH",
+        "max_string_length",
+        _positive_int,
+        "longest string argument or variable (`STRING_TOO_LONG`)",
+    ),
+    Variable(
+        "GATEWAY_MAX_BODY_BYTES",
+        "max_body_bytes",
+        _positive_int,
+        "largest POST body on `/graphql` and the REST surface; past it: 413",
+    ),
+    Variable(
+        "GATEWAY_APQ_MAX_DOCUMENT_BYTES",
+        "apq_max_document_bytes",
+        _non_negative_int,
+        (
+            "largest document an automatic persisted query registers; larger ones, and "
+            "any that fails parsing, validation or the document limits, are answered but "
+            "never stored"
+        ),
+    ),
+    Variable(
+        "GATEWAY_PERSISTED_ONLY",
+        "persisted_only",
+        _boolean,
+        (
+            "run only the persisted operations (by text or APQ hash); others get "
+            "`PERSISTED_QUERY_REQUIRED`"
+        ),
+    ),
+    Variable(
+        "GATEWAY_OPERATIONS_DIR",
+        "operations_dir",
+        _existing_dir,
+        (
+            "directory of the persisted `*.graphql` operations; unset: the copy shipped "
+            "in the package"
+        ),
+    ),
+    Variable(
+        "GATEWAY_INTROSPECTION",
+        "introspection",
+        _boolean,
+        "GraphQL introspection and GraphiQL; unset: on, except in production",
+    ),
+    Variable(
+        "GATEWAY_API_KEYS",
+        "api_keys",
+        _api_keys,
+        (
+            "partner apps' keys as `name:key:requests-per-minute,...`; set: every call "
+            "needs `X-API-Key`"
+        ),
+        secret=True,
+    ),
+    Variable(
+        "GATEWAY_PASS_THROUGH_AUTH",
+        "pass_through_auth",
+        _boolean,
+        (
+            "callers send their own HubSpot token (`Authorization: Bearer`), used "
+            "upstream and as their tenant"
+        ),
+    ),
+    Variable(
+        "GATEWAY_PUBLIC_URL",
+        "public_url",
+        _public_url,
+        (
+            "the gateway's absolute `http(s)` address as clients reach it, for "
+            "`paging.next.link`; unset: links are relative (the request's `Host` is never "
+            "echoed)"
+        ),
+    ),
+)

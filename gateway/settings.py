@@ -24,7 +24,7 @@ DEFAULT_BASE_URL = "https://api.hubapi.com"
 # with the same schemas under /scheduler/{version}/meetings; HubSpot ends every semantic
 # version (v3) in September 2027. A new version is one more entry here and its spec.
 API_VERSIONS = ("v3", "2026-03", "2026-09")
-# The service's own bound on an availability answer's slots (meetings/service.py MAX_SLOTS).
+# The most slots GATEWAY_MAX_SLOTS may let one availability answer hold.
 SLOTS_CEILING = 5000
 _KEY_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

@@ -61,15 +61,18 @@ from graphql import (
 from graphql.language import Visitor
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 
+from gateway.graphql.queries import DEFAULT_PAGE_SIZE
 from gateway.graphql.scalars import parse_date_time
 from gateway.graphql.shape import dependency_order
+from gateway.meetings.service import (
+    BOOKING_UPSTREAM_CALLS,
+    MAX_PAGES_FOR_NEXT_SLOT,
+    UPSTREAM_PAGE_LIMIT,
+)
 from gateway.settings import Settings
 
-UPSTREAM_PAGE = 100
-DEFAULT_LINKS_PAGE = 20
+# The month pages an availability range without ``to`` is estimated to need.
 DEFAULT_AVAILABILITY_MONTHS = 2
-NEXT_SLOT_MONTHS = 6
-BOOKING_CALLS = 4
 
 Extension = Callable[[], SchemaExtension]
 
@@ -253,8 +256,8 @@ class _Request:
         inner = self._cost(child, field.selection_set) if isinstance(child, Composite) else 0
         match parent.name, name:
             case "Query", "meetingLinks":
-                first = self._first(field, DEFAULT_LINKS_PAGE, self.settings.max_page_size) or 0
-                return max(1, math.ceil(first / UPSTREAM_PAGE)) + first * inner
+                first = self._first(field, DEFAULT_PAGE_SIZE, self.settings.max_page_size) or 0
+                return max(1, math.ceil(first / UPSTREAM_PAGE_LIMIT)) + first * inner
             case "Query", "meetingLink" | "node":
                 return 1 + inner
             case "MeetingLink", "bookingInfo":
@@ -263,9 +266,9 @@ class _Request:
                 self._first(field, None, self.settings.max_slots)
                 return 1 + self._months(field) + inner
             case "MeetingLink", "nextAvailableSlot":
-                return NEXT_SLOT_MONTHS + inner
+                return MAX_PAGES_FOR_NEXT_SLOT + inner
             case "Mutation", "bookMeeting":
-                return BOOKING_CALLS + inner
+                return BOOKING_UPSTREAM_CALLS + inner
         return inner
 
 

@@ -13,6 +13,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.inputs import BookMeetingInput
 from gateway.graphql.scalars import TimeZone
 from gateway.meetings import booking
+from gateway.meetings.booking import MAX_LIST, MAX_TEXT
 from gateway.meetings.slugs import check_slug
 from gateway.meetings.zones import zone
 
@@ -22,9 +23,6 @@ log = logging.getLogger("gateway.graphql")
 
 # What production says instead of the upstream's own words (the log keeps them).
 UNAVAILABLE_MESSAGE = "HubSpot could not be reached; try again later."
-
-MAX_TEXT = 2000
-MAX_LIST = 50
 
 
 @strawberry.type(description="The meeting is booked.")

@@ -16,6 +16,9 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 MAX_NAME = 100
 MAX_EMAIL = 254
 MAX_FIELD_VALUE = 2000
+# Bounds on any string and any list a booking command may carry, whoever sends it.
+MAX_TEXT = 2000
+MAX_LIST = 50
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,10 +94,13 @@ log = logging.getLogger("gateway.meetings")
 # Every booking drops what carries this tag, whatever link it was on: for derived data, such
 # as whole GraphQL responses, that cannot tell which links and members it depends on.
 EVERY_BOOKING = "bookings"
+# The largest page of links HubSpot serves.
 UPSTREAM_PAGE_LIMIT = 100
 # nextAvailableSlot looks at most this many month pages ahead before giving up.
 MAX_PAGES_FOR_NEXT_SLOT = 6
-MAX_SLOTS = 5000
+# The most upstream calls one booking makes: the link list, its booking info, the fresh read
+# of its month, the POST.
+BOOKING_UPSTREAM_CALLS = 4
 # Past a booking's own bound, the time its process has to record HubSpot's answer before
 # other processes call its outcome unknown.
 RECORD_GRACE = 2.0
@@ -361,8 +364,9 @@ class MeetingsService:
     ) -> None:
         """Refuse bad arguments before anything is read."""
         check_duration(duration_minutes)
-        if first is not None and not 0 <= first <= MAX_SLOTS:
-            raise InputError("first", "OUT_OF_RANGE", f"first must be 0..{MAX_SLOTS}")
+        most = self._settings.max_slots
+        if first is not None and not 0 <= first <= most:
+            raise InputError("first", "OUT_OF_RANGE", f"first must be 0..{most}")
         if end is None:
             return
         if end <= (start or now):

@@ -13,13 +13,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.hubspot.models import HUBSPOT_LINK_TYPES, LinkType
-from gateway.meetings.booking import BookingCommand
+from gateway.meetings.booking import MAX_LIST, MAX_TEXT, BookingCommand
 from gateway.meetings.slugs import slug_problem
 from gateway.meetings.zones import is_iana_name
 from gateway.rest.errors import IDEMPOTENCY_HEADER, invalid
 
-MAX_TEXT = 2000
-MAX_LIST = 50
 MAX_BODY_BYTES = 256 * 1024
 MAX_IDEMPOTENCY_KEY = 255
 # monthOffset pages beyond this hold nothing: no link advertises time years ahead.

@@ -6,15 +6,20 @@ masked before it reaches a client.
     GatewayError
     ├── SettingsError ............ a bad environment value, raised at start
     ├── InputError ............... a client sent something invalid; no upstream call was made
-    └── UpstreamError ............ HubSpot (or the sandbox) answered badly or not at all
-        ├── UpstreamNotFound ........... 404, e.g. "slug does not exist"
-        ├── UpstreamValidationError .... 400, carries HubSpot's subCategory
-        ├── UpstreamAuthError .......... 401, the credential is not accepted
-        ├── UpstreamForbidden .......... 403, the credential lacks a scope
-        ├── UpstreamRateLimited ........ 429, carries the retry-after hint
-        ├── UpstreamUnavailable ........ 5xx, timeouts, refused connections, open breaker
-        │   └── UpstreamOutcomeUnknown . a write reached HubSpot, its answer never did
-        └── UpstreamContractError ...... a 200 whose JSON does not match the spec
+    ├── UpstreamError ............ HubSpot (or the sandbox) answered badly or not at all
+    │   ├── UpstreamNotFound ........... 404, e.g. "slug does not exist"
+    │   ├── UpstreamValidationError .... 400, carries HubSpot's subCategory
+    │   ├── UpstreamAuthError .......... 401, the credential is not accepted
+    │   ├── UpstreamForbidden .......... 403, the credential lacks a scope
+    │   ├── UpstreamRateLimited ........ 429, carries the retry-after hint
+    │   ├── UpstreamUnavailable ........ 5xx, timeouts, refused connections, open breaker
+    │   │   └── UpstreamOutcomeUnknown . a write reached HubSpot, its answer never did
+    │   └── UpstreamContractError ...... a 200 whose JSON does not match the spec
+    └── IdempotencyError ......... what an idempotency key's record says of its request
+        ├── IdempotencyConflict ........ the key was used for another request
+        ├── IdempotencyInProgress ...... its request is still running elsewhere
+        ├── IdempotencyInDoubt ......... it was sent and its answer never recorded
+        └── IdempotencyUnrecorded ...... its record could not be kept: not sent
 """
 
 from __future__ import annotations
@@ -117,3 +122,31 @@ class UpstreamOutcomeUnknown(UpstreamUnavailable):
 
 class UpstreamContractError(UpstreamError):
     code = "UPSTREAM_CONTRACT"
+
+
+class IdempotencyError(GatewayError):
+    """What an idempotency key's record says, or could not say, about its request."""
+
+
+class IdempotencyConflict(IdempotencyError):
+    """The idempotency key was used before for a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class IdempotencyInProgress(IdempotencyError):
+    """A request with this idempotency key is still running elsewhere; retry later."""
+
+    code = "IDEMPOTENCY_KEY_IN_PROGRESS"
+
+
+class IdempotencyInDoubt(IdempotencyError):
+    """The key's request was sent and its answer was never recorded: it is not sent again."""
+
+    code = "IDEMPOTENCY_KEY_IN_DOUBT"
+
+
+class IdempotencyUnrecorded(IdempotencyError):
+    """The key's record could not be written, so its request must not be sent."""
+
+    code = "IDEMPOTENCY_UNRECORDED"

@@ -10,11 +10,7 @@ from gateway.cache.factory import (
 )
 from gateway.cache.idempotency import (
     Claim,
-    IdempotencyConflict,
-    IdempotencyInDoubt,
-    IdempotencyInProgress,
     IdempotencyStore,
-    IdempotencyUnrecorded,
     MemoryIdempotencyStore,
     RedisIdempotencyStore,
 )
@@ -30,11 +26,7 @@ __all__ = [
     "Cached",
     "Claim",
     "Hit",
-    "IdempotencyConflict",
-    "IdempotencyInDoubt",
-    "IdempotencyInProgress",
     "IdempotencyStore",
-    "IdempotencyUnrecorded",
     "MemoryIdempotencyStore",
     "MemoryStore",
     "ReadThroughCache",

@@ -47,7 +47,12 @@ from cachetools import TTLCache
 
 from gateway.cache.keys import idempotency_key
 from gateway.cache.redis_store import RedisStore, StoreUnavailable
-from gateway.errors import GatewayError
+from gateway.errors import (
+    IdempotencyConflict,
+    IdempotencyInDoubt,
+    IdempotencyInProgress,
+    IdempotencyUnrecorded,
+)
 
 DAY = 24 * 3600.0
 
@@ -59,30 +64,6 @@ class Claim(Protocol):
 
 
 Action = Callable[[Claim], Awaitable[bytes]]
-
-
-class IdempotencyConflict(GatewayError):
-    """The idempotency key was used before for a different request."""
-
-    code = "IDEMPOTENCY_KEY_REUSED"
-
-
-class IdempotencyInProgress(GatewayError):
-    """A request with this idempotency key is still running elsewhere; retry later."""
-
-    code = "IDEMPOTENCY_KEY_IN_PROGRESS"
-
-
-class IdempotencyInDoubt(GatewayError):
-    """The key's request was sent and its answer was never recorded: it is not sent again."""
-
-    code = "IDEMPOTENCY_KEY_IN_DOUBT"
-
-
-class IdempotencyUnrecorded(GatewayError):
-    """The key's record could not be written, so its request must not be sent."""
-
-    code = "IDEMPOTENCY_UNRECORDED"
 
 
 class IdempotencyStore(Protocol):

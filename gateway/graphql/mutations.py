@@ -25,8 +25,8 @@ log = logging.getLogger("gateway.graphql")
 UNAVAILABLE_MESSAGE = "HubSpot could not be reached; try again later."
 
 
-@strawberry.type(description="The meeting is booked.")
-class BookingConfirmed:
+@strawberry.type(name="BookingConfirmed", description="The meeting is booked.")
+class BookingConfirmedObject:
     start: datetime
     end: datetime
     duration_minutes: int
@@ -42,72 +42,80 @@ class BookingConfirmed:
     guest_emails: list[str]
 
 
-@strawberry.type(description="The time is not offered (any more); read availability again.")
-class SlotUnavailable:
+@strawberry.type(
+    name="SlotUnavailable",
+    description="The time is not offered (any more); read availability again.",
+)
+class SlotUnavailableObject:
     message: str
     start: datetime
     duration_minutes: int
 
 
-@strawberry.type(description="One reason the input was refused.")
-class FieldError:
+@strawberry.type(name="FieldError", description="One reason the input was refused.")
+class FieldErrorObject:
     field: str = strawberry.field(description="The input path, e.g. formFields.company.")
     code: str = strawberry.field(description="A stable code, e.g. INVALID_EMAIL.")
     message: str
 
 
-@strawberry.type(description="The input breaks the link's rules; nothing was booked.")
-class InvalidBookingInput:
+@strawberry.type(
+    name="InvalidBookingInput", description="The input breaks the link's rules; nothing was booked."
+)
+class InvalidBookingInputObject:
     message: str
-    errors: list[FieldError]
+    errors: list[FieldErrorObject]
 
 
-@strawberry.type(description="No link has this slug.")
-class MeetingLinkNotFound:
+@strawberry.type(name="MeetingLinkNotFound", description="No link has this slug.")
+class MeetingLinkNotFoundObject:
     message: str
     slug: str
 
 
 @strawberry.type(
-    description="HubSpot could not be reached or refused for now; nothing was booked: try again."
+    name="UpstreamUnavailable",
+    description="HubSpot could not be reached or refused for now; nothing was booked: try again.",
 )
-class UpstreamUnavailable:
+class UpstreamUnavailableObject:
     message: str
     retry_after_seconds: float | None
 
 
 @strawberry.type(
+    name="BookingInProgress",
     description=(
         "The booking was sent and HubSpot has not answered yet. Retry with the same "
         "`idempotencyKey` after `retryAfterSeconds`: the retry waits for the answer and "
         "never books again."
-    )
+    ),
 )
-class BookingInProgress:
+class BookingInProgressObject:
     message: str
     # Nullable like UpstreamUnavailable's, so that one selection set can ask for both.
     retry_after_seconds: float | None = strawberry.field(description="Always set.")
 
 
 @strawberry.type(
+    name="BookingOutcomeUnknown",
     description=(
         "The booking was sent and HubSpot's answer never came, so whether the meeting was made "
         "is unknown. It is never sent again under this `idempotencyKey`: read the link's "
         "availability or ask the organizer; a new key makes a new booking."
-    )
+    ),
 )
-class BookingOutcomeUnknown:
+class BookingOutcomeUnknownObject:
     message: str
 
 
 BookMeetingResult = Annotated[
-    BookingConfirmed
-    | SlotUnavailable
-    | InvalidBookingInput
-    | MeetingLinkNotFound
-    | UpstreamUnavailable
-    | BookingInProgress
-    | BookingOutcomeUnknown,
+    BookingConfirmedObject
+    | SlotUnavailableObject
+    | InvalidBookingInputObject
+    | MeetingLinkNotFoundObject
+    | UpstreamUnavailableObject
+    | BookingInProgressObject
+    | BookingOutcomeUnknownObject,
     strawberry.union("BookMeetingResult"),
 ]
 
@@ -143,7 +151,7 @@ def to_command(data: BookMeetingInput) -> booking.BookingCommand:
 def to_result(outcome: booking.BookingOutcome, *, production: bool = False) -> BookMeetingResult:
     if isinstance(outcome, booking.BookingConfirmed):
         response, tz = outcome.response, zone(outcome.timezone)
-        return BookingConfirmed(
+        return BookingConfirmedObject(
             start=response.start.astimezone(tz),
             end=response.end.astimezone(tz),
             duration_minutes=response.duration_ms // 60_000,
@@ -157,27 +165,28 @@ def to_result(outcome: booking.BookingOutcome, *, production: bool = False) -> B
             guest_emails=list(response.guest_emails),
         )
     if isinstance(outcome, booking.SlotUnavailable):
-        return SlotUnavailable(
+        return SlotUnavailableObject(
             message=outcome.message,
             start=outcome.start,
             duration_minutes=outcome.duration_minutes,
         )
     if isinstance(outcome, booking.InvalidBookingInput):
-        return InvalidBookingInput(
+        return InvalidBookingInputObject(
             message="; ".join(f"{e.field}: {e.message}" for e in outcome.errors),
             errors=[
-                FieldError(field=e.field, code=e.code, message=e.message) for e in outcome.errors
+                FieldErrorObject(field=e.field, code=e.code, message=e.message)
+                for e in outcome.errors
             ],
         )
     if isinstance(outcome, booking.MeetingLinkNotFound):
-        return MeetingLinkNotFound(message="slug does not exist", slug=outcome.slug)
+        return MeetingLinkNotFoundObject(message="slug does not exist", slug=outcome.slug)
     if isinstance(outcome, booking.BookingInProgress):
-        return BookingInProgress(
+        return BookingInProgressObject(
             message=outcome.message, retry_after_seconds=outcome.retry_after_seconds
         )
     if isinstance(outcome, booking.BookingOutcomeUnknown):
-        return BookingOutcomeUnknown(message=outcome.message)
-    return UpstreamUnavailable(
+        return BookingOutcomeUnknownObject(message=outcome.message)
+    return UpstreamUnavailableObject(
         message=UNAVAILABLE_MESSAGE if production else outcome.message,
         retry_after_seconds=outcome.retry_after_seconds,
     )
@@ -190,12 +199,12 @@ class Mutation:
         try:
             command = to_command(input)
         except InputError as exc:
-            return InvalidBookingInput(
+            return InvalidBookingInputObject(
                 message=exc.message,
-                errors=[FieldError(field=exc.field, code=exc.code, message=exc.message)],
+                errors=[FieldErrorObject(field=exc.field, code=exc.code, message=exc.message)],
             )
         outcome = await info.context.service.book(command)
-        if isinstance(outcome, booking.UpstreamUnavailable):
+        if isinstance(outcome, booking.BookingNotSent):
             log.warning(
                 "booking on %s: upstream unavailable (correlation id %s): %s",
                 command.slug,

@@ -9,9 +9,9 @@ import strawberry
 from gateway.graphql.context import Context
 from gateway.graphql.types import (
     LinkType,
-    MeetingLink,
     MeetingLinkConnection,
     MeetingLinkEdge,
+    MeetingLinkObject,
     Node,
     PageInfo,
     parse_global_id,
@@ -53,7 +53,7 @@ class Query:
             link_type=models.LinkType(type) if type else None,
             organizer_user_id=organizer_user_id,
         )
-        nodes = [MeetingLink.of(link) for link in page.links]
+        nodes = [MeetingLinkObject.of(link) for link in page.links]
         edges = [
             MeetingLinkEdge(cursor=cursor, node=node)
             for cursor, node in zip(page.cursors, nodes, strict=True)
@@ -71,13 +71,13 @@ class Query:
         )
 
     @strawberry.field(description="One link by slug; null when no link has it.")
-    async def meeting_link(self, info: Info, slug: str) -> MeetingLink | None:
+    async def meeting_link(self, info: Info, slug: str) -> MeetingLinkObject | None:
         # A slug no link can have (too long, "..", "%2F", control characters) is simply not
         # found, without a read.
         if slug_problem(slug) is not None:
             return None
         link = await info.context.loaders.link_by_slug.load(slug)
-        return MeetingLink.of(link) if link else None
+        return MeetingLinkObject.of(link) if link else None
 
     @strawberry.field(description="Any object by its global ID; null when it does not exist.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
@@ -85,4 +85,4 @@ class Query:
         if type_name != "MeetingLink" or slug_problem(key) is not None:
             return None
         link = await info.context.loaders.link_by_slug.load(key)
-        return MeetingLink.of(link) if link else None
+        return MeetingLinkObject.of(link) if link else None

@@ -14,7 +14,7 @@ from gateway.graphql.limits import request_limits, token_limit
 from gateway.graphql.mutations import Mutation
 from gateway.graphql.queries import Query
 from gateway.graphql.scalars import SCALARS
-from gateway.graphql.types import MeetingLink
+from gateway.graphql.types import MeetingLinkObject
 from gateway.graphql.validation import validation
 from gateway.settings import Settings
 
@@ -36,7 +36,7 @@ def build_schema(*, lean: bool = True, settings: Settings | None = None) -> stra
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
-        types=[MeetingLink],
+        types=[MeetingLinkObject],
         # Classes or factories, never shared instances: an extension holds one request's state.
         extensions=[
             lambda: ErrorShaping(shaping),

@@ -70,14 +70,14 @@ def parse_global_id(value: str) -> tuple[str, str]:
 # --- availability ---------------------------------------------------------------------------------
 
 
-@strawberry.type(description="A bookable time: start and end in the asked time zone.")
-class Slot:
+@strawberry.type(name="Slot", description="A bookable time: start and end in the asked time zone.")
+class SlotObject:
     start: datetime = strawberry.field(description="When the meeting would start.")
     end: datetime = strawberry.field(description="When the meeting would end.")
     duration_minutes: int = strawberry.field(description="The meeting's length in minutes.")
 
     @classmethod
-    def of(cls, slot: domain.Slot, render: Callable[[int], str]) -> Slot:
+    def of(cls, slot: domain.Slot, render: Callable[[int], str]) -> SlotObject:
         return cls(
             start=render(slot.start_ms),  # type: ignore[arg-type]
             end=render(slot.end_ms),  # type: ignore[arg-type]
@@ -104,7 +104,7 @@ def renderer(time_zone: str) -> Callable[[int], str]:
 class Availability:
     time_zone: TimeZone = strawberry.field(description="The zone every instant is rendered in.")
     durations_minutes: list[int] = strawberry.field(description="Durations the link offers.")
-    slots: list[Slot] = strawberry.field(description="Slots, sorted by start then duration.")
+    slots: list[SlotObject] = strawberry.field(description="Slots, sorted by start then duration.")
     has_more: bool = strawberry.field(
         description="More slots exist after the last one returned (past `to` or `first`)."
     )
@@ -126,7 +126,7 @@ class Availability:
         return cls(
             time_zone=TimeZone(time_zone),
             durations_minutes=[ms // 60_000 for ms in window.durations_ms],
-            slots=[Slot.of(slot, render) for slot in window.slots],
+            slots=[SlotObject.of(slot, render) for slot in window.slots],
             has_more=window.has_more,
             empty_reason=window.empty_reason,
             fetched_at=window.fetched_at.astimezone(tz),
@@ -137,35 +137,39 @@ class Availability:
 # --- booking info -------------------------------------------------------------------------------
 
 
-@strawberry.type(description="One choice of a select or radio form field.")
-class FormFieldOption:
+@strawberry.type(name="FormFieldOption", description="One choice of a select or radio form field.")
+class FormFieldOptionObject:
     label: str
     value: str
     description: str
     display_order: int
 
 
-@strawberry.type(description="A question the booking form asks.")
-class FormField:
+@strawberry.type(name="FormField", description="A question the booking form asks.")
+class FormFieldObject:
     name: str = strawberry.field(description="What to send back in `formFields`.")
     label: str
     type: str = strawberry.field(description="HubSpot's property type, e.g. string, enumeration.")
     field_type: str = strawberry.field(description="The control: text, select, radio, date...")
     required: bool
     custom: bool = strawberry.field(description="A custom property rather than a built-in one.")
-    options: list[FormFieldOption] = strawberry.field(
+    options: list[FormFieldOptionObject] = strawberry.field(
         description="Choices, for select and radio fields; hidden ones left out."
     )
 
 
-@strawberry.type(description="Whether and how many extra guests a booker may invite.")
-class GuestSettings:
+@strawberry.type(
+    name="GuestSettings", description="Whether and how many extra guests a booker may invite."
+)
+class GuestSettingsObject:
     can_add_guests: bool
     max_guest_count: int
 
 
-@strawberry.type(description="A communication-consent checkbox on the booking form.")
-class ConsentCheckbox:
+@strawberry.type(
+    name="ConsentCheckbox", description="A communication-consent checkbox on the booking form."
+)
+class ConsentCheckboxObject:
     communication_type_id: str = strawberry.field(
         description="What to send back in `legalConsentResponses`."
     )
@@ -183,11 +187,11 @@ class LegalConsent:
     processing_consent_checkbox_label: str | None
     communication_consent_text: str | None
     privacy_policy_text: str | None
-    checkboxes: list[ConsentCheckbox]
+    checkboxes: list[ConsentCheckboxObject]
 
 
-@strawberry.type(description="Colors, logo and company of the booking page.")
-class Branding:
+@strawberry.type(name="Branding", description="Colors, logo and company of the booking page.")
+class BrandingObject:
     company_name: str | None
     company_domain: str | None
     company_address: list[str]
@@ -208,8 +212,8 @@ class BookingWindow:
     weeks_to_advertise: int
 
 
-@strawberry.type(description="A person whose calendar the link books into.")
-class Member:
+@strawberry.type(name="Member", description="A person whose calendar the link books into.")
+class MemberObject:
     user_id: str = strawberry.field(description="The HubSpot user ID.")
     meetings_user_id: str
     email: str
@@ -222,8 +226,10 @@ class Member:
     )
 
 
-@strawberry.type(description="What a booking page needs to know before a booking.")
-class BookingInfo:
+@strawberry.type(
+    name="BookingInfo", description="What a booking page needs to know before a booking."
+)
+class BookingInfoObject:
     time_zone: TimeZone
     link_type: LinkType
     link_type_name: str = strawberry.field(
@@ -235,11 +241,11 @@ class BookingInfo:
         description="Slots start on this grid; null when it is the meeting's own duration."
     )
     booking_window: BookingWindow
-    form_fields: list[FormField]
-    guest_settings: GuestSettings
+    form_fields: list[FormFieldObject]
+    guest_settings: GuestSettingsObject
     legal_consent: LegalConsent
-    branding: Branding | None
-    members: list[Member]
+    branding: BrandingObject | None
+    members: list[MemberObject]
     locale: str | None
     language: str | None
     location: str | None
@@ -251,7 +257,7 @@ class BookingInfo:
     stale: bool
 
     @classmethod
-    def of(cls, view: BookingInfoView, time_zone: str, now: datetime) -> BookingInfo:
+    def of(cls, view: BookingInfoView, time_zone: str, now: datetime) -> BookingInfoObject:
         info, settings = view.info, view.info.settings
         tz = zone(time_zone)
         consent = settings.legal_consent_options
@@ -271,7 +277,7 @@ class BookingInfo:
                 weeks_to_advertise=settings.weeks_to_advertise,
             ),
             form_fields=[
-                FormField(
+                FormFieldObject(
                     name=f.name,
                     label=f.label,
                     type=f.type,
@@ -279,7 +285,7 @@ class BookingInfo:
                     required=f.is_required,
                     custom=f.is_custom,
                     options=[
-                        FormFieldOption(
+                        FormFieldOptionObject(
                             label=o.label,
                             value=o.value,
                             description=o.description,
@@ -291,7 +297,7 @@ class BookingInfo:
                 )
                 for f in settings.form_fields
             ],
-            guest_settings=GuestSettings(
+            guest_settings=GuestSettingsObject(
                 can_add_guests=bool(guests and guests.can_add_guests),
                 max_guest_count=guests.max_guest_count if guests else 0,
             ),
@@ -305,7 +311,7 @@ class BookingInfo:
                 communication_consent_text=consent.communication_consent_text if consent else None,
                 privacy_policy_text=consent.privacy_policy_text if consent else None,
                 checkboxes=[
-                    ConsentCheckbox(
+                    ConsentCheckboxObject(
                         communication_type_id=c.communication_type_id,
                         label=c.label,
                         required=c.required,
@@ -313,7 +319,7 @@ class BookingInfo:
                     for c in (consent.communication_consent_checkboxes if consent else ())
                 ],
             ),
-            branding=Branding(
+            branding=BrandingObject(
                 company_name=branding.company_name,
                 company_domain=branding.company_domain,
                 company_address=list(branding.company_address),
@@ -329,7 +335,7 @@ class BookingInfo:
             if branding
             else None,
             members=[
-                Member(
+                MemberObject(
                     user_id=m.user.user_id,
                     meetings_user_id=m.user.id,
                     email=m.user.email,
@@ -356,8 +362,8 @@ class BookingInfo:
 # --- links --------------------------------------------------------------------------------------
 
 
-@strawberry.type(description="A HubSpot meeting scheduling page.")
-class MeetingLink(Node):
+@strawberry.type(name="MeetingLink", description="A HubSpot meeting scheduling page.")
+class MeetingLinkObject(Node):
     hubspot_id: str = strawberry.field(description="HubSpot's own ID of the link.")
     slug: str = strawberry.field(description="The part of the URL after the domain; may hold /.")
     url: str
@@ -373,7 +379,7 @@ class MeetingLink(Node):
     updated_at: datetime | None
 
     @classmethod
-    def of(cls, link: models.MeetingLink) -> MeetingLink:
+    def of(cls, link: models.MeetingLink) -> MeetingLinkObject:
         return cls(
             id=global_id("MeetingLink", link.slug),
             hubspot_id=link.id,
@@ -396,11 +402,11 @@ class MeetingLink(Node):
         time_zone: Annotated[
             TimeZone, strawberry.argument(description="Render instants in this zone.")
         ] = UTC_ZONE,
-    ) -> BookingInfo | None:
+    ) -> BookingInfoObject | None:
         view = await info.context.loaders.booking_info.load(self.slug)
         if view is None:
             return None
-        return BookingInfo.of(view, time_zone, info.context.service.now())
+        return BookingInfoObject.of(view, time_zone, info.context.service.now())
 
     @strawberry.field(description="Offered slots over [from, to), rendered in timeZone.")
     async def availability(
@@ -435,10 +441,10 @@ class MeetingLink(Node):
         time_zone: TimeZone,
         duration_minutes: int | None = None,
         after: datetime | None = None,
-    ) -> Slot | None:
+    ) -> SlotObject | None:
         key = NextSlotKey(self.slug, duration_minutes, after)
         slot = await info.context.loaders.next_slot.load(key)
-        return Slot.of(slot, renderer(time_zone)) if slot else None
+        return SlotObject.of(slot, renderer(time_zone)) if slot else None
 
 
 @strawberry.type(description="Relay page information.")
@@ -452,12 +458,12 @@ class PageInfo:
 @strawberry.type(description="A link and its cursor.")
 class MeetingLinkEdge:
     cursor: str
-    node: MeetingLink
+    node: MeetingLinkObject
 
 
 @strawberry.type(description="A page of meeting links.")
 class MeetingLinkConnection:
     edges: list[MeetingLinkEdge]
-    nodes: list[MeetingLink]
+    nodes: list[MeetingLinkObject]
     page_info: PageInfo
     total_count: int = strawberry.field(description="All links matching the filters.")

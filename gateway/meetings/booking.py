@@ -77,7 +77,7 @@ class MeetingLinkNotFound:
 
 
 @dataclass(frozen=True, slots=True)
-class UpstreamUnavailable:
+class BookingNotSent:
     """Nothing was sent (or HubSpot refused it unmade): a retry, with the same key or none,
     may book."""
 
@@ -107,7 +107,7 @@ BookingOutcome = (
     | SlotUnavailable
     | InvalidBookingInput
     | MeetingLinkNotFound
-    | UpstreamUnavailable
+    | BookingNotSent
     | BookingInProgress
     | BookingOutcomeUnknown
 )

@@ -28,15 +28,15 @@ from typing import Any, NoReturn, TypeVar
 from gateway.cache import (
     Cached,
     Claim,
-    IdempotencyInDoubt,
-    IdempotencyInProgress,
     IdempotencyStore,
-    IdempotencyUnrecorded,
     ReadThroughCache,
     Resource,
 )
 from gateway.clock import Clock
 from gateway.errors import (
+    IdempotencyInDoubt,
+    IdempotencyInProgress,
+    IdempotencyUnrecorded,
     InputError,
     UpstreamAuthError,
     UpstreamError,
@@ -423,7 +423,7 @@ class MeetingsService:
         async def action(claim: Claim) -> bytes:
             result = await self._book(command, claim)
             outcome.append(result)
-            if isinstance(result, rules.UpstreamUnavailable):
+            if isinstance(result, rules.BookingNotSent):
                 # Not a result to replay: nothing was sent, the next try must send it.
                 raise _Retryable
             return _encode_outcome(result)
@@ -440,7 +440,7 @@ class MeetingsService:
         except IdempotencyInProgress:
             return _in_progress()
         except IdempotencyUnrecorded as exc:
-            return rules.UpstreamUnavailable(f"{exc.message}; the booking was not sent", None)
+            return rules.BookingNotSent(f"{exc.message}; the booking was not sent", None)
         except TimeoutError:
             if not wait.expired():
                 raise
@@ -460,7 +460,7 @@ class MeetingsService:
                 raise
         if not mark.was_sent:
             flight.cancel()
-            return rules.UpstreamUnavailable(
+            return rules.BookingNotSent(
                 "HubSpot did not answer the booking's checks in time; the booking was not sent",
                 None,
             )
@@ -509,7 +509,7 @@ class MeetingsService:
         try:
             await claim.sent(self._client.booking_limit + RECORD_GRACE)
         except IdempotencyUnrecorded as exc:
-            return rules.UpstreamUnavailable(f"{exc.message}; the booking was not sent", None)
+            return rules.BookingNotSent(f"{exc.message}; the booking was not sent", None)
         outcome: BookingOutcome
         try:
             outcome = BookingConfirmed(await self._client.book(request), command.timezone)
@@ -609,8 +609,8 @@ def _refusal(command: BookingCommand, exc: UpstreamError) -> BookingOutcome:
         field = "durationMinutes" if exc.reason == "MEETING_DURATION_NOT_VALID" else "input"
         return InvalidBookingInput((rules.FieldError(field, exc.reason, exc.message),))
     if isinstance(exc, UpstreamUnavailable | UpstreamRateLimited):
-        return rules.UpstreamUnavailable(exc.message, exc.retry_after)
-    return rules.UpstreamUnavailable(exc.message, None)
+        return rules.BookingNotSent(exc.message, exc.retry_after)
+    return rules.BookingNotSent(exc.message, None)
 
 
 def _slot_unavailable(command: BookingCommand) -> SlotUnavailable:

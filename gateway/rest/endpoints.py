@@ -16,9 +16,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gateway.cache import IdempotencyConflict, IdempotencyInProgress
-from gateway.errors import UpstreamError, UpstreamNotFound
-from gateway.meetings.booking import BookingConfirmed, UpstreamUnavailable
+from gateway.errors import (
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    UpstreamError,
+    UpstreamNotFound,
+)
+from gateway.meetings.booking import BookingConfirmed, BookingNotSent
 from gateway.meetings.service import MeetingsService
 from gateway.rest import inputs
 from gateway.rest.caching import cached_json
@@ -186,7 +190,7 @@ class Endpoints:
             # A booking is never served from a cache, nor kept in one downstream.
             return JSONResponse(outcome.response.wire, headers={"Cache-Control": "no-store"})
         refusal = from_outcome(outcome, production=self.settings.production).response()
-        if isinstance(outcome, UpstreamUnavailable):
+        if isinstance(outcome, BookingNotSent):
             log.warning(
                 "REST booking on %s: upstream unavailable: %s; correlationId=%s",
                 command.slug,

@@ -17,8 +17,9 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from gateway.cache import IdempotencyConflict, IdempotencyInProgress
 from gateway.errors import (
+    IdempotencyConflict,
+    IdempotencyInProgress,
     UpstreamAuthError,
     UpstreamContractError,
     UpstreamError,
@@ -244,7 +245,7 @@ def from_outcome(outcome: booking.BookingOutcome, *, production: bool = False) -
         )
     if isinstance(outcome, booking.MeetingLinkNotFound):
         return slug_not_found(outcome.slug)
-    if isinstance(outcome, booking.UpstreamUnavailable):
+    if isinstance(outcome, booking.BookingNotSent):
         return ErrorAnswer(
             503,
             UNAVAILABLE_MESSAGE if production else outcome.message,

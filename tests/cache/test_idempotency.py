@@ -8,17 +8,20 @@ from redis.asyncio import Redis
 
 from gateway.cache import (
     Claim,
-    IdempotencyConflict,
-    IdempotencyInDoubt,
-    IdempotencyInProgress,
     IdempotencyStore,
-    IdempotencyUnrecorded,
     MemoryIdempotencyStore,
     RedisIdempotencyStore,
     RedisStore,
 )
 from gateway.cache.keys import idempotency_key
-from gateway.errors import GatewayError, UpstreamUnavailable
+from gateway.errors import (
+    GatewayError,
+    IdempotencyConflict,
+    IdempotencyInDoubt,
+    IdempotencyInProgress,
+    IdempotencyUnrecorded,
+    UpstreamUnavailable,
+)
 from tests.cache.doubles import ManualTimer, eventually
 from tests.redis_server import RedisServer
 

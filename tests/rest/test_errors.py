@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.cache import IdempotencyConflict, IdempotencyInProgress
 from gateway.errors import (
+    IdempotencyConflict,
+    IdempotencyInProgress,
     UpstreamAuthError,
     UpstreamContractError,
     UpstreamError,
@@ -140,7 +141,7 @@ def test_booking_refusals() -> None:
     ]
     status, _, body = rendered(from_outcome(booking.MeetingLinkNotFound("a/b")))
     assert (status, body["message"]) == (404, "slug does not exist")
-    status, headers, body = rendered(from_outcome(booking.UpstreamUnavailable("down", 0.5)))
+    status, headers, body = rendered(from_outcome(booking.BookingNotSent("down", 0.5)))
     assert (status, headers["retry-after"]) == (503, "1")
 
 

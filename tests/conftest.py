@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Gateway, running_gateway
-from tests.redis_server import RedisServer
+from tests.support.harness import Gateway, running_gateway
+from tests.support.redis_server import RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +49,6 @@ def own_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[Gateway]:
-    """The gateway on its embedded sandbox with the clock frozen (``tests.e2e.harness.NOW``)."""
+    """The gateway on its embedded sandbox with the clock frozen (``tests.support.harness.NOW``)."""
     async with running_gateway() as running:
         yield running

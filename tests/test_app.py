@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.harness import Gateway
+from tests.support.harness import Gateway
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from gateway.breaker import Breaker
-from tests.cache.doubles import ManualTimer
 from tests.hubspot.timer import Timer
+from tests.support.doubles import ManualTimer
 
 
 def state(breaker: Breaker) -> str:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from gateway.cli import committed_schema_path
-from tests.redis_server import free_port
+from tests.support.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,9 +13,9 @@ import pytest
 from gateway.cache import tenant_id
 from gateway.edge import UNREADABLE, GraphQLOperation, GraphQLRequest, read_graphql_request
 from gateway.logs import configure_logging
-from tests.e2e.harness import operation
-from tests.e2e.test_booking import booking
-from tests.e2e.test_scale_out import replica, served_sandbox, slot_starts
+from tests.support.bookings import booking
+from tests.support.harness import operation
+from tests.support.replicas import replica, served_sandbox, slot_starts
 
 BOOK = operation("BookMeeting")
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"

@@ -7,8 +7,8 @@ import pytest
 from gateway.hubspot.paths import upstream_operation
 from gateway.metrics import MAX_OPERATIONS, Metrics
 from gateway.settings import API_VERSIONS, Settings
-from tests.e2e.harness import Gateway, operation
-from tests.e2e.test_scale_out import scrape, value
+from tests.support.harness import Gateway, operation
+from tests.support.replicas import scrape, value
 
 # The default API version: the one these gateways call.
 VERSION = Settings().hubspot_api_version

@@ -8,7 +8,7 @@ from typing import Any
 
 from graphql import OperationDefinitionNode, parse
 
-from tests.e2e.harness import running_gateway
+from tests.support.harness import running_gateway
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 BLOCKS = re.findall(r"```graphql\n(.*?)```", README, re.DOTALL)

@@ -15,7 +15,7 @@ from gateway.app import create_app
 from gateway.logs import RequestContext
 from gateway.settings import Settings
 from gateway.tracing import RequestSpans, Tracing, tracing_requested
-from tests.e2e.harness import NOW, operation
+from tests.support.harness import NOW, operation
 
 BOOKING_INFO = operation("MeetingLinkBookingInfo")
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"

@@ -39,7 +39,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.harness import NOW, operation, running_gateway
+from tests.support.harness import NOW, operation, running_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 LINKS = (operation("ListMeetingLinks"), {"first": 20})

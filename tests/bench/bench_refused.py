@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from tests.bench.bench_graphql import free_port, server
-from tests.e2e.harness import NOW
+from tests.support.harness import NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "key-bench-0123456789"

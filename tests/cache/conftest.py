@@ -7,7 +7,7 @@ import pytest
 from redis.asyncio import Redis
 
 from gateway.cache import RedisStore
-from tests.redis_server import RedisServer
+from tests.support.redis_server import RedisServer
 
 # Short enough that tests see the breaker close again without long sleeps.
 BREAKER_COOLDOWN = 0.2

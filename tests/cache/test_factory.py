@@ -10,8 +10,8 @@ from gateway.cache import (
 )
 from gateway.clock import SystemClock
 from gateway.settings import Settings
-from tests.cache.doubles import Loader, text_resource
-from tests.redis_server import RedisServer
+from tests.support.doubles import Loader, text_resource
+from tests.support.redis_server import RedisServer
 
 
 async def test_without_redis_url_everything_stays_in_process() -> None:

@@ -22,8 +22,8 @@ from gateway.errors import (
     IdempotencyUnrecorded,
     UpstreamUnavailable,
 )
-from tests.cache.doubles import ManualTimer, eventually
-from tests.redis_server import RedisServer
+from tests.support.doubles import ManualTimer, eventually
+from tests.support.redis_server import RedisServer
 
 # Explicit, not left to the root conftest: a parametrized fixture needs the marker at
 # collection time.

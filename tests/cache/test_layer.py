@@ -20,8 +20,8 @@ from gateway.errors import (
     UpstreamUnavailable,
     UpstreamValidationError,
 )
-from tests.cache.doubles import Loader, ManualTimer, eventually, text_resource
-from tests.redis_server import RedisServer
+from tests.support.doubles import Loader, ManualTimer, eventually, text_resource
+from tests.support.redis_server import RedisServer
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from gateway.cache import Hit, MemoryStore, RedisStore, Store, StoreUnavailable
 from gateway.cache.footprint import footprint
 from gateway.cache.keys import generation_key, tag_key
 from tests.cache.conftest import BREAKER_COOLDOWN
-from tests.cache.doubles import ManualTimer
-from tests.redis_server import RedisServer
+from tests.support.doubles import ManualTimer
+from tests.support.redis_server import RedisServer
 
 
 async def test_both_tiers_are_stores(redis_store: RedisStore, tenant: str) -> None:

@@ -19,10 +19,10 @@ from gateway.app import create_app
 from gateway.cache.keys import PREFIX, tenant_id
 from gateway.settings import ApiKey, Settings
 from tests.contract.hubspot_spec import assert_matches
-from tests.e2e.harness import NOW, Gateway, operation, running_gateway
-from tests.e2e.test_scale_out import served_sandbox
-from tests.redis_server import RedisServer
 from tests.rest.api import booking_body
+from tests.support.harness import NOW, Gateway, operation, running_gateway
+from tests.support.redis_server import RedisServer
+from tests.support.replicas import served_sandbox
 
 LINKS = "{ meetingLinks(first: 3) { totalCount nodes { slug } } }"
 REST_LINKS = "/scheduler/v3/meetings/meeting-links"

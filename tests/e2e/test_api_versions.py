@@ -20,9 +20,9 @@ import pytest
 from gateway.app import create_app
 from gateway.settings import API_VERSIONS, Settings
 from tests.contract.hubspot_spec import assert_matches
-from tests.e2e.harness import NOW, Gateway, operation
-from tests.e2e.recording_proxy import RecordingProxy, Rewrite, serving
-from tests.e2e.test_booking import booking
+from tests.support.bookings import booking
+from tests.support.harness import NOW, Gateway, operation
+from tests.support.recording_proxy import RecordingProxy, Rewrite, serving
 
 LINKS = operation("ListMeetingLinks")
 BOOKING_INFO = operation("MeetingLinkBookingInfo")

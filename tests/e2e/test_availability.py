@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.e2e.harness import Gateway, operation
+from tests.support.harness import Gateway, operation
 
 AVAILABILITY = operation("MeetingLinkAvailability")
 

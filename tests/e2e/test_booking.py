@@ -5,25 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tests.e2e.harness import Gateway, operation
+from tests.support.bookings import booking
+from tests.support.harness import Gateway, operation
 
 AVAILABILITY = operation("MeetingLinkAvailability")
 BOOK = operation("BookMeeting")
-
-
-def booking(slug: str, start: str, minutes: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "input": {
-            "slug": slug,
-            "start": start,
-            "durationMinutes": minutes,
-            "timeZone": "Asia/Kolkata",
-            "firstName": "Alex",
-            "lastName": "Morgan",
-            "email": "alex.morgan@acme-corp.io",
-            **extra,
-        }
-    }
 
 
 async def first_slot(gateway: Gateway, slug: str, minutes: int, zone: str = "UTC") -> str:

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import Gateway, operation, running_gateway
-from tests.e2e.slow_upstream import gateway_on, slow_upstream, until
-from tests.e2e.test_booking import booking
-from tests.redis_server import RedisServer
+from tests.support.bookings import booking
+from tests.support.harness import Gateway, operation, running_gateway
+from tests.support.redis_server import RedisServer
+from tests.support.slow_upstream import gateway_on, slow_upstream, until
 
 AVAILABILITY = operation("MeetingLinkAvailability")
 BOOK = operation("BookMeeting")

@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.settings import Settings
-from tests.e2e.harness import NOW
+from tests.support.harness import NOW
 
 EXAMPLES_PER_ROOT_FIELD = 275
 MIN_OPERATIONS = 1000

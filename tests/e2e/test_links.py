@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.harness import Gateway, operation
+from tests.support.harness import Gateway, operation
 
 LINKS = operation("ListMeetingLinks")
 

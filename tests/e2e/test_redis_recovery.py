@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.cache.doubles import eventually
-from tests.e2e.harness import Gateway, operation, running_gateway
-from tests.redis_server import RedisServer
+from tests.support.doubles import eventually
+from tests.support.harness import Gateway, operation, running_gateway
+from tests.support.redis_server import RedisServer
 
 AVAILABILITY = operation("MeetingLinkAvailability")
 BOOK = operation("BookMeeting")

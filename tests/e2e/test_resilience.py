@@ -23,8 +23,8 @@ from typing import Any
 import uvicorn
 
 from gateway.sandbox import SandboxConfig, create_sandbox_app
-from tests.e2e.harness import NOW, Gateway, operation, running_gateway
-from tests.redis_server import RedisServer, free_port
+from tests.support.harness import NOW, Gateway, operation, running_gateway
+from tests.support.redis_server import RedisServer, free_port
 
 AVAILABILITY = operation("MeetingLinkAvailability")
 LINKS = operation("ListMeetingLinks")

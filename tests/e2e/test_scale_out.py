@@ -9,25 +9,24 @@ on each shows its own share of the traffic.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.app import create_app
 from gateway.settings import Settings
-from tests.e2e.harness import NOW, Gateway, operation
-from tests.e2e.test_booking import booking
-from tests.redis_server import RedisServer, free_port
+from tests.support.bookings import booking
+from tests.support.harness import operation
+from tests.support.redis_server import RedisServer
+from tests.support.replicas import (
+    replica,
+    replica_environ,
+    scrape,
+    served_sandbox,
+    slot_starts,
+    value,
+)
 
 # The default API version: the one these replicas call.
 VERSION = Settings().hubspot_api_version
@@ -39,87 +38,10 @@ LINKS_BY_NAME = (
 )
 
 
-@contextmanager
-def served_sandbox(environ: dict[str, str] | None = None) -> Iterator[str]:
-    """``meetings-gateway sandbox`` in its own process on a free loopback port; its base URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SANDBOX_", "HUBSPOT_"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "sandbox", "--port", str(port)],
-        cwd=ROOT,
-        env={**env, "SANDBOX_NOW": NOW, **(environ or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/_sandbox/calls", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("the sandbox did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def sandbox_url() -> Iterator[str]:
     with served_sandbox() as base:
         yield base
-
-
-@asynccontextmanager
-async def replica(environ: dict[str, str]) -> AsyncIterator[Gateway]:
-    app = create_app(Settings.from_environ(environ))
-    async with app.router.lifespan_context(app):
-        await app.state.runtime.cache.start()  # subscribed before any other replica books
-        async with (
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
-            httpx.AsyncClient(base_url=environ["HUBSPOT_BASE_URL"]) as upstream,
-        ):
-            yield Gateway(app, http, upstream)
-
-
-def replica_environ(redis: RedisServer, sandbox: str, **extra: str) -> dict[str, str]:
-    return {
-        "REDIS_URL": redis.url,
-        "SANDBOX_NOW": NOW,
-        "HUBSPOT_BASE_URL": sandbox,
-        # A tenant of its own per test: nothing cached by other tests on this Redis is shared.
-        "HUBSPOT_ACCESS_TOKEN": f"pat-na1-{uuid.uuid4()}",
-        **extra,
-    }
-
-
-async def scrape(gateway: Gateway) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    response = await gateway.http.get("/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def value(
-    samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str
-) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
-
-
-async def slot_starts(gateway: Gateway) -> list[str]:
-    data = await gateway.data(
-        AVAILABILITY, {"slug": "mel-nelson", "timeZone": "UTC", "durationMinutes": 30}
-    )
-    return [slot["start"] for slot in data["meetingLink"]["availability"]["slots"]]
 
 
 async def test_a_booking_on_one_replica_drops_the_others_cached_availability(

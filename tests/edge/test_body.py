@@ -12,8 +12,8 @@ import pytest
 from graphql.language.parser import Parser
 
 from gateway.graphql.persisted import sha256
-from tests.e2e.harness import Gateway, running_gateway
-from tests.e2e.test_scale_out import scrape, value
+from tests.support.harness import Gateway, running_gateway
+from tests.support.replicas import scrape, value
 
 KEY = "key-a-0123456789"
 KEYS = f"partner-a:{KEY}:6000"

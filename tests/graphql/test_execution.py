@@ -12,7 +12,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.execution import LeanExecutionContext
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.schema import build_schema
-from tests.e2e.harness import Gateway, operation
+from tests.support.harness import Gateway, operation
 
 
 def context(gateway: Gateway) -> Context:

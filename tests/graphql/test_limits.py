@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import Gateway, operation, running_gateway
+from tests.support.harness import Gateway, operation, running_gateway
 
 AVAILABILITY = operation("MeetingLinkAvailability")
 BOOKING_INFO = operation("MeetingLinkBookingInfo")

@@ -10,8 +10,8 @@ import httpx
 from redis.asyncio import Redis
 
 from gateway.graphql.persisted import PACKAGED_OPERATIONS
-from tests.e2e.harness import OPERATIONS, Gateway, operation, running_gateway
-from tests.redis_server import RedisServer
+from tests.support.harness import OPERATIONS, Gateway, operation, running_gateway
+from tests.support.redis_server import RedisServer
 
 LINKS = "query Links { meetingLinks(first: 2) { totalCount nodes { slug } } }"
 INFO = operation("MeetingLinkBookingInfo")

@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.edge import GraphQLRequest, read_graphql_request
 from gateway.graphql.responses import response_key as key_of
-from tests.e2e.harness import Gateway, operation
+from tests.support.harness import Gateway, operation
 
 AVAILABILITY = operation("MeetingLinkAvailability")
 VARIABLES = {"slug": "mel-nelson", "timeZone": "America/New_York", "durationMinutes": 30}

@@ -21,8 +21,8 @@ from gateway.graphql.schema import build_schema
 from gateway.graphql.shape import Measures, Shape, Tally
 from gateway.graphql.validation import DocumentLimits
 from gateway.settings import Settings
-from tests.e2e.harness import Gateway, running_gateway
 from tests.graphql.worst_cases import Case, doubling, nested_doubling, worst_cases
+from tests.support.harness import Gateway, running_gateway
 
 DEFAULT_LIMITS = DocumentLimits.of(Settings())
 SPREADS = "TOO_MANY_FRAGMENT_SPREADS"

@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 from gateway.hubspot.budget import BudgetShape, SharedBudget, WindowBudget
 from gateway.hubspot.stats import UpstreamStats
 from tests.hubspot.timer import Timer
-from tests.redis_server import RedisServer, free_port
+from tests.support.redis_server import RedisServer, free_port
 
 
 def headers(maximum: int, remaining: int) -> dict[str, str]:

@@ -25,7 +25,7 @@ from gateway.hubspot.deadline import deadline_after
 from gateway.hubspot.models import BookingRequest
 from gateway.hubspot.retry import RetryBudget
 from gateway.sandbox import SandboxConfig, create_sandbox_app
-from tests.redis_server import free_port
+from tests.support.redis_server import free_port
 
 NOW = datetime(2026, 3, 2, 14, tzinfo=UTC)
 REQUEST = BookingRequest(

@@ -12,7 +12,7 @@ from gateway.meetings.booking import (
     check_contact,
 )
 from gateway.meetings.service import BookingInfoView
-from tests.e2e.harness import Gateway
+from tests.support.harness import Gateway
 
 COMMAND = BookingCommand(
     slug="lena-fischer/product-demo",

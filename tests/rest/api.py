@@ -8,7 +8,7 @@ from urllib.parse import quote
 import httpx
 
 from tests.contract.hubspot_spec import assert_matches
-from tests.e2e.harness import Gateway
+from tests.support.harness import Gateway
 
 LINKS = "/scheduler/v3/meetings/meeting-links"
 BOOK = f"{LINKS}/book"

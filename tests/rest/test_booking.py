@@ -6,8 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from tests.contract.hubspot_spec import assert_matches
-from tests.e2e.harness import Gateway
-from tests.e2e.slow_upstream import gateway_on, slow_upstream
 from tests.rest.api import (
     BOOK,
     assert_refused,
@@ -15,6 +13,8 @@ from tests.rest.api import (
     booking_body,
     graphql_starts,
 )
+from tests.support.harness import Gateway
+from tests.support.slow_upstream import gateway_on, slow_upstream
 
 HALF_HOUR = 1_800_000
 

@@ -22,8 +22,8 @@ from gateway.errors import (
 from gateway.meetings import booking
 from gateway.rest.errors import ErrorAnswer, from_idempotency, from_outcome, from_upstream
 from tests.contract.hubspot_spec import assert_matches
-from tests.e2e.harness import Gateway
 from tests.rest.api import BOOK, LINKS, assert_refused, booking_info_path
+from tests.support.harness import Gateway
 
 
 def rendered(answer: ErrorAnswer) -> tuple[int, dict[str, str], dict[str, object]]:

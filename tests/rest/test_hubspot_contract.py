@@ -9,7 +9,7 @@ the sandbox tests' clock, so those starts are offered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -17,24 +17,34 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
+from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gateway.app import create_app
 from gateway.settings import API_VERSIONS, Settings
-from tests.sandbox.client import NOW
-from tests.sandbox.test_contract import contract, operations
+from tests.contract.widened import BASE_URL, contract, operations
+from tests.support.sandbox_client import NOW
 
-APP = create_app(Settings.from_environ({"SANDBOX_NOW": NOW.isoformat()}))
 SCHEMAS = {version: schemathesis.openapi.from_dict(contract(version)) for version in API_VERSIONS}
-for _schema in SCHEMAS.values():
-    _schema.app = APP
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    """One gateway for the run, with its lifespan, built when the tests run."""
+    app = create_app(Settings.from_environ({"SANDBOX_NOW": NOW.isoformat()}))
+    with asgi.get_client(app) as session:  # type: ignore[arg-type]
+        yield session
 
 
 def contract_test(version: str) -> Callable[..., None]:
     @SCHEMAS[version].parametrize()
     @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-    def test(case: schemathesis.Case[Any]) -> None:
-        case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+    def test(case: schemathesis.Case[Any], client: Any) -> None:
+        case.call_and_validate(
+            session=client,
+            base_url=BASE_URL,
+            checks=[not_a_server_error, response_schema_conformance],
+        )
 
     runner: Callable[..., None] = test
     return runner

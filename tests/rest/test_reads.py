@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from tests.contract.hubspot_spec import assert_matches
-from tests.e2e.harness import Gateway, running_gateway
 from tests.rest.api import LINKS, assert_refused, availability_path, booking_info_path
+from tests.support.harness import Gateway, running_gateway
 
 TEAM_SLUG = "acme-team/ai-booked-call"
 

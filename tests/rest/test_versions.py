@@ -8,8 +8,8 @@ import pytest
 
 from gateway.settings import API_VERSIONS
 from tests.contract.hubspot_spec import assert_matches
-from tests.e2e.harness import Gateway
 from tests.rest.api import assert_refused, booking_body, graphql_starts
+from tests.support.harness import Gateway
 
 HALF_HOUR = 1_800_000
 READS = (

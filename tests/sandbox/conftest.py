@@ -7,7 +7,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gateway.sandbox import SandboxConfig, create_sandbox_app
-from tests.sandbox.client import NOW, SandboxClient
+from tests.support.sandbox_client import NOW, SandboxClient
 
 
 @pytest.fixture

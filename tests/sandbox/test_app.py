@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.sandbox.engine import from_ms, to_ms
-from tests.sandbox.client import API, NOW, SandboxClient, assert_error, checked
+from tests.support.sandbox_client import API, NOW, SandboxClient, assert_error, checked
 
 # Explicit, because tests/conftest.py marks async tests too late for parametrized ones.
 pytestmark = pytest.mark.anyio

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from gateway.sandbox.engine import from_ms
-from tests.sandbox.client import SandboxClient, assert_error, booking
+from tests.support.sandbox_client import SandboxClient, assert_error, booking
 
 # Explicit, because tests/conftest.py marks async tests too late for parametrized ones.
 pytestmark = pytest.mark.anyio

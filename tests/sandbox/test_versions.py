@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.contract.hubspot_spec import assert_matches
-from tests.sandbox.client import SandboxClient, booking, path_slug
+from tests.support.sandbox_client import SandboxClient, booking, path_slug
 
 DATE_VERSIONS = ("2026-03", "2026-09")
 

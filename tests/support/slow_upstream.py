@@ -25,8 +25,8 @@ from gateway.app import create_app
 from gateway.hubspot.paths import api_paths
 from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.settings import Settings
-from tests.e2e.harness import NOW, Gateway
-from tests.redis_server import free_port
+from tests.support.harness import NOW, Gateway
+from tests.support.redis_server import free_port
 
 # The booking path at the version the gateway calls by default.
 BOOK_PATH = api_paths(Settings().hubspot_api_version).book

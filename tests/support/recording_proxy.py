@@ -22,8 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.sandbox import SandboxConfig, create_sandbox_app
-from tests.e2e.harness import NOW
-from tests.redis_server import free_port
+from tests.support.harness import NOW
+from tests.support.redis_server import free_port
 
 # (method, raw path) -> the answer's JSON -> the JSON to send instead
 Rewrite = Callable[[str, str, Any], Any]

@@ -60,6 +60,11 @@ class Settings:
     l1_max_bytes: int = 128 * 1024 * 1024
     upstream_connect_timeout: float = 3.0
     upstream_read_timeout: float = 10.0
+    # Connections the upstream pool may hold open at once (half of them kept alive when idle).
+    upstream_max_connections: int = 64
+    # Each Redis operation's bound, and how long Redis is bypassed after a failure.
+    redis_timeout: float = 0.25
+    redis_breaker_cooldown: float = 3.0
     max_page_size: int = 100
     max_availability_days: int = 92
     cors_origins: tuple[str, ...] = ()
@@ -408,6 +413,24 @@ VARIABLES: tuple[Variable, ...] = (
         "upstream_read_timeout",
         _positive_float,
         "seconds to wait for HubSpot's answer",
+    ),
+    Variable(
+        "GATEWAY_UPSTREAM_MAX_CONNECTIONS",
+        "upstream_max_connections",
+        _positive_int,
+        "connections to HubSpot each process may hold open at once (half kept alive when idle)",
+    ),
+    Variable(
+        "GATEWAY_REDIS_TIMEOUT",
+        "redis_timeout",
+        _positive_float,
+        "seconds each Redis operation may take before Redis counts as unreachable",
+    ),
+    Variable(
+        "GATEWAY_REDIS_BREAKER_COOLDOWN",
+        "redis_breaker_cooldown",
+        _positive_float,
+        "seconds Redis is bypassed (L1 and the upstream answer) after it failed, before a retry",
     ),
     Variable(
         "GATEWAY_MAX_PAGE_SIZE",

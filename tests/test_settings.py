@@ -76,6 +76,9 @@ def test_values_are_parsed() -> None:
         ("GATEWAY_UPSTREAM_BUDGET_WAIT", "-1"),
         ("GATEWAY_UPSTREAM_RETRY_RATIO", "2"),
         ("GATEWAY_UPSTREAM_BREAKER_FAILURES", "none"),
+        ("GATEWAY_UPSTREAM_MAX_CONNECTIONS", "0"),
+        ("GATEWAY_REDIS_TIMEOUT", "0"),
+        ("GATEWAY_REDIS_BREAKER_COOLDOWN", "-3"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
@@ -186,3 +189,15 @@ def test_a_bad_api_version_lists_the_supported_ones() -> None:
         Settings.from_environ({"HUBSPOT_API_VERSION": "v4"})
     assert "HUBSPOT_API_VERSION" in str(caught.value)
     assert "v3, 2026-03, 2026-09" in str(caught.value)
+
+
+def test_the_redis_and_pool_bounds_are_read() -> None:
+    settings = Settings.from_environ(
+        {
+            "GATEWAY_UPSTREAM_MAX_CONNECTIONS": "8",
+            "GATEWAY_REDIS_TIMEOUT": "0.5",
+            "GATEWAY_REDIS_BREAKER_COOLDOWN": "10",
+        }
+    )
+    assert (settings.upstream_max_connections, settings.redis_timeout) == (8, 0.5)
+    assert settings.redis_breaker_cooldown == 10.0

@@ -23,15 +23,15 @@ from gateway.clock import Clock
 from gateway.settings import Settings
 
 
-def build_redis_store(
-    settings: Settings, *, timeout: float = 0.25, breaker_cooldown: float = 3.0
-) -> RedisStore | None:
-    """``timeout`` bounds each Redis socket operation; after a failure Redis is bypassed for
-    ``breaker_cooldown`` seconds."""
+def build_redis_store(settings: Settings) -> RedisStore | None:
+    """Each Redis socket operation is bounded by ``GATEWAY_REDIS_TIMEOUT``; after a failure
+    Redis is bypassed for ``GATEWAY_REDIS_BREAKER_COOLDOWN`` seconds."""
     if settings.redis_url is None:
         return None
     return RedisStore.from_url(
-        settings.redis_url, timeout=timeout, breaker_cooldown=breaker_cooldown
+        settings.redis_url,
+        timeout=settings.redis_timeout,
+        breaker_cooldown=settings.redis_breaker_cooldown,
     )
 
 

@@ -27,6 +27,10 @@ from redis.exceptions import RedisError
 from gateway.breaker import Breaker
 from gateway.cache.keys import EVERY_ENTRY, entry_pattern, generation_key, tag_key
 from gateway.cache.store import Hit
+from gateway.settings import Settings
+
+# GATEWAY_REDIS_TIMEOUT's and GATEWAY_REDIS_BREAKER_COOLDOWN's defaults.
+DEFAULTS = Settings()
 
 R = TypeVar("R")
 
@@ -101,7 +105,11 @@ class RedisStore:
 
     @classmethod
     def from_url(
-        cls, url: str, *, timeout: float = 0.25, breaker_cooldown: float = 3.0
+        cls,
+        url: str,
+        *,
+        timeout: float = DEFAULTS.redis_timeout,
+        breaker_cooldown: float = DEFAULTS.redis_breaker_cooldown,
     ) -> RedisStore:
         client = Redis.from_url(
             url,

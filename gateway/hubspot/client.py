@@ -78,7 +78,10 @@ def build_http_client(
         timeout=httpx.Timeout(
             settings.upstream_read_timeout, connect=settings.upstream_connect_timeout
         ),
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        limits=httpx.Limits(
+            max_connections=settings.upstream_max_connections,
+            max_keepalive_connections=max(1, settings.upstream_max_connections // 2),
+        ),
     )
     exchanges.instrument(http)
     return http

@@ -7,7 +7,6 @@ embedded sandbox is the upstream, reached in process through httpx's ASGI transp
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
-from gateway.access import Access, caller_of
 from gateway.cache import (
     ReadThroughCache,
     RedisStore,
@@ -39,16 +37,15 @@ from gateway.cache import (
 )
 from gateway.cache.idempotency import IdempotencyStore
 from gateway.clock import Clock, FrozenClock, SystemClock
-from gateway.edge import (
-    GRAPHQL_PATH,
-    BadRequest,
-    BodyReader,
-    GraphQLOperation,
-    GraphQLRequest,
-    graphql_request_of,
-    keep_graphql_request,
-    refusal_body,
-)
+from gateway.edge.access import Access, caller_of
+from gateway.edge.body import BodyReader, graphql_request_of, keep_graphql_request
+from gateway.edge.deadline import DeadlineMiddleware
+from gateway.edge.logs import RequestContext
+from gateway.edge.metrics import RequestMetrics
+from gateway.edge.refusal import GRAPHQL_PATH, BadRequest, refusal_body
+from gateway.edge.request import GraphQLOperation, GraphQLRequest
+from gateway.edge.request_id import request_id_of
+from gateway.edge.spans import RequestSpans
 from gateway.errors import GatewayError
 from gateway.graphql.context import Context
 from gateway.graphql.extensions import Shaping, shape
@@ -67,17 +64,15 @@ from gateway.hubspot.client import (
     build_http_client,
     build_hubspot_client,
 )
-from gateway.hubspot.deadline import DeadlineMiddleware
 from gateway.hubspot.stats import UpstreamStats
-from gateway.logs import REQUEST_ID, RequestContext
 from gateway.meetings.flights import Flights
 from gateway.meetings.service import MeetingsService
-from gateway.metrics import Metrics, RequestMetrics
+from gateway.metrics import Metrics
 from gateway.rest import routes as rest_routes
 from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.settings import Settings
 from gateway.tenants import Tenants
-from gateway.tracing import RequestSpans, Tracing
+from gateway.tracing import Tracing
 
 
 @dataclass
@@ -110,8 +105,7 @@ class Bound:
 
 
 def request_id(request: Request | WebSocket) -> str:
-    given = request.headers.get("x-request-id", "")
-    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
+    return request_id_of(request.scope["headers"])
 
 
 NO_QUERY = BadRequest("the request carries no GraphQL query")
@@ -341,7 +335,7 @@ def create_app(
         middleware=[
             # Outermost: names the request (id, operation, tenant) for everything inside.
             Middleware(RequestContext, tenant=tenant_id(settings.hubspot_access_token)),
-            *([Middleware(RequestSpans, tracing=tracing)] if tracing is not None else []),
+            *([Middleware(RequestSpans, tracer=tracing.tracer)] if tracing is not None else []),
             Middleware(RequestMetrics, metrics=metrics),
             Middleware(
                 CORSMiddleware,

@@ -67,7 +67,7 @@ class Settings:
     production: bool = False
     # Whole GraphQL query responses kept between identical queries (see graphql/responses.py).
     response_cache: bool = True
-    # Every client request answers within this many seconds (see hubspot/deadline.py).
+    # Every client request answers within this many seconds (see edge/deadline.py).
     request_deadline: float = 5.0
     # Upstream calls per ten seconds for all gateway processes together (HubSpot allows 100
     # to 190 per app), the share of them only bookings may use, and the longest a call waits

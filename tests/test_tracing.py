@@ -12,9 +12,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from gateway.app import create_app
-from gateway.logs import RequestContext
+from gateway.edge.logs import RequestContext
+from gateway.edge.spans import RequestSpans
 from gateway.settings import Settings
-from gateway.tracing import RequestSpans, Tracing, tracing_requested
+from gateway.tracing import Tracing, tracing_requested
 from tests.e2e.harness import NOW, operation
 
 BOOKING_INFO = operation("MeetingLinkBookingInfo")

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from gateway.access import RateLimiter
 from gateway.app import create_app
 from gateway.cache.keys import PREFIX, tenant_id
+from gateway.edge.access import RateLimiter
 from gateway.settings import ApiKey, Settings
 from tests.contract.hubspot_spec import assert_matches
 from tests.e2e.harness import NOW, Gateway, operation, running_gateway

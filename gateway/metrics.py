@@ -2,7 +2,7 @@
 
     metrics = Metrics()
     Middleware(RequestMetrics, metrics=metrics)     # gateway.edge.metrics: observe_request
-    metrics.watch(cache_stats=..., upstream_stats=...)
+    metrics.watch(cache_stats=..., upstream_stats=...)     # in the lifespan
     metrics.instrument(http)                       # upstream latency, by endpoint
     Route("/metrics", metrics.endpoint)
 
@@ -86,9 +86,12 @@ class Metrics:
         *,
         cache_stats: Callable[[], CacheStats | None],
         upstream_stats: Callable[[], UpstreamStats | None],
-    ) -> None:
-        """Read these at every scrape; either may answer ``None`` (before the lifespan ran)."""
-        self.registry.register(StatsCollector(cache_stats, upstream_stats))
+    ) -> Collector:
+        """Read these at every scrape (either may answer ``None``) until the collector returned
+        is unregistered (the lifespan does, on shutdown)."""
+        collector = StatsCollector(cache_stats, upstream_stats)
+        self.registry.register(collector)
+        return collector
 
     def instrument(self, http: httpx.AsyncClient) -> None:
         """Time every upstream exchange with httpx's own event hooks. Calls that got no

@@ -100,7 +100,7 @@ class Settings:
     operations_dir: Path | None = None
     # None: on outside production, off in production.
     introspection: bool | None = None
-    # Partner apps' keys; empty: no key is asked for (see access.py).
+    # Partner apps' keys; empty: no key is asked for (see edge/access.py).
     api_keys: tuple[ApiKey, ...] = field(default=(), repr=False)
     # Each client sends its own HubSpot token, used upstream and naming its tenant.
     pass_through_auth: bool = False

@@ -31,6 +31,7 @@ from gateway.rest.errors import (
     from_upstream,
     slug_not_found,
 )
+from gateway.serving import serving_of
 from gateway.settings import Settings
 
 log = logging.getLogger("gateway.rest")
@@ -101,9 +102,8 @@ async def no_such_operation(request: Request) -> Response:
 
 
 def service_of(request: Request) -> MeetingsService:
-    # The caller's tenant's service in pass-through mode (see app.Runtime.bound).
-    service: MeetingsService = request.app.state.runtime.bound(request.scope).service
-    return service
+    # The caller's tenant's service in pass-through mode, as GraphQL finds it.
+    return serving_of(request).service_for(request.scope)
 
 
 def with_own_next_link(

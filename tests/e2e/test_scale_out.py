@@ -28,6 +28,7 @@ from gateway.settings import Settings
 from tests.e2e.harness import NOW, Gateway, operation
 from tests.e2e.test_booking import booking
 from tests.redis_server import RedisServer, free_port
+from tests.support.served import served as serve
 
 # The default API version: the one these replicas call.
 VERSION = Settings().hubspot_api_version
@@ -78,13 +79,15 @@ def sandbox_url() -> Iterator[str]:
 @asynccontextmanager
 async def replica(environ: dict[str, str]) -> AsyncIterator[Gateway]:
     app = create_app(Settings.from_environ(environ))
-    async with app.router.lifespan_context(app):
-        await app.state.runtime.cache.start()  # subscribed before any other replica books
+    async with serve(app) as server:
+        await server.runtime.cache.start()  # subscribed before any other replica books
         async with (
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=server), base_url="http://gw"
+            ) as http,
             httpx.AsyncClient(base_url=environ["HUBSPOT_BASE_URL"]) as upstream,
         ):
-            yield Gateway(app, http, upstream)
+            yield Gateway(app, http, upstream, server.runtime)
 
 
 def replica_environ(redis: RedisServer, sandbox: str, **extra: str) -> dict[str, str]:

@@ -67,12 +67,7 @@ class BodyReader:
             await self._too_large(scope, send)
             return
         complete = messages[-1]["type"] == "http.request"  # else the client went away
-        if (
-            complete
-            and scope["path"] == GRAPHQL_PATH
-            and scope["method"] == "POST"
-            and _is_json(scope)
-        ):
+        if complete and self._graphql(scope):
             scope.setdefault("state", {})[_STATE_KEY] = read_graphql_request(
                 body, max_tokens=self.max_tokens
             )

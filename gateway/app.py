@@ -98,7 +98,6 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-    # What the app was made with, for whoever runs it (the tests reach the sandbox through it).
-    app.state.settings = settings
+    # The embedded upstream, for whoever runs the app beside it (the tests reach it here).
     app.state.sandbox = sandbox
     return app

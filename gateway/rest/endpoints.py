@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.cache import IdempotencyConflict, IdempotencyInProgress
+from gateway.edge.refusal import CORRELATION_HEADER
 from gateway.errors import UpstreamError, UpstreamNotFound
 from gateway.meetings.booking import BookingConfirmed, UpstreamUnavailable
 from gateway.meetings.service import MeetingsService
@@ -70,7 +71,7 @@ def answering(handler: Endpoint, method: str, settings: Settings) -> Endpoint:
                 "REST %s %s failed; correlationId=%s",
                 request.method,
                 request.url.path,
-                response.headers["X-HubSpot-Correlation-Id"],
+                response.headers[CORRELATION_HEADER],
             )
             return response
 
@@ -90,7 +91,7 @@ def _upstream_refusal(request: Request, exc: UpstreamError, settings: Settings) 
         request.url.path,
         exc.code,
         exc.message,
-        response.headers["X-HubSpot-Correlation-Id"],
+        response.headers[CORRELATION_HEADER],
     )
     return response
 
@@ -191,6 +192,6 @@ class Endpoints:
                 "REST booking on %s: upstream unavailable: %s; correlationId=%s",
                 command.slug,
                 outcome.message,
-                refusal.headers["X-HubSpot-Correlation-Id"],
+                refusal.headers[CORRELATION_HEADER],
             )
         return refusal

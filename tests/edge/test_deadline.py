@@ -56,6 +56,7 @@ async def test_a_rest_request_out_of_time_gets_hubspots_error_body() -> None:
     assert set(body) == {"status", "message", "correlationId", "category"}
     assert body["status"] == "error"
     assert body["category"] == "UPSTREAM_UNAVAILABLE"
+    assert response.headers["x-hubspot-correlation-id"] == body["correlationId"]
     assert "0.3 s deadline" in body["message"]
 
 

@@ -43,4 +43,4 @@ class DeadlineMiddleware:
                     # Not ours, or too late to answer: the status line has gone already.
                     raise
                 message = f"The gateway could not answer within its {self.seconds:g} s deadline."
-                await refuse(scope, send, 504, TIMED_OUT, message)
+                await refuse(scope, send, 504, TIMED_OUT, message, executed=True)

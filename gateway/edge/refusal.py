@@ -24,10 +24,22 @@ class BadRequest:
 CORRELATION_HEADER = "X-HubSpot-Correlation-Id"
 
 
-def refusal_body(path: str, code: str, message: str, correlation_id: str | None = None) -> bytes:
-    """A refusal in the shape of the surface asked: GraphQL errors, or HubSpot's error body."""
+def refusal_body(
+    path: str,
+    code: str,
+    message: str,
+    correlation_id: str | None = None,
+    *,
+    executed: bool = False,
+) -> bytes:
+    """A refusal in the shape of the surface asked: GraphQL errors, or HubSpot's error body.
+
+    ``executed``: the request may have begun to run, so GraphQL's answer carries ``data: null``
+    (a refusal before execution carries no ``data`` at all)."""
     if path == GRAPHQL_PATH:
         body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code}}]}
+        if executed:
+            body = {"data": None, **body}
     else:
         body = {
             "status": "error",
@@ -45,12 +57,14 @@ async def refuse(
     code: str,
     message: str,
     headers: dict[str, str] | None = None,
+    *,
+    executed: bool = False,
 ) -> None:
     headers = dict(headers or {})
     correlation_id = None
     if scope["path"] != GRAPHQL_PATH:
         correlation_id = headers[CORRELATION_HEADER] = str(uuid.uuid4())
-    raw = refusal_body(scope["path"], code, message, correlation_id)
+    raw = refusal_body(scope["path"], code, message, correlation_id, executed=executed)
     pairs = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(raw)).encode()),

@@ -41,6 +41,7 @@ async def test_a_request_out_of_time_gets_a_typed_answer() -> None:
         response = await client.get("/graphql")
         took = time.monotonic() - started
     assert response.status_code == 504
+    assert response.json()["data"] is None
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
     assert "0.3 s deadline" in error["message"]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import uvicorn
 
+from gateway.edge.logs import configure_logging
 from gateway.errors import SettingsError
-from gateway.logs import configure_logging
 from gateway.settings import Settings, port_number
 from gateway.tracing import Tracing
 

@@ -1,8 +1,8 @@
 """Prometheus metrics of one app, on its own ``CollectorRegistry`` (tests build many apps).
 
     metrics = Metrics()
-    Middleware(RequestMetrics, metrics=metrics)     # inside logs.RequestContext
-    metrics.watch(cache_stats=..., upstream_stats=...)
+    Middleware(RequestMetrics, metrics=metrics)     # gateway.edge.metrics: observe_request
+    metrics.watch(cache_stats=..., upstream_stats=...)     # in the lifespan
     metrics.instrument(http)                       # upstream latency, by endpoint
     Route("/metrics", metrics.endpoint)
 
@@ -11,7 +11,7 @@ cache and the upstream client already count is read from their stats objects at 
 by ``StatsCollector``, so their hot paths carry no metrics code at all.
 
 Label values are bounded: routes are Starlette's path templates ("unmatched" for anything
-else), GraphQL operation names are the well-formed ones ``logs.graphql_operation`` lets
+else), GraphQL operation names are the well-formed ones the edge's request reader lets
 through, and at most ``MAX_OPERATIONS`` distinct names are kept before the rest count as
 "other", so no client can blow up the series count.
 """
@@ -28,12 +28,10 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.cache.stats import CacheStats
 from gateway.hubspot.paths import upstream_operation
 from gateway.hubspot.stats import UpstreamStats
-from gateway.logs import current_request, route_template
 
 MAX_OPERATIONS = 100
 BREAKER_STATES = ("closed", "open", "half-open")
@@ -78,14 +76,22 @@ class Metrics:
         self._operations.add(name)
         return name
 
+    def observe_request(self, route: str, operation: str, status: int, seconds: float) -> None:
+        label = self.operation_label(operation) if operation else ""
+        self.requests.labels(route, label, str(status)).inc()
+        self.request_seconds.labels(route, label).observe(seconds)
+
     def watch(
         self,
         *,
         cache_stats: Callable[[], CacheStats | None],
         upstream_stats: Callable[[], UpstreamStats | None],
-    ) -> None:
-        """Read these at every scrape; either may answer ``None`` (before the lifespan ran)."""
-        self.registry.register(StatsCollector(cache_stats, upstream_stats))
+    ) -> Collector:
+        """Read these at every scrape (either may answer ``None``) until the collector returned
+        is unregistered (the lifespan does, on shutdown)."""
+        collector = StatsCollector(cache_stats, upstream_stats)
+        self.registry.register(collector)
+        return collector
 
     def instrument(self, http: httpx.AsyncClient) -> None:
         """Time every upstream exchange with httpx's own event hooks. Calls that got no
@@ -105,39 +111,6 @@ class Metrics:
 
     async def endpoint(self, request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
-
-
-class RequestMetrics:
-    """Pure ASGI middleware counting and timing every HTTP request."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def observed_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, observed_send)
-        finally:
-            facts = current_request()
-            name = facts.operation_name if facts else ""
-            operation = self.metrics.operation_label(name) if name else ""
-            route = route_template(scope)
-            self.metrics.requests.labels(route, operation, str(status)).inc()
-            self.metrics.request_seconds.labels(route, operation).observe(
-                time.perf_counter() - started
-            )
 
 
 class StatsCollector(Collector):

@@ -72,7 +72,7 @@ class Settings:
     production: bool = False
     # Whole GraphQL query responses kept between identical queries (see graphql/responses.py).
     response_cache: bool = True
-    # Every client request answers within this many seconds (see hubspot/deadline.py).
+    # Every client request answers within this many seconds (see edge/deadline.py).
     request_deadline: float = 5.0
     # Upstream calls per ten seconds for all gateway processes together (HubSpot allows 100
     # to 190 per app), the share of them only bookings may use, and the longest a call waits
@@ -105,7 +105,7 @@ class Settings:
     operations_dir: Path | None = None
     # None: on outside production, off in production.
     introspection: bool | None = None
-    # Partner apps' keys; empty: no key is asked for (see access.py).
+    # Partner apps' keys; empty: no key is asked for (see edge/access.py).
     api_keys: tuple[ApiKey, ...] = field(default=(), repr=False)
     # Each client sends its own HubSpot token, used upstream and naming its tenant.
     pass_through_auth: bool = False

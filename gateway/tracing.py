@@ -10,9 +10,10 @@ Tracing is on when ``OTEL_TRACES_EXPORTER`` names an exporter other than ``none`
 Everything else (endpoint, headers, protocol, sampler, ``OTEL_SERVICE_NAME``, resource
 attributes, batch sizes) the SDK reads from the environment itself.
 
-The OpenTelemetry packages are the optional extra ``otel`` and are imported only here, and
-only once tracing is on: with it off, the app holds ``None`` and adds no middleware, no hook
-and no wrapper, so a request pays nothing for it.
+The OpenTelemetry packages are the optional extra ``otel`` and are imported only here and by
+the edge's ``RequestSpans``, and only once tracing is on: with it off, the app holds ``None``
+and adds no middleware, no hook and no wrapper, so a request pays nothing for it.
+
 
 Spans: the HTTP request (SERVER, continuing an incoming ``traceparent``), the GraphQL
 operation inside it, each cache read (``cache.hit``, ``cache.stale``) with the load it ran,
@@ -26,13 +27,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.cache import Cached, ReadThroughCache, Resource
 from gateway.cache.keys import Params
-from gateway.edge import GraphQLOperation
+from gateway.edge.request import GraphQLOperation
 from gateway.hubspot.paths import upstream_operation
-from gateway.logs import current_request, route_template
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -171,56 +170,6 @@ class Tracing:
                 return got
 
         setattr(cache, "get", traced_get)  # noqa: B010  (mypy refuses assigning a method)
-
-
-class RequestSpans:
-    """Pure ASGI middleware, inside ``logs.RequestContext``: the SERVER span of a request. The
-    span of a GraphQL operation (``Tracing.operation``) is opened by the GraphQL endpoint, the
-    first to know the operation, once access control let the request in and its body is read."""
-
-    def __init__(self, app: ASGIApp, *, tracing: Tracing) -> None:
-        self.app = app
-        self.tracer = tracing.tracer
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        from opentelemetry import propagate, trace
-        from opentelemetry.trace import StatusCode
-
-        carrier = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
-        }
-        facts = current_request()
-        method = scope["method"]
-        status = 500
-
-        async def observed_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        with self.tracer.start_as_current_span(
-            method,
-            context=propagate.extract(carrier),
-            kind=trace.SpanKind.SERVER,
-            attributes={
-                "http.request.method": method,
-                "url.path": scope["path"],
-                "gateway.request_id": facts.request_id if facts else "",
-            },
-        ) as span:
-            try:
-                await self.app(scope, receive, observed_send)
-            finally:
-                route = route_template(scope)
-                span.update_name(f"{method} {route}")
-                span.set_attribute("http.route", route)
-                span.set_attribute("http.response.status_code", status)
-                if status >= 500:
-                    span.set_status(StatusCode.ERROR)
 
 
 def _exporters(environ: Mapping[str, str]) -> list[SpanExporter]:

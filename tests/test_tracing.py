@@ -12,10 +12,12 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from gateway.app import create_app
-from gateway.logs import RequestContext
+from gateway.edge.logs import RequestContext
+from gateway.edge.spans import RequestSpans
 from gateway.settings import Settings
-from gateway.tracing import RequestSpans, Tracing, tracing_requested
+from gateway.tracing import Tracing, tracing_requested
 from tests.support.harness import NOW, operation
+from tests.support.served import served as serve
 
 BOOKING_INFO = operation("MeetingLinkBookingInfo")
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -39,8 +41,8 @@ async def traced() -> AsyncIterator[Traced]:
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracing = Tracing(provider)
     app = create_app(Settings.from_environ({"SANDBOX_NOW": NOW}), tracing=tracing)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with serve(app) as server:
+        transport = httpx.ASGITransport(app=server)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
             found = Traced(http, exporter)
 
@@ -48,7 +50,7 @@ async def traced() -> AsyncIterator[Traced]:
                 found.upstream_headers.append(request.headers)
 
             # After the gateway's own hooks: sees the request exactly as it is sent.
-            app.state.runtime.http.event_hooks["request"].append(seen_upstream)
+            server.runtime.http.event_hooks["request"].append(seen_upstream)
             yield found
     tracing.shutdown()
 

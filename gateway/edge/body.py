@@ -33,7 +33,7 @@ def keep_graphql_request(scope: Scope, request: GraphQLRequest) -> None:
     scope.setdefault("state", {})[_STATE_KEY] = request
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header_of(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
             return str(value.decode("latin-1"))
@@ -42,7 +42,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 def _is_json(scope: Scope) -> bool:
     # The GraphQL server's own rule for which bodies it reads as JSON.
-    content_type, _ = parse_content_type(_header(scope, b"content-type") or "")
+    content_type, _ = parse_content_type(header_of(scope, b"content-type") or "")
     return "application/json" in content_type
 
 
@@ -58,7 +58,7 @@ class BodyReader:
         if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = header_of(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.maximum):
             await self._too_large(scope, send)
             return
@@ -67,12 +67,7 @@ class BodyReader:
             await self._too_large(scope, send)
             return
         complete = messages[-1]["type"] == "http.request"  # else the client went away
-        if (
-            complete
-            and scope["path"] == GRAPHQL_PATH
-            and scope["method"] == "POST"
-            and _is_json(scope)
-        ):
+        if complete and self._graphql(scope):
             scope.setdefault("state", {})[_STATE_KEY] = read_graphql_request(
                 body, max_tokens=self.max_tokens
             )

@@ -20,15 +20,31 @@ class BadRequest:
     status: int = 400
 
 
-def refusal_body(path: str, code: str, message: str) -> bytes:
-    """A refusal in the shape of the surface asked: GraphQL errors, or HubSpot's error body."""
+# HubSpot names each error answer in a header as well as in its body.
+CORRELATION_HEADER = "X-HubSpot-Correlation-Id"
+
+
+def refusal_body(
+    path: str,
+    code: str,
+    message: str,
+    correlation_id: str | None = None,
+    *,
+    executed: bool = False,
+) -> bytes:
+    """A refusal in the shape of the surface asked: GraphQL errors, or HubSpot's error body.
+
+    ``executed``: the request may have begun to run, so GraphQL's answer carries ``data: null``
+    (a refusal before execution carries no ``data`` at all)."""
     if path == GRAPHQL_PATH:
         body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code}}]}
+        if executed:
+            body = {"data": None, **body}
     else:
         body = {
             "status": "error",
             "message": message,
-            "correlationId": str(uuid.uuid4()),
+            "correlationId": correlation_id or str(uuid.uuid4()),
             "category": code,
         }
     return json.dumps(body).encode()
@@ -41,12 +57,18 @@ async def refuse(
     code: str,
     message: str,
     headers: dict[str, str] | None = None,
+    *,
+    executed: bool = False,
 ) -> None:
-    raw = refusal_body(scope["path"], code, message)
+    headers = dict(headers or {})
+    correlation_id = None
+    if scope["path"] != GRAPHQL_PATH:
+        correlation_id = headers[CORRELATION_HEADER] = str(uuid.uuid4())
+    raw = refusal_body(scope["path"], code, message, correlation_id, executed=executed)
     pairs = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(raw)).encode()),
-        *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
+        *((k.lower().encode(), v.encode()) for k, v in headers.items()),
     ]
     await send({"type": "http.response.start", "status": status, "headers": pairs})
     await send({"type": "http.response.body", "body": raw})

@@ -23,7 +23,8 @@ from graphql import DocumentNode, GraphQLError
 from starlette.requests import Request
 from strawberry.extensions import ParserCache, SchemaExtension
 
-from gateway.edge import GraphQLRequest, graphql_request_of
+from gateway.edge.body import graphql_request_of
+from gateway.edge.request import GraphQLRequest
 from gateway.errors import (
     GatewayError,
     InputError,

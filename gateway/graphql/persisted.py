@@ -29,7 +29,8 @@ from pathlib import Path
 from starlette.responses import JSONResponse, Response
 
 from gateway.cache import ReadThroughCache, Resource
-from gateway.edge import BadRequest, GraphQLRequest
+from gateway.edge.refusal import BadRequest
+from gateway.edge.request import GraphQLRequest
 
 PACKAGED_OPERATIONS = Path(__file__).resolve().parent / "operations"
 # Documents are not any tenant's data: one namespace for all.

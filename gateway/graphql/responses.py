@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from starlette.responses import Response
 
 from gateway.cache import ReadThroughCache, Resource
-from gateway.edge import GraphQLRequest
+from gateway.edge.request import GraphQLRequest
 from gateway.meetings.service import EVERY_BOOKING, READS, ReadLog
 
 MAX_CACHED_DOCUMENT = 20_000

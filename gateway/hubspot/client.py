@@ -34,6 +34,7 @@ import httpx
 from redis.asyncio import Redis
 
 from gateway.breaker import Breaker
+from gateway.deadline import current_deadline
 from gateway.errors import (
     UpstreamAuthError,
     UpstreamContractError,
@@ -47,7 +48,6 @@ from gateway.errors import (
 )
 from gateway.hubspot import exchanges
 from gateway.hubspot.budget import BudgetShape, Kind, RateBudget, SharedBudget, WindowBudget
-from gateway.hubspot.deadline import current_deadline
 from gateway.hubspot.models import (
     AvailabilityPage,
     BookingInfo,

@@ -33,6 +33,7 @@ from gateway.cache import (
     Resource,
 )
 from gateway.clock import Clock
+from gateway.deadline import current_deadline
 from gateway.errors import (
     IdempotencyInDoubt,
     IdempotencyInProgress,
@@ -48,7 +49,6 @@ from gateway.errors import (
     UpstreamValidationError,
 )
 from gateway.hubspot.client import HubSpotClient
-from gateway.hubspot.deadline import current_deadline
 from gateway.hubspot.models import (
     AvailabilityPage,
     BookingInfo,

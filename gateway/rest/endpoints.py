@@ -16,6 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gateway.edge.refusal import CORRELATION_HEADER
 from gateway.errors import (
     IdempotencyConflict,
     IdempotencyInProgress,
@@ -35,6 +36,7 @@ from gateway.rest.errors import (
     from_upstream,
     slug_not_found,
 )
+from gateway.serving import serving_of
 from gateway.settings import Settings
 
 log = logging.getLogger("gateway.rest")
@@ -73,7 +75,7 @@ def answering(handler: Endpoint, method: str, settings: Settings) -> Endpoint:
                 "REST %s %s failed; correlationId=%s",
                 request.method,
                 request.url.path,
-                response.headers["X-HubSpot-Correlation-Id"],
+                response.headers[CORRELATION_HEADER],
             )
             return response
 
@@ -93,7 +95,7 @@ def _upstream_refusal(request: Request, exc: UpstreamError, settings: Settings) 
         request.url.path,
         exc.code,
         exc.message,
-        response.headers["X-HubSpot-Correlation-Id"],
+        response.headers[CORRELATION_HEADER],
     )
     return response
 
@@ -105,9 +107,8 @@ async def no_such_operation(request: Request) -> Response:
 
 
 def service_of(request: Request) -> MeetingsService:
-    # The caller's tenant's service in pass-through mode (see app.Runtime.bound).
-    service: MeetingsService = request.app.state.runtime.bound(request.scope).service
-    return service
+    # The caller's tenant's service in pass-through mode, as GraphQL finds it.
+    return serving_of(request).service_for(request.scope)
 
 
 def with_own_next_link(
@@ -195,6 +196,6 @@ class Endpoints:
                 "REST booking on %s: upstream unavailable: %s; correlationId=%s",
                 command.slug,
                 outcome.message,
-                refusal.headers["X-HubSpot-Correlation-Id"],
+                refusal.headers[CORRELATION_HEADER],
             )
         return refusal

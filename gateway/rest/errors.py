@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from gateway.edge.refusal import CORRELATION_HEADER
 from gateway.errors import (
     IdempotencyConflict,
     IdempotencyInProgress,
@@ -117,7 +118,7 @@ class ErrorAnswer(Exception):
             body["subCategory"] = self.sub_category
         if self.details:
             body["errors"] = [detail.body() for detail in self.details]
-        headers = {**self.headers, "X-HubSpot-Correlation-Id": correlation_id}
+        headers = {**self.headers, CORRELATION_HEADER: correlation_id}
         if self.retry_after is not None:
             # Retry-After takes whole seconds; rounding down would invite an early retry.
             headers["Retry-After"] = str(max(0, math.ceil(self.retry_after)))

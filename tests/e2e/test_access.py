@@ -14,15 +14,16 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from gateway.access import RateLimiter
 from gateway.app import create_app
 from gateway.cache.keys import PREFIX, tenant_id
+from gateway.edge.access import RateLimiter
 from gateway.settings import ApiKey, Settings
 from tests.contract.hubspot_spec import assert_matches
 from tests.rest.api import booking_body
 from tests.support.harness import NOW, Gateway, operation, running_gateway
 from tests.support.redis_server import RedisServer
 from tests.support.replicas import served_sandbox
+from tests.support.served import served as serve
 
 LINKS = "{ meetingLinks(first: 3) { totalCount nodes { slug } } }"
 REST_LINKS = "/scheduler/v3/meetings/meeting-links"
@@ -240,11 +241,11 @@ async def over_sandbox(base: str, environ: dict[str, str]) -> AsyncIterator[Gate
     settings = Settings.from_environ({"SANDBOX_NOW": NOW, "HUBSPOT_BASE_URL": base, **environ})
     app = create_app(settings)
     async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
+        serve(app) as server,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=server), base_url="http://gw") as http,
         httpx.AsyncClient(base_url=base) as sandbox,
     ):
-        yield Gateway(app, http, sandbox)
+        yield Gateway(app, http, sandbox, server.runtime)
 
 
 @asynccontextmanager

@@ -23,6 +23,7 @@ from tests.contract.hubspot_spec import assert_matches
 from tests.support.bookings import booking
 from tests.support.harness import NOW, Gateway, operation
 from tests.support.recording_proxy import RecordingProxy, Rewrite, serving
+from tests.support.served import served as serve
 
 LINKS = operation("ListMeetingLinks")
 BOOKING_INFO = operation("MeetingLinkBookingInfo")
@@ -41,13 +42,12 @@ async def gateway_via(proxy: RecordingProxy, version: str) -> AsyncIterator[Gate
         "HUBSPOT_API_VERSION": version,
     }
     app = create_app(Settings.from_environ(environ))
-    transport = httpx.ASGITransport(app=app)
     async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gw") as http,
+        serve(app) as server,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=server), base_url="http://gw") as http,
         httpx.AsyncClient(base_url=proxy.base_url) as upstream,
     ):
-        yield Gateway(app, http, upstream)
+        yield Gateway(app, http, upstream, server.runtime)
 
 
 async def every_operation(gateway: Gateway) -> list[Any]:

@@ -92,7 +92,7 @@ async def test_a_refused_request_has_its_body_neither_read_nor_parsed(
             assert response.json()["errors"][0]["extensions"]["code"] == "TOO_MANY_TOKENS"
             assert chunks.pulled == len(chunks.parts)
             # Once, and bounded by GATEWAY_MAX_TOKENS.
-            assert parses == [gateway.app.state.settings.max_tokens]
+            assert parses == [gateway.runtime.settings.max_tokens]
 
 
 async def test_a_query_is_parsed_once_for_logs_metrics_cache_and_execution(
@@ -103,7 +103,7 @@ async def test_a_query_is_parsed_once_for_logs_metrics_cache_and_execution(
     first = await gateway.http.post("/graphql", json={"query": document})
     assert first.status_code == 200
     assert "errors" not in first.json()
-    assert parses == [gateway.app.state.settings.max_tokens]
+    assert parses == [gateway.runtime.settings.max_tokens]
     again = await gateway.http.post("/graphql", json={"query": document})
     assert again.content == first.content
     assert len(parses) == 1  # a repeat of a short document is not parsed again
@@ -184,7 +184,7 @@ async def test_malformed_rest_bodies_get_hubspots_400(gateway: Gateway, body: by
 
 
 async def test_a_body_past_the_limit_is_refused_while_streaming(gateway: Gateway) -> None:
-    limit = gateway.app.state.settings.max_body_bytes
+    limit = gateway.runtime.settings.max_body_bytes
     chunks = Chunks(b"{" + b" " * limit + b"}", size=4096)
     # No Content-Length: only the bytes received tell.
     response = await gateway.http.post("/graphql", content=chunks, headers=JSON)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from gateway.edge import GraphQLRequest, read_graphql_request
+from gateway.edge.request import GraphQLRequest, read_graphql_request
 from gateway.graphql.responses import response_key as key_of
 from tests.support.harness import Gateway, operation
 

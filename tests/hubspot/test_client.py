@@ -13,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gateway.breaker import Breaker
+from gateway.deadline import deadline_after
 from gateway.errors import (
     UpstreamOutcomeUnknown,
     UpstreamRateLimited,
@@ -21,7 +22,6 @@ from gateway.errors import (
 )
 from gateway.hubspot.budget import BudgetShape, WindowBudget
 from gateway.hubspot.client import HubSpotClient
-from gateway.hubspot.deadline import deadline_after
 from gateway.hubspot.models import BookingRequest
 from gateway.hubspot.retry import RetryBudget
 from gateway.sandbox import SandboxConfig, create_sandbox_app

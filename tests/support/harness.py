@@ -15,8 +15,10 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from gateway.app import Runtime, create_app
+from gateway.app import create_app
+from gateway.runtime import Runtime
 from gateway.settings import Settings
+from tests.support.served import served
 
 # A Monday, 09:00 in New York: the advertised windows then span the US (8 March) and EU
 # (29 March) daylight-saving changes.
@@ -29,15 +31,17 @@ def operation(name: str) -> str:
 
 
 class Gateway:
-    def __init__(self, app: Starlette, http: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        app: Starlette,
+        http: httpx.AsyncClient,
+        sandbox: httpx.AsyncClient,
+        runtime: Runtime,
+    ) -> None:
         self.app = app
         self.http = http
         self.sandbox = sandbox
-
-    @property
-    def runtime(self) -> Runtime:
-        runtime: Runtime = self.app.state.runtime
-        return runtime
+        self.runtime = runtime
 
     async def execute(
         self, document: str, variables: Mapping[str, Any] | None = None
@@ -68,11 +72,11 @@ async def running_gateway(
     frozen = {"SANDBOX_NOW": now} if now is not None else {}
     settings = Settings.from_environ({**frozen, **(environ or {})})
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        gateway_transport = httpx.ASGITransport(app=app)
+    async with served(app) as server:
+        gateway_transport = httpx.ASGITransport(app=server)
         sandbox_transport = httpx.ASGITransport(app=app.state.sandbox)
         async with (
             httpx.AsyncClient(transport=gateway_transport, base_url="http://gateway") as http,
             httpx.AsyncClient(transport=sandbox_transport, base_url="http://sandbox") as sandbox,
         ):
-            yield Gateway(app, http, sandbox)
+            yield Gateway(app, http, sandbox, server.runtime)

@@ -20,6 +20,7 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from tests.support.harness import NOW, Gateway, operation
 from tests.support.redis_server import RedisServer, free_port
+from tests.support.served import served as serve
 
 ROOT = Path(__file__).resolve().parents[2]
 AVAILABILITY = operation("MeetingLinkAvailability")
@@ -60,13 +61,15 @@ def served_sandbox(environ: dict[str, str] | None = None) -> Iterator[str]:
 @asynccontextmanager
 async def replica(environ: dict[str, str]) -> AsyncIterator[Gateway]:
     app = create_app(Settings.from_environ(environ))
-    async with app.router.lifespan_context(app):
-        await app.state.runtime.cache.start()  # subscribed before any other replica books
+    async with serve(app) as server:
+        await server.runtime.cache.start()  # subscribed before any other replica books
         async with (
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=server), base_url="http://gw"
+            ) as http,
             httpx.AsyncClient(base_url=environ["HUBSPOT_BASE_URL"]) as upstream,
         ):
-            yield Gateway(app, http, upstream)
+            yield Gateway(app, http, upstream, server.runtime)
 
 
 def replica_environ(redis: RedisServer, sandbox: str, **extra: str) -> dict[str, str]:

@@ -27,6 +27,7 @@ from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.settings import Settings
 from tests.support.harness import NOW, Gateway
 from tests.support.redis_server import free_port
+from tests.support.served import served as serve
 
 # The booking path at the version the gateway calls by default.
 BOOK_PATH = api_paths(Settings().hubspot_api_version).book
@@ -128,12 +129,12 @@ async def slow_upstream() -> AsyncIterator[Served]:
 @asynccontextmanager
 async def gateway_on(environ: Mapping[str, str], served: Served) -> AsyncIterator[Gateway]:
     app = create_app(Settings.from_environ({"GATEWAY_REQUEST_DEADLINE": DEADLINE, **environ}))
-    async with app.router.lifespan_context(app):
+    async with serve(app) as server:
         if "REDIS_URL" in environ:
-            await app.state.runtime.cache.start()  # subscribed before any other replica books
-        transport = httpx.ASGITransport(app=app)
+            await server.runtime.cache.start()  # subscribed before any other replica books
+        transport = httpx.ASGITransport(app=server)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            yield Gateway(app, http, served.upstream.control)
+            yield Gateway(app, http, served.upstream.control, server.runtime)
 
 
 async def until(condition: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:

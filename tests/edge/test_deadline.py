@@ -10,7 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.hubspot.deadline import DeadlineMiddleware, current_deadline, deadline_after
+from gateway.deadline import current_deadline, deadline_after
+from gateway.edge.deadline import DeadlineMiddleware
+from gateway.hubspot.paths import ALL_PATHS
+
+REST_PATH = ALL_PATHS[0].links
 
 
 def app(seconds: float) -> Starlette:
@@ -24,7 +28,8 @@ def app(seconds: float) -> Starlette:
         return JSONResponse({"left": deadline - time.monotonic()})
 
     return Starlette(
-        routes=[Route("/slow", slow), Route("/left", left)],
+        # A GraphQL path and a REST path: each answers out of time in its own shape.
+        routes=[Route("/graphql", slow), Route(REST_PATH, slow), Route("/left", left)],
         middleware=[Middleware(DeadlineMiddleware, seconds=seconds)],
     )
 
@@ -33,13 +38,27 @@ async def test_a_request_out_of_time_gets_a_typed_answer() -> None:
     transport = httpx.ASGITransport(app=app(0.3))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         started = time.monotonic()
-        response = await client.get("/slow")
+        response = await client.get("/graphql")
         took = time.monotonic() - started
     assert response.status_code == 504
+    assert response.json()["data"] is None
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
     assert "0.3 s deadline" in error["message"]
     assert took < 0.3 + 1.0
+
+
+async def test_a_rest_request_out_of_time_gets_hubspots_error_body() -> None:
+    transport = httpx.ASGITransport(app=app(0.3))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get(REST_PATH)
+    assert response.status_code == 504
+    body = response.json()
+    assert set(body) == {"status", "message", "correlationId", "category"}
+    assert body["status"] == "error"
+    assert body["category"] == "UPSTREAM_UNAVAILABLE"
+    assert response.headers["x-hubspot-correlation-id"] == body["correlationId"]
+    assert "0.3 s deadline" in body["message"]
 
 
 async def test_the_upstream_gets_the_deadline_less_a_margin() -> None:

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.cache.keys import tenant_id
-from gateway.edge import GRAPHQL_PATH, refuse
+from gateway.edge.body import header_of
+from gateway.edge.refusal import GRAPHQL_PATH, refuse
 from gateway.settings import ApiKey, Settings
 
 log = logging.getLogger("gateway.access")
@@ -77,15 +78,8 @@ class RateLimiter:
         return (1 - tokens) / rate
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
 def _authorization(scope: Scope, scheme: str) -> str | None:
-    given = _header(scope, b"authorization")
+    given = header_of(scope, b"authorization")
     if given is None:
         return None
     word, _, credential = given.strip().partition(" ")
@@ -124,7 +118,7 @@ class Access:
             return
         key_name = None
         if self.keys:
-            given = _header(scope, b"x-api-key") or _authorization(scope, "ApiKey")
+            given = header_of(scope, b"x-api-key") or _authorization(scope, "ApiKey")
             key = find_key(self.keys, given)
             if key is None:
                 log.info("refused a request without a valid API key")

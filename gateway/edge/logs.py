@@ -3,14 +3,14 @@
     configure_logging("json", secrets=[token])      # from cli.py, once per process
     Middleware(RequestContext, tenant=tenant)       # outermost: names every request
 
-``RequestContext`` gives each HTTP request an id (a valid ``X-Request-Id`` it was sent, else a
-new one, echoed back and seen by the GraphQL error masking as the correlation id) and keeps
-it, with the tenant hash and the GraphQL operation, in a context variable that every log
-record picked up by the installed handler is stamped with, whatever logger made it (uvicorn's,
-httpx's, the gateway's). It reads no body: the operation is what the edge's body reader parsed
-once access control let the request in (``unknown`` until then, and for a refused request).
-It also writes the access line, with the route template instead of the raw path so no slug or
-query string is logged.
+``RequestContext`` gives each HTTP request an id (``edge.request_id``'s rule, echoed back and
+seen by the GraphQL error masking as the correlation id) and keeps it, with the tenant hash and
+the GraphQL operation, in a context variable that every log record picked up by the installed
+handler is stamped with, whatever logger made it (uvicorn's, httpx's, the gateway's). It reads
+no body: the operation is what the edge's body reader parsed once access control let the
+request in (``unknown`` until then, and for a refused request). It also writes the access line,
+with the route template instead of the raw path so no slug or query string is logged.
+
 
 Nothing a person typed into a booking and no credential may reach a log: lines are built from
 chosen fields only (never request bodies or variables), and every formatted line is scrubbed
@@ -25,24 +25,20 @@ import logging
 import re
 import sys
 import time
-import uuid
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.edge import (
-    GRAPHQL_PATH,
-    UNREADABLE,
-    GraphQLOperation,
-    GraphQLRequest,
-    graphql_request_of,
-)
+from gateway.edge.body import graphql_request_of
+from gateway.edge.refusal import GRAPHQL_PATH
+from gateway.edge.request import UNREADABLE, GraphQLOperation, GraphQLRequest
+from gateway.edge.request_id import REQUEST_ID_HEADER, given_request_id, new_request_id
+from gateway.edge.status import ResponseStatus
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 ACCESS_LOGGER = "gateway.access"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -93,44 +89,34 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _given_request_id(scope)
+        request_id = given_request_id(scope["headers"])
         if request_id is None:
-            request_id = uuid.uuid4().hex
+            request_id = new_request_id()
             # Rewritten so that everything downstream (the GraphQL context's correlation id)
             # sees the same id the logs carry.
             scope["headers"] = [
-                *(pair for pair in scope["headers"] if pair[0] != b"x-request-id"),
-                (b"x-request-id", request_id.encode()),
+                *(pair for pair in scope["headers"] if pair[0] != REQUEST_ID_HEADER),
+                (REQUEST_ID_HEADER, request_id.encode()),
             ]
         graphql = scope["method"] == "POST" and scope["path"] == GRAPHQL_PATH
         facts = RequestFacts(request_id, self.tenant, graphql, scope)
         token = _CURRENT.set(facts)
         started = time.perf_counter()
-        status = 500  # what the client gets if the app fails before answering
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
-            await send(message)
+        answer = ResponseStatus(send, headers=[(REQUEST_ID_HEADER, request_id.encode())])
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, answer)
         finally:
             route = route_template(scope)
             self.access.info(
                 "%s %s %d",
                 scope["method"],
                 route,
-                status,
+                answer.status,
                 extra={
                     "method": scope["method"],
                     "route": route,
-                    "status": status,
+                    "status": answer.status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
@@ -143,14 +129,6 @@ def route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) and path else "unmatched"
-
-
-def _given_request_id(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"x-request-id":
-            given = value.decode("latin-1")
-            return given if REQUEST_ID.match(given) else None
-    return None
 
 
 # -- formatting ------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from gateway.cache import tenant_id
-from gateway.edge import UNREADABLE, GraphQLOperation, GraphQLRequest, read_graphql_request
-from gateway.logs import configure_logging
+from gateway.edge.logs import configure_logging
+from gateway.edge.request import UNREADABLE, GraphQLOperation, GraphQLRequest, read_graphql_request
 from tests.support.bookings import booking
 from tests.support.harness import operation
 from tests.support.replicas import replica, served_sandbox, slot_starts

@@ -1,0 +1,46 @@
+"""Every HTTP request answers within ``GATEWAY_REQUEST_DEADLINE`` seconds.
+
+The upstream's share (``gateway.deadline.current_deadline``) ends ``margin`` earlier, so that
+the cache can answer stale data, or a resolver a typed error, before the backstop here fires.
+The backstop (``asyncio.timeout``) catches whatever else might hang, such as a wait on another
+process's cache lease, and answers a typed 504 in the shape of the surface asked (GraphQL's
+errors on ``/graphql``, HubSpot's error body on REST paths) rather than a 500 or nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.deadline import deadline_after
+from gateway.edge.refusal import refuse
+from gateway.edge.status import ResponseStatus
+
+TIMED_OUT = "UPSTREAM_UNAVAILABLE"
+
+
+class DeadlineMiddleware:
+    """Pure ASGI middleware, inside CORS so that a browser can read the answer."""
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+        # Time left after the upstream gives up, to build an answer from what is at hand.
+        self.margin = min(0.5, seconds * 0.1)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answer = ResponseStatus(send)
+        with deadline_after(self.seconds - self.margin):
+            try:
+                async with asyncio.timeout(self.seconds) as backstop:
+                    await self.app(scope, receive, answer)
+            except TimeoutError:
+                if not backstop.expired() or answer.started:
+                    # Not ours, or too late to answer: the status line has gone already.
+                    raise
+                message = f"The gateway could not answer within its {self.seconds:g} s deadline."
+                await refuse(scope, send, 504, TIMED_OUT, message, executed=True)

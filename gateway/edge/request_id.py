@@ -1,0 +1,31 @@
+"""The request-id rule: a well-formed ``X-Request-Id`` the client sent is kept, else a new one.
+
+The id names the request in every log line and is the GraphQL error masking's correlation id.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+
+REQUEST_ID_HEADER = b"x-request-id"
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def given_request_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The client's id, when it sent a well-formed one."""
+    for name, value in headers:
+        if name == REQUEST_ID_HEADER:
+            given = value.decode("latin-1")
+            return given if REQUEST_ID.match(given) else None
+    return None
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The id a request goes by: the client's well-formed one, else a new one."""
+    return given_request_id(headers) or new_request_id()

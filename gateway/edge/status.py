@@ -1,0 +1,31 @@
+"""The one capture of a response's status line, for the middlewares that report on it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.types import Message, Send
+
+# What the client is told when the app fails before it answers (the server's own 500).
+NOT_ANSWERED = 500
+
+
+class ResponseStatus:
+    """A ``send`` that notes the status line on its way out, optionally adding headers to it.
+
+    ``status`` is ``NOT_ANSWERED`` until the app starts its answer; ``started`` tells whether
+    it has (a middleware can no longer answer in its place once it has)."""
+
+    def __init__(self, send: Send, *, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+        self._send = send
+        self._headers = list(headers)
+        self.status = NOT_ANSWERED
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.started = True
+            if self._headers:
+                message["headers"] = [*message.get("headers", []), *self._headers]
+        await self._send(message)

@@ -1,0 +1,176 @@
+"""The composition root's own endpoints: health, readiness and GraphQL.
+
+    GraphQLEndpoint(schema, settings, tracing).endpoint     # POST/GET /graphql
+    healthz, readyz                                # /healthz, /readyz
+
+Every endpoint finds what serves its request in the lifespan state: ``serving_of`` (the same
+accessor REST uses) for the caller's service, ``runtime_of`` for the rest of the runtime.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, nullcontext
+
+from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
+from cross_web import HTTPException as StrawberryHTTPError
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.websockets import WebSocket
+from strawberry import Schema
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+
+from gateway.cache import ping
+from gateway.edge.body import graphql_request_of, keep_graphql_request
+from gateway.edge.refusal import GRAPHQL_PATH, BadRequest, refusal_body
+from gateway.edge.request import GraphQLOperation, GraphQLRequest
+from gateway.edge.request_id import request_id_of
+from gateway.errors import GatewayError
+from gateway.graphql.context import Context
+from gateway.graphql.extensions import Shaping, shape
+from gateway.graphql.loaders import Loaders
+from gateway.graphql.responses import response_key
+from gateway.runtime import runtime_of
+from gateway.serving import serving_of
+from gateway.settings import Settings
+from gateway.tracing import Tracing
+
+NO_QUERY = BadRequest("the request carries no GraphQL query")
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    # Read through the cache: a probe costs at most one upstream call per links TTL, and a
+    # replica that can still answer from cache while HubSpot is down stays in service.
+    # Redis is optional to answering (L1 and the upstream remain), so it only degrades.
+    runtime = runtime_of(request)
+    checks = {"upstream": "ok", "cache": "ok" if await ping(runtime.redis) else "degraded"}
+    try:
+        await runtime.service.links_page(limit=1, after=None)
+    except GatewayError as exc:
+        checks["upstream"] = exc.code
+    ready = checks["upstream"] == "ok"
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", **checks},
+        status_code=200 if ready else 503,
+    )
+
+
+def request_id(request: Request | WebSocket) -> str:
+    return request_id_of(request.scope["headers"])
+
+
+def bad_request(refusal: BadRequest) -> Response:
+    return Response(
+        refusal_body(GRAPHQL_PATH, refusal.code, refusal.message),
+        status_code=refusal.status,
+        media_type="application/json",
+    )
+
+
+def syntax_error(error: GraphQLError, request_id: str, shaping: Shaping) -> Response:
+    """What strawberry answers for a document that does not parse, without parsing it again."""
+    shaped = shape(error, request_id, shaping)
+    return JSONResponse({"data": None, "errors": [shaped.formatted]})
+
+
+class EdgeRequestAdapter(StarletteRequestAdapter):
+    """Strawberry's view of a Starlette request, keeping the request for ``parse_http_body``."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.starlette = request
+
+
+class GraphQLView(GraphQL[Context, None]):
+    request_adapter_class = EdgeRequestAdapter
+
+    def __init__(self, schema: Schema, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            # GraphiQL lives on introspection; without it, it has nothing to show.
+            graphql_ide="graphiql" if settings.introspection_enabled else None,
+            allow_queries_via_get=False,
+        )
+        self.production = settings.production
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # The edge read and parsed the body once; strawberry runs that, not a second parse.
+        found = (
+            graphql_request_of(request.starlette.scope)
+            if isinstance(request, EdgeRequestAdapter)
+            else None
+        )
+        if not isinstance(found, GraphQLRequest):
+            return await super().parse_http_body(request)
+        transport = self._get_stream_transport_from_headers(request.headers)
+        return GraphQLRequestData(
+            query=found.query,
+            variables=found.variables,
+            operation_name=found.operation_name,
+            extensions=found.extensions,
+            protocol=transport.protocol if transport else "http",
+        )
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        service = serving_of(request).service_for(request.scope)
+        return Context(
+            service=service,
+            loaders=Loaders(service),
+            request_id=request_id(request),
+            production=self.production,
+            request=request if isinstance(request, Request) else None,
+            response=response if isinstance(response, Response) else None,
+        )
+
+
+class GraphQLEndpoint:
+    """``/graphql``: persisted queries resolved, the response cache asked, strawberry run."""
+
+    def __init__(self, schema: Schema, settings: Settings, tracing: Tracing | None) -> None:
+        self.view = GraphQLView(schema, settings)
+        self.settings = settings
+        self.shaping = Shaping.of(settings)
+        self.tracing = tracing
+
+    async def endpoint(self, request: Request) -> Response:
+        try:
+            if request.method == "POST":
+                return await self._post(request)
+            return await self.view.run(request)
+        except StrawberryHTTPError as exc:
+            # What strawberry's own ASGI entry answers for a body it cannot read.
+            return PlainTextResponse(exc.reason, status_code=exc.status_code)
+
+    async def _post(self, request: Request) -> Response:
+        runtime = runtime_of(request)
+        # Persisted queries resolve to the document, which the response cache keys on.
+        resolved = await runtime.persisted.resolve(graphql_request_of(request.scope))
+        if isinstance(resolved, Response):
+            return resolved
+        if resolved is None:
+            # Not a JSON body: strawberry answers it (its refusal of the content type).
+            return await self.view.run(request)
+        if isinstance(resolved, BadRequest):
+            return bad_request(resolved)
+        keep_graphql_request(request.scope, resolved)
+        if resolved.query is None:
+            return bad_request(NO_QUERY)
+        if resolved.error is not None:
+            return syntax_error(resolved.error, request_id(request), self.shaping)
+        with self._span(resolved.operation):
+            if self.settings.response_cache and (key := response_key(resolved)):
+                responses = runtime.responses_for(request.scope)
+                return await responses.serve(key, lambda: self.view.run(request))
+            return await self.view.run(request)
+
+    def _span(self, operation: GraphQLOperation) -> AbstractContextManager[None]:
+        return nullcontext() if self.tracing is None else self.tracing.operation(operation)

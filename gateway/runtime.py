@@ -1,0 +1,184 @@
+"""The process's long-lived parts, built once by the lifespan and closed on shutdown.
+
+    async with running(settings, clock=clock, schema=schema, ...) as runtime:
+        yield {STATE_KEY: runtime}            # the app's lifespan state
+
+One httpx client, one cache with its Redis connection, one idempotency store and one set of
+bookings under way serve every tenant. The gateway's own credential's service and response
+cache are bound once; in pass-through mode each caller's tenant gets its own (``bind``), made
+on its first request and kept (``gateway.tenants``). With no HubSpot credential the embedded
+sandbox is the upstream, reached in process through httpx's ASGI transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Scope
+from strawberry import Schema
+
+from gateway.cache import (
+    ReadThroughCache,
+    RedisStore,
+    build_cache,
+    build_idempotency_store,
+    build_redis_store,
+    tenant_id,
+)
+from gateway.cache.idempotency import IdempotencyStore
+from gateway.clock import Clock
+from gateway.edge.access import caller_of
+from gateway.graphql.persisted import PACKAGED_OPERATIONS, PersistedQueries, load_operations
+from gateway.graphql.responses import ResponseCache
+from gateway.graphql.validation import DocumentCheck
+from gateway.hubspot.client import (
+    HubSpotClient,
+    build_budget,
+    build_http_client,
+    build_hubspot_client,
+)
+from gateway.hubspot.stats import UpstreamStats
+from gateway.meetings.flights import Flights
+from gateway.meetings.service import MeetingsService
+from gateway.metrics import Metrics
+from gateway.serving import Serving, serving_of
+from gateway.settings import Settings
+from gateway.tenants import Tenants
+from gateway.tracing import Tracing
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One tenant's service and response cache."""
+
+    service: MeetingsService
+    responses: ResponseCache
+
+
+@dataclass
+class Runtime(Serving):
+    settings: Settings
+    clock: Clock
+    http: httpx.AsyncClient
+    client: HubSpotClient
+    redis: RedisStore | None
+    cache: ReadThroughCache
+    idempotency: IdempotencyStore
+    flights: Flights  # bookings without a key under way, of every tenant
+    persisted: PersistedQueries
+    own: Bound = field(init=False)  # the gateway's own credential's
+    tenants: Tenants[Bound] | None = field(init=False)  # pass-through mode: each caller's
+
+    def __post_init__(self) -> None:
+        self.own = self.bind(tenant_id(self.settings.hubspot_access_token), self.client)
+        self.tenants = Tenants(self._bind_caller) if self.settings.pass_through_auth else None
+
+    @property
+    def service(self) -> MeetingsService:
+        """The gateway's own credential's service (what the readiness probe reads through)."""
+        return self.own.service
+
+    def bound(self, scope: Scope) -> Bound:
+        """The parts a request uses: its caller's tenant's in pass-through mode."""
+        token = caller_of(scope).token
+        if self.tenants is None or token is None:
+            return self.own
+        return self.tenants.get(tenant_id(token), token)
+
+    def service_for(self, scope: Scope) -> MeetingsService:
+        return self.bound(scope).service
+
+    def responses_for(self, scope: Scope) -> ResponseCache:
+        return self.bound(scope).responses
+
+    def bind(self, tenant: str, client: HubSpotClient) -> Bound:
+        """A tenant's service and response cache over the shared cache and bookings."""
+        settings = self.settings
+        ttl = min(settings.availability_ttl, settings.booking_info_ttl, settings.links_ttl)
+        return Bound(
+            MeetingsService(
+                client=client,
+                cache=self.cache,
+                idempotency=self.idempotency,
+                clock=self.clock,
+                settings=settings,
+                tenant=tenant,
+                flights=self.flights,
+            ),
+            ResponseCache(self.cache, tenant, ttl=ttl, max_stale=settings.max_stale),
+        )
+
+    def _bind_caller(self, tenant: str, token: str) -> Bound:
+        # Cheap: a client view on the shared pool, breaker and stats, and its own budget.
+        redis = self.redis.client if self.redis is not None else None
+        budget = build_budget(self.settings, redis, tenant, UpstreamStats())
+        return self.bind(tenant, self.client.with_token(token, budget))
+
+    async def aclose(self) -> None:
+        # Bookings under way first: their answers are recorded and drop cache entries.
+        await self.flights.aclose()
+        await self.idempotency.aclose()
+        await self.cache.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.http.aclose()
+
+
+def runtime_of(connection: HTTPConnection) -> Runtime:
+    """The runtime serving this request (the composition root's own endpoints need all of it)."""
+    found = serving_of(connection)
+    if not isinstance(found, Runtime):
+        raise TypeError(f"the app is served by {type(found).__name__}, not a Runtime")
+    return found
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings,
+    *,
+    clock: Clock,
+    schema: Schema,
+    sandbox: ASGIApp | None,
+    metrics: Metrics,
+    tracing: Tracing | None,
+) -> AsyncIterator[Runtime]:
+    http = build_http_client(settings, httpx.ASGITransport(app=sandbox) if sandbox else None)
+    metrics.instrument(http)
+    redis = build_redis_store(settings)
+    cache = build_cache(settings, clock, redis)
+    if tracing is not None:
+        tracing.instrument(http)
+        tracing.instrument_cache(cache)
+    client = build_hubspot_client(
+        settings,
+        http,
+        redis=redis.client if redis is not None else None,
+        tenant=tenant_id(settings.hubspot_access_token),
+    )
+    runtime = Runtime(
+        settings=settings,
+        clock=clock,
+        http=http,
+        client=client,
+        redis=redis,
+        cache=cache,
+        idempotency=build_idempotency_store(redis),
+        flights=Flights(),
+        persisted=PersistedQueries(
+            cache,
+            load_operations(settings.operations_dir or PACKAGED_OPERATIONS),
+            only=settings.persisted_only,
+            accepts=DocumentCheck(schema, settings).accepts,
+            max_document_bytes=settings.apq_max_document_bytes,
+        ),
+    )
+    watched = metrics.watch(cache_stats=lambda: cache.stats, upstream_stats=lambda: client.stats)
+    try:
+        yield runtime
+    finally:
+        metrics.registry.unregister(watched)
+        await runtime.aclose()

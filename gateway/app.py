@@ -32,6 +32,7 @@ from gateway.cache import (
     ReadThroughCache,
     RedisStore,
     build_cache,
+    build_hold_store,
     build_idempotency_store,
     build_redis_store,
     ping,
@@ -203,6 +204,7 @@ def create_app(
             tracing.instrument(http)
             tracing.instrument_cache(cache)
         idempotency = build_idempotency_store(redis)
+        holds = build_hold_store(redis)  # slot holds of every tenant, shared through Redis
         flights = Flights()  # bookings without a key under way, of every tenant
         tenant = tenant_id(settings.hubspot_access_token)
         client = build_hubspot_client(
@@ -225,6 +227,7 @@ def create_app(
                     settings=settings,
                     tenant=tenant,
                     flights=flights,
+                    holds=holds,
                 ),
                 ResponseCache(cache, tenant, ttl=response_ttl, max_stale=settings.max_stale),
             )
@@ -243,6 +246,7 @@ def create_app(
                 settings=settings,
                 tenant=tenant,
                 flights=flights,
+                holds=holds,
             ),
             responses=ResponseCache(
                 cache,
@@ -377,4 +381,5 @@ def create_app(
         cache_stats=lambda: found.cache.stats if (found := runtime()) else None,
         upstream_stats=lambda: found.client.stats if (found := runtime()) else None,
     )
+    metrics.watch_holds(lambda: found.service.holds.stats if (found := runtime()) else None)
     return app

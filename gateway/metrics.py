@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.cache.holds import HoldStats
 from gateway.cache.stats import CacheStats
 from gateway.hubspot.paths import upstream_operation
 from gateway.hubspot.stats import UpstreamStats
@@ -86,6 +87,10 @@ class Metrics:
     ) -> None:
         """Read these at every scrape; either may answer ``None`` (before the lifespan ran)."""
         self.registry.register(StatsCollector(cache_stats, upstream_stats))
+
+    def watch_holds(self, hold_stats: Callable[[], HoldStats | None]) -> None:
+        """Slot holds by event, read at every scrape (``None`` before the lifespan ran)."""
+        self.registry.register(HoldCollector(hold_stats))
 
     def instrument(self, http: httpx.AsyncClient) -> None:
         """Time every upstream exchange with httpx's own event hooks. Calls that got no
@@ -163,6 +168,24 @@ class StatsCollector(Collector):
         upstream = self._upstream_stats()
         if upstream is not None:
             yield from _upstream_metrics(upstream)
+
+
+class HoldCollector(Collector):
+    def __init__(self, hold_stats: Callable[[], HoldStats | None]) -> None:
+        self._hold_stats = hold_stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._hold_stats()
+        if stats is None:
+            return
+        holds = CounterMetricFamily(
+            "gateway_slot_holds",
+            "Slot holds by event: granted, refused, released, expired, consumed by a booking.",
+            labels=["event"],
+        )
+        for event in ("granted", "refused", "released", "expired", "consumed"):
+            holds.add_metric([event], getattr(stats, event))
+        yield holds
 
 
 def _counter(name: str, documentation: str, value: float) -> CounterMetricFamily:

@@ -26,6 +26,8 @@ DEFAULT_BASE_URL = "https://api.hubapi.com"
 API_VERSIONS = ("v3", "2026-03", "2026-09")
 # The service's own bound on an availability answer's slots (meetings/service.py MAX_SLOTS).
 SLOTS_CEILING = 5000
+# The longest a slot hold may last: a booking form takes minutes, not hours.
+MAX_HOLD_TTL = 1800.0
 _KEY_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -106,6 +108,9 @@ class Settings:
     pass_through_auth: bool = False
     # The gateway's address as clients reach it, for the links it writes; None: relative links.
     public_url: str | None = None
+    # A slot hold lives this many seconds, and may be renewed to a full TTL this many times.
+    hold_ttl: float = 300.0
+    hold_max_renewals: int = 3
 
     @property
     def uses_sandbox(self) -> bool:
@@ -219,6 +224,10 @@ class Settings:
                 "GATEWAY_PASS_THROUGH_AUTH", _boolean, defaults.pass_through_auth
             ),
             public_url=get("GATEWAY_PUBLIC_URL", _public_url, None),
+            hold_ttl=get("GATEWAY_HOLD_TTL", _hold_ttl, defaults.hold_ttl),
+            hold_max_renewals=get(
+                "GATEWAY_HOLD_MAX_RENEWALS", _non_negative_int, defaults.hold_max_renewals
+            ),
         )
 
 
@@ -275,6 +284,13 @@ def _non_negative_int(raw: str) -> int:
     value = int(raw)
     if value < 0:
         raise ValueError("expected an integer, 0 or more")
+    return value
+
+
+def _hold_ttl(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= MAX_HOLD_TTL:
+        raise ValueError(f"expected seconds, more than 0 and at most {MAX_HOLD_TTL:g}")
     return value
 
 

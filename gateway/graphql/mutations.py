@@ -102,6 +102,16 @@ class BookingOutcomeUnknown:
     message: str
 
 
+@strawberry.type(
+    description=(
+        "The booking's hold expired and its slot has been held by someone else since; "
+        "nothing was booked. Read the availability again."
+    )
+)
+class HoldExpired:
+    message: str
+
+
 BookMeetingResult = Annotated[
     BookingConfirmed
     | SlotUnavailable
@@ -109,13 +119,15 @@ BookMeetingResult = Annotated[
     | MeetingLinkNotFound
     | UpstreamUnavailable
     | BookingInProgress
-    | BookingOutcomeUnknown,
+    | BookingOutcomeUnknown
+    | HoldExpired,
     strawberry.union("BookMeetingResult"),
 ]
 
 
 def to_command(data: BookMeetingInput) -> booking.BookingCommand:
     texts = [data.slug, data.first_name, data.last_name, data.email, data.locale or ""]
+    texts.append(data.hold_id or "")
     texts += [f.value for f in data.form_fields] + [f.name for f in data.form_fields]
     if any(len(text) > MAX_TEXT for text in texts):
         raise InputError("input", "TOO_LONG", f"no string may exceed {MAX_TEXT} characters")
@@ -139,6 +151,7 @@ def to_command(data: BookMeetingInput) -> booking.BookingCommand:
         ),
         likely_available_user_ids=tuple(data.likely_available_user_ids),
         idempotency_key=data.idempotency_key,
+        hold_id=data.hold_id,
     )
 
 
@@ -179,6 +192,8 @@ def to_result(outcome: booking.BookingOutcome, *, production: bool = False) -> B
         )
     if isinstance(outcome, booking.BookingOutcomeUnknown):
         return BookingOutcomeUnknown(message=outcome.message)
+    if isinstance(outcome, booking.HoldExpired):
+        return HoldExpired(message=outcome.message)
     return UpstreamUnavailable(
         message=UNAVAILABLE_MESSAGE if production else outcome.message,
         retry_after_seconds=outcome.retry_after_seconds,

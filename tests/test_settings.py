@@ -76,6 +76,10 @@ def test_values_are_parsed() -> None:
         ("GATEWAY_UPSTREAM_BUDGET_WAIT", "-1"),
         ("GATEWAY_UPSTREAM_RETRY_RATIO", "2"),
         ("GATEWAY_UPSTREAM_BREAKER_FAILURES", "none"),
+        ("GATEWAY_HOLD_TTL", "0"),
+        ("GATEWAY_HOLD_TTL", "1801"),
+        ("GATEWAY_HOLD_TTL", "soon"),
+        ("GATEWAY_HOLD_MAX_RENEWALS", "-1"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
@@ -186,3 +190,9 @@ def test_a_bad_api_version_lists_the_supported_ones() -> None:
         Settings.from_environ({"HUBSPOT_API_VERSION": "v4"})
     assert "HUBSPOT_API_VERSION" in str(caught.value)
     assert "v3, 2026-03, 2026-09" in str(caught.value)
+
+
+def test_hold_settings_default_and_parse() -> None:
+    assert (Settings().hold_ttl, Settings().hold_max_renewals) == (300.0, 3)
+    parsed = Settings.from_environ({"GATEWAY_HOLD_TTL": "1800", "GATEWAY_HOLD_MAX_RENEWALS": "0"})
+    assert (parsed.hold_ttl, parsed.hold_max_renewals) == (1800.0, 0)

@@ -218,7 +218,7 @@ class SlotHolds:
             if command.idempotency_key is not None:
                 again = next((h for h in await self._live_strict() if h.id == hold_id), None)
                 if again is not None:
-                    return SlotHeld(again)
+                    return _retried(command, again)
             return await self._grant(command, hold_id)
         except StoreUnavailable as exc:
             log.warning("hold on %s refused, the hold store is out of reach: %s", command.slug, exc)
@@ -387,6 +387,21 @@ def _duration_refused(command: HoldCommand, info: BookingInfo) -> InvalidHoldInp
     message = f"{command.duration_minutes} minutes is not offered (offered: {offered})"
     return InvalidHoldInput(
         (rules.FieldError("durationMinutes", "MEETING_DURATION_NOT_VALID", message),)
+    )
+
+
+def _retried(command: HoldCommand, hold: Hold) -> SlotHeld | InvalidHoldInput:
+    """A retry gets its hold; the same key for another slot is refused."""
+    start_ms = to_ms(command.start)
+    if (hold.slug, hold.start_ms, hold.duration_minutes) == (
+        command.slug,
+        start_ms,
+        command.duration_minutes,
+    ):
+        return SlotHeld(hold)
+    message = "this idempotencyKey holds another slot; a new key makes a new hold"
+    return InvalidHoldInput(
+        (rules.FieldError("idempotencyKey", "IDEMPOTENCY_KEY_REUSED", message),)
     )
 
 

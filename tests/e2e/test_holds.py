@@ -178,6 +178,7 @@ async def test_a_released_hold_gives_its_slot_back_on_both_replicas(
             assert ms(start) in await rest_starts_ms(gateway, GROUP)
         again = (await first.data(RELEASE, {"id": held["hold"]["id"]}))["releaseHold"]
         assert again["__typename"] == "HoldNotFound"
+        assert value(await scrape(second), "gateway_slot_holds_total", event="released") == 1
 
 
 async def test_a_hold_expires_by_itself_and_renewals_stop_at_the_cap(

@@ -22,6 +22,7 @@ nor enforced (see the README).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -150,7 +151,9 @@ class HoldStore(Protocol):
 
     async def grant(self, tenant: str, draft: HoldDraft, ttl_ms: int) -> int | None: ...
 
-    async def active(self, tenant: str) -> list[LiveHold]: ...
+    async def active(self, tenant: str, *, fresh: bool = False) -> list[LiveHold]:
+        """``fresh``: a read that begins now, never one already under way (a booking's
+        check must see every hold granted before it)."""
 
     async def renew(
         self, tenant: str, hold_id: str, ttl_ms: int, max_renewals: int
@@ -189,7 +192,7 @@ class MemoryHoldStore:
         self._holds[(tenant, draft.id)] = _Held(draft, time.monotonic() + ttl_ms / 1000)
         return ttl_ms
 
-    async def active(self, tenant: str) -> list[LiveHold]:
+    async def active(self, tenant: str, *, fresh: bool = False) -> list[LiveHold]:
         return [_live(held) for held in self._sweep(tenant).values()]
 
     async def renew(
@@ -218,11 +221,17 @@ def _live(held: _Held) -> LiveHold:
 
 
 class RedisHoldStore:
-    """Holds shared by every replica on one Redis."""
+    """Holds shared by every replica on one Redis.
+
+    A process sends one change at a time and shares one read among concurrent readers of a
+    tenant: a burst of holds on one slot (the point of holds) then needs one connection, not
+    one each, so it never trips the Redis breaker by exhausting connects."""
 
     def __init__(self, redis: RedisStore) -> None:
         self.stats = HoldStats()
         self._redis = redis
+        self._changes = asyncio.Lock()
+        self._reads: dict[str, asyncio.Task[list[LiveHold]]] = {}
         client = redis.client
         self._grant = client.register_script(_GRANT)
         self._active = client.register_script(_ACTIVE)
@@ -239,11 +248,21 @@ class RedisHoldStore:
             draft.end_ms,
             *draft.scopes,
         ]
-        granted, expired = await self._redis.call(lambda c: self._grant(keys, args, client=c))
+        async with self._changes:
+            granted, expired = await self._redis.call(lambda c: self._grant(keys, args, client=c))
         self.stats.expired += int(expired)
         return int(granted) or None
 
-    async def active(self, tenant: str) -> list[LiveHold]:
+    async def active(self, tenant: str, *, fresh: bool = False) -> list[LiveHold]:
+        if fresh:
+            return await self._read(tenant)
+        read = self._reads.get(tenant)
+        if read is None:
+            read = self._reads[tenant] = asyncio.ensure_future(self._read(tenant))
+            read.add_done_callback(lambda _: self._reads.pop(tenant, None))
+        return await asyncio.shield(read)
+
+    async def _read(self, tenant: str) -> list[LiveHold]:
         keys, args = [hold_index_key(tenant)], [hold_key(tenant, "")]
         out = await self._redis.call(lambda c: self._active(keys, args, client=c))
         self.stats.expired += int(out[0])
@@ -258,7 +277,8 @@ class RedisHoldStore:
     ) -> LiveHold | RenewalRefused | None:
         keys = [hold_index_key(tenant), hold_key(tenant, hold_id)]
         args: list[Any] = [hold_id, ttl_ms, max_renewals]
-        out = await self._redis.call(lambda c: self._renew(keys, args, client=c))
+        async with self._changes:
+            out = await self._redis.call(lambda c: self._renew(keys, args, client=c))
         if int(out[0]) == 0:
             return None
         live = LiveHold(bytes(out[1]), int(out[2]), int(out[3]))
@@ -266,7 +286,8 @@ class RedisHoldStore:
 
     async def release(self, tenant: str, hold_id: str) -> bytes | None:
         keys = [hold_index_key(tenant), hold_key(tenant, hold_id)]
-        found = await self._redis.call(lambda c: self._release(keys, [hold_id], client=c))
+        async with self._changes:
+            found = await self._redis.call(lambda c: self._release(keys, [hold_id], client=c))
         return bytes(found) if found else None
 
 

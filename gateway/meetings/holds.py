@@ -170,10 +170,10 @@ class SlotHolds:
 
     # --- reads ------------------------------------------------------------------------------
 
-    async def live(self) -> list[Hold]:
+    async def live(self, *, fresh: bool = False) -> list[Hold]:
         """Every live hold of the tenant; none when the store is out of reach."""
         try:
-            found = await self._store.active(self._tenant)
+            found = await self._store.active(self._tenant, fresh=fresh)
         except StoreUnavailable as exc:
             log.warning("slot holds unreadable, reads show every slot: %s", exc)
             return []
@@ -285,7 +285,7 @@ class SlotHolds:
             return None
         start_ms = to_ms(command.start)
         end_ms = start_ms + command.duration_minutes * 60_000
-        holds = await self.live()
+        holds = await self.live(fresh=True)
         others = [h for h in hides(holds, link, start_ms, end_ms) if h.id != command.hold_id]
         if not others:
             return None

@@ -4,8 +4,9 @@ through the gateway (HubSpot itself has no hold; none ever reaches it).
 A hold covers what a booking of its slot could take (``scopes``): the link itself, plus the
 organizer for a personal link, every member for a group link, and, for a round-robin link,
 the one member free at that time when only one is. A held slot is hidden from every link
-whose time it shares, on every read (availability, next slot, REST pages, earliest slot), at
-read time: cached pages are shared by every client, and the hold must end on its own.
+sharing a covered member (a round-robin link too), on every read (availability, next slot,
+REST pages, earliest slot), at read time: cached pages are shared by every client, and the
+hold must end on its own.
 
 Whole GraphQL responses that hid a held slot are never kept (they would outlive the hold);
 a grant or release drops the kept responses that may show the slot (``EVERY_BOOKING``).
@@ -135,19 +136,20 @@ def hold_scopes(link: MeetingLink, info: BookingInfo, start_ms: int, end_ms: int
 
 
 def hides(holds: Sequence[Hold], link: MeetingLink, start_ms: int, end_ms: int) -> list[Hold]:
-    """The holds that take ``[start_ms, end_ms)`` away from ``link`` (empty: it is free)."""
-    overlapping = [h for h in holds if h.start_ms < end_ms and start_ms < h.end_ms]
-    if not overlapping:
-        return []
+    """The holds that take ``[start_ms, end_ms)`` away from ``link`` (empty: it is free).
+
+    A round-robin slot goes too when one of its members is held: which members HubSpot
+    counts as free at a time (working hours as well as calendars) is not known here, and a
+    hold must never lose its member to another booking."""
     own = link_scope(link.slug)
     wanted = {member_scope(user) for user in members(link)}
-    if link.type is LinkType.ROUND_ROBIN_CALENDAR:
-        taken = {scope for h in overlapping for scope in h.scopes}
-        # Another member can still take the meeting unless every one of them is held.
-        if own in taken or wanted <= taken:
-            return [h for h in overlapping if own in h.scopes or wanted & set(h.scopes)]
-        return []
-    return [h for h in overlapping if own in h.scopes or wanted & set(h.scopes)]
+    return [
+        h
+        for h in holds
+        if h.start_ms < end_ms
+        and start_ms < h.end_ms
+        and (own in h.scopes or wanted & set(h.scopes))
+    ]
 
 
 class SlotHolds:

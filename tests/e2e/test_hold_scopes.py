@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.harness import Gateway, operation
+from tests.e2e.test_booking import booking
 
 AVAILABILITY = operation("MeetingLinkAvailability")
 HOLD = operation("HoldSlot")
+BOOK = operation("BookMeeting")
 PERSONAL = "mel-nelson"
 GROUP = "acme-team/group-review"
 ROUND_ROBIN = "acme-team/ai-booked-call"
@@ -39,16 +41,29 @@ async def test_a_group_hold_takes_every_members_time(gateway: Gateway) -> None:
     assert (await hold(gateway, LENA, start))["__typename"] == "SlotUnavailable"
 
 
-async def test_a_personal_hold_leaves_a_round_robin_slot_other_members_can_take(
+async def test_a_personal_hold_takes_the_slot_from_a_round_robin_link_of_its_member(
     gateway: Gateway,
 ) -> None:
     start = sorted(await starts(gateway, PERSONAL) & await starts(gateway, ROUND_ROBIN))[0]
     assert (await hold(gateway, PERSONAL, start))["__typename"] == "SlotHeld"
     assert start not in await starts(gateway, PERSONAL)
-    assert start in await starts(gateway, ROUND_ROBIN)
-    # A hold on the round-robin link itself takes it from that link.
-    assert (await hold(gateway, ROUND_ROBIN, start))["__typename"] == "SlotHeld"
     assert start not in await starts(gateway, ROUND_ROBIN)
+    before = await gateway.calls()
+    refused = (await gateway.data(BOOK, booking(ROUND_ROBIN, start, 30)))["bookMeeting"]
+    assert refused["__typename"] == "SlotUnavailable", refused
+    assert (await gateway.calls()).get("book", 0) == before.get("book", 0)
+
+
+async def test_a_round_robin_hold_takes_its_link_and_leaves_free_members_other_links(
+    gateway: Gateway,
+) -> None:
+    start = sorted(await starts(gateway, ROUND_ROBIN) & await starts(gateway, LENA))[0]
+    held = await hold(gateway, ROUND_ROBIN, start)
+    assert held["__typename"] == "SlotHeld", held
+    assert start not in await starts(gateway, ROUND_ROBIN)
+    # No calendar of the members is busy then: any of them could take it, none is held.
+    assert start in await starts(gateway, LENA)
+    assert (await hold(gateway, ROUND_ROBIN, start))["__typename"] == "SlotUnavailable"
 
 
 async def test_a_retry_with_the_same_key_gets_the_same_hold(gateway: Gateway) -> None:

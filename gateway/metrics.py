@@ -29,6 +29,7 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.cache.holds import HoldStats
 from gateway.cache.stats import CacheStats
 from gateway.hubspot.paths import upstream_operation
 from gateway.hubspot.stats import UpstreamStats
@@ -93,6 +94,12 @@ class Metrics:
         self.registry.register(collector)
         return collector
 
+    def watch_holds(self, hold_stats: Callable[[], HoldStats | None]) -> Collector:
+        """Slot holds by event, read at every scrape until the collector is unregistered."""
+        collector = HoldCollector(hold_stats)
+        self.registry.register(collector)
+        return collector
+
     def instrument(self, http: httpx.AsyncClient) -> None:
         """Time every upstream exchange with httpx's own event hooks. Calls that got no
         response at all are counted by ``UpstreamStats`` (outcome "timeout" and the like)."""
@@ -136,6 +143,24 @@ class StatsCollector(Collector):
         upstream = self._upstream_stats()
         if upstream is not None:
             yield from _upstream_metrics(upstream)
+
+
+class HoldCollector(Collector):
+    def __init__(self, hold_stats: Callable[[], HoldStats | None]) -> None:
+        self._hold_stats = hold_stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._hold_stats()
+        if stats is None:
+            return
+        holds = CounterMetricFamily(
+            "gateway_slot_holds",
+            "Slot holds by event: granted, refused, released, expired, consumed by a booking.",
+            labels=["event"],
+        )
+        for event in ("granted", "refused", "released", "expired", "consumed"):
+            holds.add_metric([event], getattr(stats, event))
+        yield holds
 
 
 def _counter(name: str, documentation: str, value: float) -> CounterMetricFamily:

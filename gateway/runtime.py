@@ -25,10 +25,12 @@ from gateway.cache import (
     ReadThroughCache,
     RedisStore,
     build_cache,
+    build_hold_store,
     build_idempotency_store,
     build_redis_store,
     tenant_id,
 )
+from gateway.cache.holds import HoldStore
 from gateway.cache.idempotency import IdempotencyStore
 from gateway.clock import Clock
 from gateway.edge.access import caller_of
@@ -68,6 +70,7 @@ class Runtime(Serving):
     redis: RedisStore | None
     cache: ReadThroughCache
     idempotency: IdempotencyStore
+    holds: HoldStore  # slot holds of every tenant, shared through Redis
     flights: Flights  # bookings without a key under way, of every tenant
     persisted: PersistedQueries
     own: Bound = field(init=False)  # the gateway's own credential's
@@ -108,6 +111,7 @@ class Runtime(Serving):
                 settings=settings,
                 tenant=tenant,
                 flights=self.flights,
+                holds=self.holds,
             ),
             ResponseCache(self.cache, tenant, ttl=ttl, max_stale=settings.max_stale),
         )
@@ -167,6 +171,7 @@ async def running(
         redis=redis,
         cache=cache,
         idempotency=build_idempotency_store(redis),
+        holds=build_hold_store(redis),
         flights=Flights(),
         persisted=PersistedQueries(
             cache,
@@ -176,9 +181,13 @@ async def running(
             max_document_bytes=settings.apq_max_document_bytes,
         ),
     )
-    watched = metrics.watch(cache_stats=lambda: cache.stats, upstream_stats=lambda: client.stats)
+    watched = (
+        metrics.watch(cache_stats=lambda: cache.stats, upstream_stats=lambda: client.stats),
+        metrics.watch_holds(lambda: runtime.holds.stats),
+    )
     try:
         yield runtime
     finally:
-        metrics.registry.unregister(watched)
+        for collector in watched:
+            metrics.registry.unregister(collector)
         await runtime.aclose()

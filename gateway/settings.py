@@ -26,6 +26,8 @@ DEFAULT_BASE_URL = "https://api.hubapi.com"
 API_VERSIONS = ("v3", "2026-03", "2026-09")
 # The most slots GATEWAY_MAX_SLOTS may let one availability answer hold.
 SLOTS_CEILING = 5000
+# The longest a slot hold may last: a booking form takes minutes, not hours.
+MAX_HOLD_TTL = 1800.0
 _KEY_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -111,6 +113,9 @@ class Settings:
     pass_through_auth: bool = False
     # The gateway's address as clients reach it, for the links it writes; None: relative links.
     public_url: str | None = None
+    # A slot hold lives this many seconds, and may be renewed to a full TTL this many times.
+    hold_ttl: float = 300.0
+    hold_max_renewals: int = 3
 
     @property
     def uses_sandbox(self) -> bool:
@@ -224,6 +229,13 @@ def _non_negative_int(raw: str) -> int:
     value = int(raw)
     if value < 0:
         raise ValueError("expected an integer, 0 or more")
+    return value
+
+
+def _hold_ttl(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= MAX_HOLD_TTL:
+        raise ValueError(f"expected seconds, more than 0 and at most {MAX_HOLD_TTL:g}")
     return value
 
 
@@ -648,5 +660,17 @@ VARIABLES: tuple[Variable, ...] = (
             "`paging.next.link`; unset: links are relative (the request's `Host` is never "
             "echoed)"
         ),
+    ),
+    Variable(
+        "GATEWAY_HOLD_TTL",
+        "hold_ttl",
+        _hold_ttl,
+        "seconds a slot hold (`holdSlot`) excludes others from its slot; more than 0, at most 1800",
+    ),
+    Variable(
+        "GATEWAY_HOLD_MAX_RENEWALS",
+        "hold_max_renewals",
+        _non_negative_int,
+        "times `renewHold` may extend a hold to a full TTL again",
     ),
 )

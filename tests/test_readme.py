@@ -21,14 +21,30 @@ def operation_name(block: str) -> str:
     return definition.name.value
 
 
+def example_variables(answers: dict[str, Any]) -> dict[str, Any]:
+    """What the examples take from the answers before them: the next slot's start, then the
+    earliest slot's link and start, and the hold's id."""
+    given: dict[str, Any] = {}
+    next_slot = answers.get("NextSlot", {}).get("meetingLink", {}).get("nextAvailableSlot")
+    if next_slot:
+        given["start"] = next_slot["start"]
+    earliest = answers.get("Earliest", {}).get("earliestSlot")
+    if earliest:
+        given.update(slug=earliest["meetingLink"]["slug"], start=earliest["slot"]["start"])
+    hold = answers.get("Hold", {}).get("holdSlot", {}).get("hold")
+    if hold:
+        given["holdId"] = hold["id"]
+    return given
+
+
 async def test_every_graphql_example_of_the_readme_works_today() -> None:
     names = [operation_name(block) for block in BLOCKS]
     assert names[:4] == ["Links", "Slots", "NextSlot", "Book"]
     answers: dict[str, Any] = {}
     async with running_gateway(now=None) as gateway:
         for name, block in zip(names, BLOCKS, strict=True):
-            start = answers.get("NextSlot", {}).get("meetingLink", {}).get("nextAvailableSlot")
-            variables = {"start": start["start"]} if "$start" in block and start else {}
+            given = example_variables(answers)
+            variables = {k: v for k, v in given.items() if f"${k}:" in block}
             answers[name] = await gateway.data(block, variables)
     assert len(answers["Links"]["meetingLinks"]["nodes"]) == 5
     availability = answers["Slots"]["meetingLink"]["availability"]
@@ -42,3 +58,12 @@ async def test_every_graphql_example_of_the_readme_works_today() -> None:
     booked = answers["Book"]["bookMeeting"]
     assert booked["__typename"] == "BookingConfirmed", booked
     assert booked["start"] == first["start"]
+
+    earliest = answers["Earliest"]["earliestSlot"]
+    held = answers["Hold"]["holdSlot"]
+    assert held["__typename"] == "SlotHeld", held
+    assert held["hold"]["start"] == earliest["slot"]["start"]
+    assert answers["Renew"]["renewHold"]["__typename"] == "SlotHeld"
+    booked_held = answers["BookHeld"]["bookMeeting"]
+    assert booked_held["__typename"] == "BookingConfirmed", booked_held
+    assert booked_held["start"] == earliest["slot"]["start"]

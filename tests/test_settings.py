@@ -79,6 +79,10 @@ def test_values_are_parsed() -> None:
         ("GATEWAY_UPSTREAM_MAX_CONNECTIONS", "0"),
         ("GATEWAY_REDIS_TIMEOUT", "0"),
         ("GATEWAY_REDIS_BREAKER_COOLDOWN", "-3"),
+        ("GATEWAY_HOLD_TTL", "0"),
+        ("GATEWAY_HOLD_TTL", "1801"),
+        ("GATEWAY_HOLD_TTL", "soon"),
+        ("GATEWAY_HOLD_MAX_RENEWALS", "-1"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
@@ -201,3 +205,9 @@ def test_the_redis_and_pool_bounds_are_read() -> None:
     )
     assert (settings.upstream_max_connections, settings.redis_timeout) == (8, 0.5)
     assert settings.redis_breaker_cooldown == 10.0
+
+
+def test_hold_settings_default_and_parse() -> None:
+    assert (Settings().hold_ttl, Settings().hold_max_renewals) == (300.0, 3)
+    parsed = Settings.from_environ({"GATEWAY_HOLD_TTL": "1800", "GATEWAY_HOLD_MAX_RENEWALS": "0"})
+    assert (parsed.hold_ttl, parsed.hold_max_renewals) == (1800.0, 0)

@@ -3,6 +3,7 @@
 redis = build_redis_store(settings)                # None without REDIS_URL
 cache = build_cache(settings, clock, redis)        # L1 alone, or L1 + L2
 bookings = build_idempotency_store(redis)
+holds = build_hold_store(redis)                    # slot holds, shared through Redis
 ready = await ping(redis)
 ...
 await cache.aclose(); await bookings.aclose()

@@ -5,6 +5,8 @@
     mg:v1:t:<tenant>:<tag>                   the set of entry keys carrying a tag
     mg:v1:g:<tenant>:<tag>                   the tag's generation, bumped by every invalidation
     mg:v1:i:<tenant>:<sha256(key)>           an idempotent booking
+    mg:v1:hi:<tenant>                        the tenant's live slot holds (id -> expiry)
+    mg:v1:h:<tenant>:<hold id>               one slot hold (see holds)
     mg:v1:invalidate                         the pub/sub channel for invalidations
 
 ``<tenant>`` is ``tenant_id(credential)``; ``<params>`` is the query string of the parameters
@@ -86,3 +88,12 @@ def idempotency_key(tenant: str, key: str) -> str:
     # Hashed because the client chooses the key: its length and bytes are not ours to trust.
     digest = hashlib.sha256(key.encode()).hexdigest()
     return f"{PREFIX}:i:{tenant}:{digest}"
+
+
+def hold_index_key(tenant: str) -> str:
+    return f"{PREFIX}:hi:{tenant}"
+
+
+def hold_key(tenant: str, hold_id: str) -> str:
+    """With an empty ``hold_id``: the prefix every hold key of ``tenant`` begins with."""
+    return f"{PREFIX}:h:{tenant}:{hold_id}"

@@ -45,3 +45,22 @@ class BookMeetingInput:
             "the first is in flight (`BookingInProgress`). A new key is a new booking."
         ),
     )
+    hold_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=(
+            "The `holdSlot` hold on this slot: the booking takes the held slot and ends the "
+            "hold. A held slot cannot be booked without its hold's id."
+        ),
+    )
+
+
+@strawberry.input(description="A slot to keep for a while, read from `availability`.")
+class HoldSlotInput:
+    slug: str = strawberry.field(description="The link the slot is on.")
+    start: datetime = strawberry.field(description="A start time read from `availability`.")
+    duration_minutes: int = strawberry.field(description="One of the link's durations.")
+    time_zone: TimeZone = strawberry.field(description="Answers render instants in this zone.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="A retry with the same key gets the same hold while it lives.",
+    )

@@ -12,7 +12,8 @@ TOO_MANY_ROOT_FIELDS        fields selected at an operation's root
 TOO_MANY_DIRECTIVES         directive uses in the document
 TOO_MANY_FRAGMENT_SPREADS   fragment spreads written in the document
 TOO_MANY_FIELDS             fields written in the document
-LIST_TOO_LARGE              ``first`` beyond its maximum (``meetingLinks``, ``availability``)
+LIST_TOO_LARGE              ``first`` beyond its maximum (``meetingLinks``, ``availability``),
+                            more than 10 ``slugs`` (``earliestSlot``)
 STRING_TOO_LONG             a string argument or variable longer than the maximum
 QUERY_TOO_COSTLY            the estimated upstream calls exceed the ceiling
 ==========================  ==============================================================
@@ -27,7 +28,9 @@ The cost is counted in upstream calls a cold cache would make: ``meetingLinks(fi
 reads ceil(N/100) pages and runs its links' fields N times; ``meetingLink`` and ``node`` read
 the link index once; ``bookingInfo`` is one read per link; ``availability`` is the booking
 info plus one month page per month of the range (two for the default window);
-``nextAvailableSlot`` looks up to six months ahead; ``bookMeeting`` makes up to four calls.
+``nextAvailableSlot`` looks up to six months ahead; ``earliestSlot`` reads the link index once
+and looks like ``nextAvailableSlot`` on each of its slugs; ``bookMeeting`` makes up to four
+calls and ``holdSlot`` three (link index, booking info, a fresh month page).
 Anything else costs nothing. A fragment costs what its fields cost, once per selection set
 it is spread in however many times and ways it is spread there (its fields merge into one);
 each fragment's own cost is worked out once per request.
@@ -66,6 +69,7 @@ from gateway.graphql.scalars import parse_date_time
 from gateway.graphql.shape import dependency_order
 from gateway.meetings.service import (
     BOOKING_UPSTREAM_CALLS,
+    MAX_EARLIEST_SLUGS,
     MAX_PAGES_FOR_NEXT_SLOT,
     UPSTREAM_PAGE_LIMIT,
 )
@@ -73,6 +77,9 @@ from gateway.settings import Settings
 
 # The month pages an availability range without ``to`` is estimated to need.
 DEFAULT_AVAILABILITY_MONTHS = 2
+# The upstream calls a hold makes at most: the link list, its booking info, its fresh read.
+HOLD_CALLS = 3
+
 
 Extension = Callable[[], SchemaExtension]
 
@@ -198,6 +205,23 @@ class _Request:
             )
         return max(0, min(value, maximum))
 
+    def _slugs(self, field: FieldNode) -> int:
+        slugs = self.argument(field, "slugs")
+        count = len(slugs) if isinstance(slugs, list) else 1
+        if count > MAX_EARLIEST_SLUGS:
+            self.errors.append(
+                GraphQLError(
+                    f"slugs may hold at most {MAX_EARLIEST_SLUGS} links",
+                    field,
+                    extensions={
+                        "code": "LIST_TOO_LARGE",
+                        "argument": "slugs",
+                        "maximum": MAX_EARLIEST_SLUGS,
+                    },
+                )
+            )
+        return min(count, MAX_EARLIEST_SLUGS)
+
     def _months(self, field: FieldNode) -> int:
         start, end = (_instant(self.argument(field, name)) for name in ("from", "to"))
         if start is None or end is None or end <= start:
@@ -267,8 +291,12 @@ class _Request:
                 return 1 + self._months(field) + inner
             case "MeetingLink", "nextAvailableSlot":
                 return MAX_PAGES_FOR_NEXT_SLOT + inner
+            case "Query", "earliestSlot":
+                return 1 + self._slugs(field) * MAX_PAGES_FOR_NEXT_SLOT + inner
             case "Mutation", "bookMeeting":
                 return BOOKING_UPSTREAM_CALLS + inner
+            case "Mutation", "holdSlot":
+                return HOLD_CALLS + inner
         return inner
 
 

@@ -108,6 +108,17 @@ class BookingOutcomeUnknownObject:
     message: str
 
 
+@strawberry.type(
+    name="HoldExpired",
+    description=(
+        "The booking's hold expired and its slot has been held by someone else since; "
+        "nothing was booked. Read the availability again."
+    ),
+)
+class HoldExpiredObject:
+    message: str
+
+
 BookMeetingResult = Annotated[
     BookingConfirmedObject
     | SlotUnavailableObject
@@ -115,13 +126,15 @@ BookMeetingResult = Annotated[
     | MeetingLinkNotFoundObject
     | UpstreamUnavailableObject
     | BookingInProgressObject
-    | BookingOutcomeUnknownObject,
+    | BookingOutcomeUnknownObject
+    | HoldExpiredObject,
     strawberry.union("BookMeetingResult"),
 ]
 
 
 def to_command(data: BookMeetingInput) -> booking.BookingCommand:
     texts = [data.slug, data.first_name, data.last_name, data.email, data.locale or ""]
+    texts.append(data.hold_id or "")
     texts += [f.value for f in data.form_fields] + [f.name for f in data.form_fields]
     if any(len(text) > MAX_TEXT for text in texts):
         raise InputError("input", "TOO_LONG", f"no string may exceed {MAX_TEXT} characters")
@@ -145,6 +158,7 @@ def to_command(data: BookMeetingInput) -> booking.BookingCommand:
         ),
         likely_available_user_ids=tuple(data.likely_available_user_ids),
         idempotency_key=data.idempotency_key,
+        hold_id=data.hold_id,
     )
 
 
@@ -186,6 +200,8 @@ def to_result(outcome: booking.BookingOutcome, *, production: bool = False) -> B
         )
     if isinstance(outcome, booking.BookingOutcomeUnknown):
         return BookingOutcomeUnknownObject(message=outcome.message)
+    if isinstance(outcome, booking.HoldExpired):
+        return HoldExpiredObject(message=outcome.message)
     return UpstreamUnavailableObject(
         message=UNAVAILABLE_MESSAGE if production else outcome.message,
         retry_after_seconds=outcome.retry_after_seconds,

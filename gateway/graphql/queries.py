@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
+from gateway.errors import InputError
 from gateway.graphql.context import Context
+from gateway.graphql.scalars import TimeZone
 from gateway.graphql.types import (
     LinkType,
     MeetingLinkConnection,
@@ -14,14 +17,23 @@ from gateway.graphql.types import (
     MeetingLinkObject,
     Node,
     PageInfo,
+    SlotObject,
     parse_global_id,
+    renderer,
 )
 from gateway.hubspot import models
+from gateway.meetings.service import MAX_EARLIEST_SLUGS
 from gateway.meetings.slugs import slug_problem
 
 Info = strawberry.Info[Context, None]
 
 DEFAULT_PAGE_SIZE = 20
+
+
+@strawberry.type(description="The earliest slot across several links, and its link.")
+class EarliestSlot:
+    meeting_link: MeetingLinkObject
+    slot: SlotObject
 
 
 @strawberry.type
@@ -86,3 +98,34 @@ class Query:
             return None
         link = await info.context.loaders.link_by_slug.load(key)
         return MeetingLinkObject.of(link) if link else None
+
+    @strawberry.field(
+        description=(
+            "The earliest offered slot across up to 10 links, each looked up like "
+            "`nextAvailableSlot`; null when none has one. Unknown slugs are skipped."
+        )
+    )
+    async def earliest_slot(
+        self,
+        info: Info,
+        slugs: list[str],
+        time_zone: TimeZone,
+        duration_minutes: int | None = None,
+        after: datetime | None = None,
+    ) -> EarliestSlot | None:
+        if len(slugs) > MAX_EARLIEST_SLUGS:
+            raise InputError(
+                "slugs", "LIST_TOO_LARGE", f"at most {MAX_EARLIEST_SLUGS} slugs may be given"
+            )
+        # A slug no link can have is simply not found, without a read (as in meetingLink).
+        found = await info.context.service.earliest_slot(
+            [slug for slug in slugs if slug_problem(slug) is None],
+            duration_minutes=duration_minutes,
+            after=after,
+        )
+        if found is None:
+            return None
+        link, slot = found
+        return EarliestSlot(
+            meeting_link=MeetingLinkObject.of(link), slot=SlotObject.of(slot, renderer(time_zone))
+        )

@@ -6,7 +6,8 @@ same read-through layer as everything else: a repeat of the same query skips par
 validation and execution, 100 identical concurrent queries execute once (single flight), and
 two processes share answers through Redis.
 
-A response is only kept when it holds no error and none of its reads were stale; it lives for
+A response is only kept when it holds no error, none of its reads were stale and it hid no
+held slot (a hold ends on its own; see meetings/holds.py); it lives for
 the shortest TTL of the data behind it, and every booking drops it (``EVERY_BOOKING``), in this
 process and, through the layer's pub/sub, in every other. Mutations are never cached.
 """
@@ -79,7 +80,9 @@ class ResponseCache:
             finally:
                 READS.reset(token)
             body = bytes(response.body)
-            if response.status_code != 200 or log.stale or "errors" in json.loads(body):
+            # One that hid a held slot would hide it past the hold's end.
+            unusable = log.stale or log.held
+            if response.status_code != 200 or unusable or "errors" in json.loads(body):
                 raise _NotReusable(response)
             return body
 

@@ -10,8 +10,8 @@ from strawberry.types import ExecutionContext
 
 from gateway.graphql.execution import LeanExecutionContext
 from gateway.graphql.extensions import ErrorShaping, SafeParserCache, Shaping
+from gateway.graphql.holds import Mutation
 from gateway.graphql.limits import request_limits, token_limit
-from gateway.graphql.mutations import Mutation
 from gateway.graphql.queries import Query
 from gateway.graphql.scalars import SCALARS
 from gateway.graphql.types import MeetingLinkObject

@@ -36,6 +36,8 @@ class BookingCommand:
     legal_consent_responses: tuple[tuple[str, bool], ...] = ()
     likely_available_user_ids: tuple[str, ...] = ()
     idempotency_key: str | None = None
+    # The hold (``holdSlot``) this booking consumes; its slot is free to this booking alone.
+    hold_id: str | None = None
 
     def fingerprint(self) -> str:
         """What makes two commands the same booking (the key itself excluded)."""
@@ -102,6 +104,13 @@ class BookingOutcomeUnknown:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class HoldExpired:
+    """The booking's hold expired and its slot has been held by someone else since."""
+
+    message: str
+
+
 BookingOutcome = (
     BookingConfirmed
     | SlotUnavailable
@@ -110,6 +119,7 @@ BookingOutcome = (
     | BookingNotSent
     | BookingInProgress
     | BookingOutcomeUnknown
+    | HoldExpired
 )
 
 # A late answer usually comes within a second or two of the deadline the client gave up on.

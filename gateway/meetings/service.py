@@ -19,7 +19,7 @@ import binascii
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +28,9 @@ from typing import Any, NoReturn, TypeVar
 from gateway.cache import (
     Cached,
     Claim,
+    HoldStore,
     IdempotencyStore,
+    MemoryHoldStore,
     ReadThroughCache,
     Resource,
 )
@@ -78,6 +80,7 @@ from gateway.meetings.booking import (
     SlotUnavailable,
 )
 from gateway.meetings.flights import Flights, SendMark
+from gateway.meetings.holds import SlotHolds
 from gateway.meetings.timeline import (
     UPSTREAM_ZONE,
     month_offsets,
@@ -101,6 +104,8 @@ MAX_PAGES_FOR_NEXT_SLOT = 6
 # The most upstream calls one booking makes: the link list, its booking info, the fresh read
 # of its month, the POST.
 BOOKING_UPSTREAM_CALLS = 4
+# earliestSlot looks at most this many links, each like nextAvailableSlot.
+MAX_EARLIEST_SLUGS = 10
 # Past a booking's own bound, the time its process has to record HubSpot's answer before
 # other processes call its outcome unknown.
 RECORD_GRACE = 2.0
@@ -121,6 +126,8 @@ class ReadLog:
     """What one request's reads were like; a response built on stale reads is not reused."""
 
     stale: bool = False
+    # A held slot was hidden: the answer must not outlive the hold.
+    held: bool = False
 
 
 READS: ContextVar[ReadLog | None] = ContextVar("gateway_reads", default=None)
@@ -152,8 +159,10 @@ class MeetingsService:
         settings: Settings,
         tenant: str,
         flights: Flights | None = None,
+        holds: HoldStore | None = None,
     ) -> None:
-        """``flights`` holds the bookings without a key under way (the app shares one)."""
+        """``flights`` holds the bookings without a key under way (the app shares one);
+        ``holds`` is the slot hold store (default: this service's own, in process)."""
         self._flights = flights or Flights()
         self._client = client
         self._cache = cache
@@ -167,6 +176,13 @@ class MeetingsService:
         )
         self._pages = _resource(
             "availability", settings.availability_ttl, settings.max_stale, AvailabilityPage.parse
+        )
+        self.holds = SlotHolds(
+            self,
+            holds or MemoryHoldStore(),
+            tenant,
+            settings.hold_ttl,
+            settings.hold_max_renewals,
         )
 
     def now(self) -> datetime:
@@ -338,8 +354,11 @@ class MeetingsService:
         end = end or self._default_end(view.info, now, start)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
         pages = await self._month_pages(slug, tags, now, start, end)
-        slots = merge_slots(
-            (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
+        slots = await self.holds.unheld(
+            await self.link(slug),
+            merge_slots(
+                (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
+            ),
         )
         has_more = bool(pages) and _more_after(pages[-1].value.availability, to_ms(end))
         if first is not None and len(slots) > first:
@@ -401,12 +420,15 @@ class MeetingsService:
         start = max(after or now, now)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
         tags = await self._tags(slug)
+        link = await self.link(slug)
         first_offset = month_offsets(now, start, start + timedelta(microseconds=1)).start
         for offset in range(first_offset, first_offset + MAX_PAGES_FOR_NEXT_SLOT):
             page = (await self.availability_page(slug, offset, tags)).value.availability
             if page is None:
                 return None
-            slots = merge_slots([page], to_ms(start), 2**62, duration_ms)
+            slots = await self.holds.unheld(
+                link, merge_slots([page], to_ms(start), 2**62, duration_ms)
+            )
             if slots:
                 return slots[0]
             if not page.has_more:
@@ -485,6 +507,9 @@ class MeetingsService:
                 return InvalidBookingInput(tuple(errors))
             start_ms = to_ms(command.start)
             duration_ms = command.duration_minutes * 60_000
+            held = await self.holds.blocking(command)
+            if held is not None:
+                return held
             if not await self._is_offered_now(command.slug, start_ms, duration_ms):
                 return _slot_unavailable(command)
             # Known before the write: once HubSpot has booked, nothing may fail the answer.
@@ -525,7 +550,48 @@ class MeetingsService:
                 f"the booking was sent and its answer was lost; {rules.UNKNOWN_RESOLUTION}"
             )
         await self._after_booking(command.slug, stale_tags, outcome)
+        if command.hold_id is not None and isinstance(outcome, BookingConfirmed):
+            await self.holds.consume(command.hold_id)
         return outcome
+
+    def note_held(self) -> None:
+        """The answer under way hid a held slot (see ``ReadLog.held``)."""
+        reads = READS.get()
+        if reads is not None:
+            reads.held = True
+
+    async def offer_changed(self, slug: str) -> None:
+        """A hold came or went on ``slug``: kept answers that may show its slot go, here
+        and in every replica. Cached upstream pages stay: holds are applied on reading."""
+        try:
+            await self._cache.invalidate(self._tenant, (EVERY_BOOKING,))
+        except Exception:
+            log.exception("hold on %s changed, but dropping kept answers failed", slug)
+
+    async def earliest_slot(
+        self, slugs: Sequence[str], *, duration_minutes: int | None, after: datetime | None
+    ) -> tuple[MeetingLink, Slot] | None:
+        """The first unheld slot across ``slugs``' links, each looked up like
+        ``next_available_slot``, concurrently; None when no link has one."""
+        if len(slugs) > MAX_EARLIEST_SLUGS:
+            raise InputError(
+                "slugs", "LIST_TOO_LARGE", f"at most {MAX_EARLIEST_SLUGS} slugs may be given"
+            )
+        check_duration(duration_minutes)
+        distinct = list(dict.fromkeys(slugs))
+        links = await asyncio.gather(*(self.link(slug) for slug in distinct))
+        known = [link for link in links if link is not None]
+        found = await asyncio.gather(
+            *(
+                self.next_available_slot(link.slug, duration_minutes=duration_minutes, after=after)
+                for link in known
+            )
+        )
+        offered = [(slot, link) for link, slot in zip(known, found, strict=True) if slot]
+        if not offered:
+            return None
+        slot, link = min(offered, key=lambda pair: (pair[0].start_ms, pair[0].duration_ms))
+        return link, slot
 
     async def _refused_credential(self, error: UpstreamAuthError | UpstreamForbidden) -> NoReturn:
         """Nothing was booked. The credential is refused, not the upstream down: the refusal
@@ -690,6 +756,8 @@ def _encode_outcome(outcome: BookingOutcome) -> bytes:
         payload = {"kind": "not-found", "slug": outcome.slug}
     elif isinstance(outcome, BookingOutcomeUnknown):
         payload = {"kind": "unknown", "message": outcome.message}
+    elif isinstance(outcome, rules.HoldExpired):
+        payload = {"kind": "hold-expired", "message": outcome.message}
     else:
         raise TypeError(f"not a stored outcome: {outcome!r}")
     return json.dumps(payload).encode()
@@ -708,6 +776,8 @@ def _decode_outcome(raw: bytes) -> BookingOutcome:
         return InvalidBookingInput(tuple(rules.FieldError(*e) for e in payload["errors"]))
     if kind == "unknown":
         return BookingOutcomeUnknown(payload["message"])
+    if kind == "hold-expired":
+        return rules.HoldExpired(payload["message"])
     return MeetingLinkNotFound(payload["slug"])
 
 

@@ -172,13 +172,16 @@ class Endpoints:
             maximum=inputs.MAX_MONTH_OFFSET,
         )
         slug = inputs.slug(request.path_params["slug"])
+        service = service_of(request)
         try:
-            page = await service_of(request).availability_page(slug, month_offset, zone=zone)
+            page = await service.availability_page(slug, month_offset, zone=zone)
         except UpstreamNotFound:
             raise slug_not_found(slug) from None
-        return cached_json(
-            request, page.value.wire, self.settings.availability_ttl, stale=page.stale
-        )
+        # Held slots go at read time: the cached page is every client's.
+        wire = await service.holds.unheld_wire(await service.link(slug), page.value.wire)
+        # A page with holds applied is not kept downstream: a hold ends on its own.
+        held = wire is not page.value.wire
+        return cached_json(request, wire, self.settings.availability_ttl, stale=page.stale or held)
 
     async def book(self, request: Request) -> Response:
         command = inputs.booking_command(

@@ -225,7 +225,8 @@ def from_idempotency(exc: IdempotencyConflict | IdempotencyInProgress) -> ErrorA
 
 def from_outcome(outcome: booking.BookingOutcome, *, production: bool = False) -> ErrorAnswer:
     """Every booking outcome but ``BookingConfirmed``, as HubSpot would answer it."""
-    if isinstance(outcome, booking.SlotUnavailable):
+    # A REST booking carries no hold: a held slot is simply not offered to it.
+    if isinstance(outcome, booking.SlotUnavailable | booking.HoldExpired):
         message = "Start time must be contained in availability settings"
         return ErrorAnswer(
             400,

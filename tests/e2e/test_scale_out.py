@@ -9,11 +9,8 @@ on each shows its own share of the traffic.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from gateway.settings import Settings
 from tests.support.bookings import booking
@@ -23,7 +20,6 @@ from tests.support.replicas import (
     replica,
     replica_environ,
     scrape,
-    served_sandbox,
     slot_starts,
     value,
 )
@@ -36,12 +32,6 @@ BOOK = operation("BookMeeting")
 LINKS_BY_NAME = (
     "query LinksByName($name: String) { meetingLinks(first: 1, name: $name) { totalCount } }"
 )
-
-
-@pytest.fixture(scope="module")
-def sandbox_url() -> Iterator[str]:
-    with served_sandbox() as base:
-        yield base
 
 
 async def test_a_booking_on_one_replica_drops_the_others_cached_availability(

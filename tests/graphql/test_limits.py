@@ -124,3 +124,13 @@ async def test_limits_follow_their_settings() -> None:
         assert codes(body) == {"LIST_TOO_LARGE"}
         body = await gateway.execute("{ meetingLinks(first: 5) { edges { node { id } } } }")
         assert codes(body) == {"QUERY_TOO_DEEP"}
+
+
+async def test_the_cost_counts_earliest_slot_per_link() -> None:
+    slugs = [f"link-{i}" for i in range(10)]
+    # The link index once, then up to six month pages per link: 1 + 10 * 6 = 61.
+    async with running_gateway({"GATEWAY_MAX_QUERY_COST": "60"}) as strict:
+        before = await strict.calls()
+        body = await strict.execute(operation("EarliestSlot"), {"slugs": slugs, "timeZone": "UTC"})
+        assert body["errors"][0]["extensions"]["cost"] == 61
+        assert await strict.calls() == before

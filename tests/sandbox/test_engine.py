@@ -324,8 +324,8 @@ def reference_starts(rule: Rules, calendar: Calendar, duration: int, now: int) -
 
 
 def fits(calendar: Calendar, instant: int, duration: int, step: int | None) -> bool:
-    """Inside that local day's working hours, and aligned to ``step`` from opening time: a
-    wall minute from opening to before closing (in a repeated hour, either reading of it)."""
+    """Inside that local day's working hours, and, as a candidate start, aligned to ``step``
+    from opening time at a wall minute before closing (in a repeated hour, either reading)."""
     wall = from_ms(instant, calendar.zone)
     hours = calendar.hours.get(wall.weekday())
     if hours is None:
@@ -336,10 +336,10 @@ def fits(calendar: Calendar, instant: int, duration: int, step: int | None) -> b
     closes = to_ms((midnight + timedelta(minutes=closing)).replace(tzinfo=calendar.zone, fold=1))
     if not opens <= instant or instant + duration > closes:
         return False
+    if step is None:  # only inside the hours, as elapsed time (another member's freedom)
+        return True
     minute = wall.hour * 60 + wall.minute
-    if not opening <= minute < closing:
-        return False
-    return step is None or (minute - opening) % step == 0
+    return opening <= minute < closing and (minute - opening) % step == 0
 
 
 def clear(rule: Rules, calendar: Calendar, instant: int, duration: int) -> bool:

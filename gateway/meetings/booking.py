@@ -77,6 +77,8 @@ class MeetingLinkNotFound:
 class UpstreamUnavailable:
     message: str
     retry_after_seconds: float | None
+    # Refused for the rate limit (the gateway's budget or HubSpot's 429): REST answers 429.
+    rate_limited: bool = False
 
 
 BookingOutcome = (

@@ -28,6 +28,7 @@ from gateway.errors import (
     UpstreamUnavailable,
     UpstreamValidationError,
 )
+from gateway.hubspot.budget import BOOKING_HOLD, IN_BOOKING, Hold
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.models import (
     AvailabilityPage,
@@ -54,6 +55,7 @@ from gateway.meetings.booking import (
     MeetingLinkNotFound,
     SlotUnavailable,
 )
+from gateway.meetings.fresh import FreshReads
 from gateway.meetings.timeline import (
     UPSTREAM_ZONE,
     month_offsets,
@@ -74,6 +76,8 @@ UPSTREAM_PAGE_LIMIT = 100
 # nextAvailableSlot looks at most this many month pages ahead before giving up.
 MAX_PAGES_FOR_NEXT_SLOT = 6
 MAX_SLOTS = 5000
+# What a booking holds of the rate budget once its input is checked: its fresh read, its POST.
+BOOKING_CALLS = 2
 
 
 def _resource(name: str, ttl: float, max_stale: float, parse: Callable[[object], T]) -> Resource[T]:
@@ -135,6 +139,7 @@ class MeetingsService:
         self._pages = _resource(
             "availability", settings.availability_ttl, settings.max_stale, AvailabilityPage.parse
         )
+        self._fresh: FreshReads[AvailabilityPage] = FreshReads()
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -401,6 +406,7 @@ class MeetingsService:
         return outcome[0] if outcome else _decode_outcome(stored)
 
     async def _book(self, command: BookingCommand) -> BookingOutcome:
+        IN_BOOKING.set(True)  # its reads are in the booking lane; the request ends with it
         errors = rules.check_contact(command)
         if errors:
             return InvalidBookingInput(tuple(errors))
@@ -441,7 +447,8 @@ class MeetingsService:
             field = "durationMinutes" if exc.reason == "MEETING_DURATION_NOT_VALID" else "input"
             return InvalidBookingInput((rules.FieldError(field, exc.reason, exc.message),))
         except (UpstreamUnavailable, UpstreamRateLimited) as exc:
-            return rules.UpstreamUnavailable(exc.message, exc.retry_after)
+            rate_limited = isinstance(exc, UpstreamRateLimited)
+            return rules.UpstreamUnavailable(exc.message, exc.retry_after, rate_limited)
         except UpstreamError as exc:
             return rules.UpstreamUnavailable(exc.message, None)
         try:
@@ -454,19 +461,42 @@ class MeetingsService:
         return BookingConfirmed(response, command.timezone)
 
     async def _is_offered_now(self, slug: str, start_ms: int, duration_ms: int) -> bool:
-        """Read the start's month fresh from the upstream: a cached page may be out of date."""
+        """Read the start's month fresh from the upstream: a cached page may be out of date.
+
+        The booking first holds its two calls (this read and the POST that follows, which the
+        client spends as it admits them), so reads and younger bookings leave it their room.
+        Bookings of one page share a read that started after they began (``fresh.py``)."""
+        began = self._fresh.stamp()
         now = self._clock.now()
         start = datetime.fromtimestamp(start_ms / 1000, now.tzinfo)
         if start < now:
             return False
         offset = month_offsets(now, start, start + timedelta(microseconds=1)).start
-        # Counted as part of the booking, so the budget's booking reserve covers it.
-        page = await self._client.availability_page(slug, UPSTREAM_ZONE, offset, kind="booking")
-        if page.availability is None:
-            return False
-        return any(
+        hold = await self._client.hold(BOOKING_CALLS)
+        token = BOOKING_HOLD.set(hold)
+        try:
+            page = await self._fresh_page(slug, offset, began, hold)
+        except BaseException:
+            await self._client.release(hold)
+            BOOKING_HOLD.reset(token)
+            raise
+        offered = page.availability is not None and any(
             span.start_ms == start_ms for span in page.availability.by_duration.get(duration_ms, ())
         )
+        if not offered:
+            await self._client.release(hold)
+            BOOKING_HOLD.reset(token)
+        return offered
+
+    async def _fresh_page(self, slug: str, offset: int, began: int, hold: Hold) -> AvailabilityPage:
+        read, led = self._fresh.join(
+            (self._tenant, slug, offset),
+            began,
+            lambda: self._client.availability_page(slug, UPSTREAM_ZONE, offset, kind="booking"),
+        )
+        if not led:
+            await self._client.release(hold, 1)  # another booking's read is this one's too
+        return await asyncio.shield(read)
 
 
 def check_duration(minutes: int | None) -> None:

@@ -208,10 +208,12 @@ def from_outcome(outcome: booking.BookingOutcome) -> ErrorAnswer:
         return slug_not_found(outcome.slug)
     if isinstance(outcome, booking.UpstreamUnavailable):
         return ErrorAnswer(
-            503,
+            429 if outcome.rate_limited else 503,
             outcome.message,
-            "SERVICE_UNAVAILABLE",
-            sub_category=UpstreamUnavailable.code,
+            "RATE_LIMITS" if outcome.rate_limited else "SERVICE_UNAVAILABLE",
+            sub_category=(
+                UpstreamRateLimited if outcome.rate_limited else UpstreamUnavailable
+            ).code,
             retry_after=outcome.retry_after_seconds,
         )
     raise TypeError(f"not a refusal: {outcome!r}")

@@ -47,6 +47,7 @@ from gateway.graphql.persisted import (
 )
 from gateway.graphql.responses import ResponseCache, response_key
 from gateway.graphql.schema import build_schema
+from gateway.hubspot.budget import CappedBudget
 from gateway.hubspot.client import (
     HubSpotClient,
     build_budget,
@@ -146,11 +147,10 @@ def create_app(
         response_ttl = min(settings.availability_ttl, settings.booking_info_ttl, settings.links_ttl)
 
         def bind(tenant: str, token: str) -> Bound:
-            # Cheap: a client view on the shared pool, breaker and stats, and its own budget.
-            view = client.with_token(
-                token,
-                build_budget(settings, redis.client if redis else None, tenant, UpstreamStats()),
-            )
+            # Cheap: a client view on the shared pool, breaker and stats, and its own budget
+            # under the gateway's own, which every tenant spends (HubSpot counts per app).
+            own = build_budget(settings, redis.client if redis else None, tenant, UpstreamStats())
+            view = client.with_token(token, CappedBudget(own, client.budget))
             return Bound(
                 MeetingsService(
                     client=view,
@@ -188,7 +188,11 @@ def create_app(
                 load_operations(settings.operations_dir or PACKAGED_OPERATIONS),
                 only=settings.persisted_only,
             ),
-            tenants=Tenants(bind) if settings.pass_through_auth else None,
+            tenants=(
+                Tenants(bind, max_tenants=settings.max_tenants)
+                if settings.pass_through_auth
+                else None
+            ),
         )
         try:
             yield

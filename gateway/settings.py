@@ -88,8 +88,10 @@ class Settings:
     introspection: bool | None = None
     # Partner apps' keys; empty: no key is asked for (see access.py).
     api_keys: tuple[ApiKey, ...] = field(default=(), repr=False)
-    # Each client sends its own HubSpot token, used upstream and naming its tenant.
+    # Each client sends its own HubSpot token, used upstream and naming its tenant; at most
+    # ``max_tenants`` tenants' parts are kept, the least recently seen dropped past it.
     pass_through_auth: bool = False
+    max_tenants: int = 1024
 
     @property
     def uses_sandbox(self) -> bool:
@@ -191,6 +193,7 @@ class Settings:
             pass_through_auth=get(
                 "GATEWAY_PASS_THROUGH_AUTH", _boolean, defaults.pass_through_auth
             ),
+            max_tenants=get("GATEWAY_MAX_TENANTS", _positive_int, defaults.max_tenants),
         )
 
 

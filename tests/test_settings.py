@@ -105,6 +105,7 @@ def test_public_surface_settings_are_parsed() -> None:
             "GATEWAY_INTROSPECTION": "false",
             "GATEWAY_API_KEYS": "partner-a:key1-secret:600, partner-b:key2:x:secret:60",
             "GATEWAY_PASS_THROUGH_AUTH": "true",
+            "GATEWAY_MAX_TENANTS": "64",
         }
     )
     assert (settings.max_query_depth, settings.max_aliases, settings.max_tokens) == (6, 0, 500)
@@ -120,6 +121,8 @@ def test_public_surface_settings_are_parsed() -> None:
     ]
     assert "secret" not in repr(settings)
     assert settings.pass_through_auth is True
+    assert settings.max_tenants == 64
+    assert Settings.from_environ({}).max_tenants == 1024
 
 
 def test_introspection_defaults_to_off_in_production_only() -> None:
@@ -142,6 +145,8 @@ def test_introspection_defaults_to_off_in_production_only() -> None:
         ("GATEWAY_API_KEYS", "bad name:long-enough-key:60"),
         ("GATEWAY_API_KEYS", "a:long-enough-key:60,a:other-long-key:60"),
         ("GATEWAY_PASS_THROUGH_AUTH", "maybe"),
+        ("GATEWAY_MAX_TENANTS", "0"),
+        ("GATEWAY_MAX_TENANTS", "many"),
     ],
 )
 def test_bad_public_surface_values_name_their_variable(variable: str, value: str) -> None:

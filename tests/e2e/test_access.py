@@ -3,7 +3,9 @@ introspection, and slugs that could travel somewhere they should not."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -300,3 +302,42 @@ async def test_production_masks_upstream_messages(
     assert masked["extensions"]["code"] == "UPSTREAM_AUTH"
     assert masked["extensions"]["correlationId"] == "req-42"
     assert detail in caplog.text  # the log has what the client was not told
+
+
+async def test_made_up_tokens_share_the_apps_ceiling_and_a_bounded_set_of_tenants(
+    strict_sandbox: str,
+) -> None:
+    settings = Settings.from_environ(
+        {
+            "SANDBOX_NOW": NOW,
+            "HUBSPOT_BASE_URL": strict_sandbox,
+            "HUBSPOT_ACCESS_TOKEN": "gateway-own-token-not-accepted",
+            "GATEWAY_PASS_THROUGH_AUTH": "true",
+            "GATEWAY_MAX_TENANTS": "50",
+        }
+    )
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
+    ):
+        before = await calls(strict_sandbox)
+        answers = await asyncio.gather(
+            *(
+                http.post("/graphql", json={"query": LINKS}, headers=bearer(f"junk-{n:04d}-token"))
+                for n in range(300)
+            )
+        )
+        after = await calls(strict_sandbox)
+        codes = Counter(answer.json()["errors"][0]["extensions"]["code"] for answer in answers)
+        sent = after["list_links"] - before["list_links"]
+        print(f"[300 made-up tokens, ceiling 100/10 s] {sent=} {codes=}")
+        # All tenants together get the app's reads: 100 per 10 s less the bookings' reserve.
+        assert sent == 80
+        assert sum(after.values()) - sum(before.values()) == 80
+        assert codes == {"UPSTREAM_AUTH": 80, "UPSTREAM_RATE_LIMITED": 220}
+        assert len(app.state.runtime.tenants) == 50
+        # The ceiling is the gateway's own budget: its own calls find it spent as well.
+        readiness = await http.get("/readyz")
+        assert readiness.json()["upstream"] == "UPSTREAM_RATE_LIMITED"
+        assert (await calls(strict_sandbox)) == after

@@ -37,6 +37,7 @@ from gateway.edge.access import caller_of
 from gateway.graphql.persisted import PACKAGED_OPERATIONS, PersistedQueries, load_operations
 from gateway.graphql.responses import ResponseCache
 from gateway.graphql.validation import DocumentCheck
+from gateway.hubspot.budget import CappedBudget
 from gateway.hubspot.client import (
     HubSpotClient,
     build_budget,
@@ -78,7 +79,11 @@ class Runtime(Serving):
 
     def __post_init__(self) -> None:
         self.own = self.bind(tenant_id(self.settings.hubspot_access_token), self.client)
-        self.tenants = Tenants(self._bind_caller) if self.settings.pass_through_auth else None
+        self.tenants = (
+            Tenants(self._bind_caller, max_tenants=self.settings.max_tenants)
+            if self.settings.pass_through_auth
+            else None
+        )
 
     @property
     def service(self) -> MeetingsService:
@@ -119,8 +124,11 @@ class Runtime(Serving):
     def _bind_caller(self, tenant: str, token: str) -> Bound:
         # Cheap: a client view on the shared pool, breaker and stats, and its own budget.
         redis = self.redis.client if self.redis is not None else None
-        budget = build_budget(self.settings, redis, tenant, UpstreamStats())
-        return self.bind(tenant, self.client.with_token(token, budget))
+        own = build_budget(self.settings, redis, tenant, UpstreamStats())
+        # Under the gateway's own budget too, which every tenant spends (HubSpot counts per app).
+        return self.bind(
+            tenant, self.client.with_token(token, CappedBudget(own, self.client.budget))
+        )
 
     async def aclose(self) -> None:
         # Bookings under way first: their answers are recorded and drop cache entries.

@@ -109,13 +109,16 @@ class Settings:
     introspection: bool | None = None
     # Partner apps' keys; empty: no key is asked for (see edge/access.py).
     api_keys: tuple[ApiKey, ...] = field(default=(), repr=False)
-    # Each client sends its own HubSpot token, used upstream and naming its tenant.
+    # Each client sends its own HubSpot token, used upstream and naming its tenant; at most
+    # ``max_tenants`` tenants' parts are kept, the least recently seen dropped past it.
     pass_through_auth: bool = False
     # The gateway's address as clients reach it, for the links it writes; None: relative links.
     public_url: str | None = None
     # A slot hold lives this many seconds, and may be renewed to a full TTL this many times.
     hold_ttl: float = 300.0
     hold_max_renewals: int = 3
+    # Pass-through tenants whose parts each process keeps (the least recently seen dropped).
+    max_tenants: int = 1024
 
     @property
     def uses_sandbox(self) -> bool:
@@ -494,13 +497,19 @@ VARIABLES: tuple[Variable, ...] = (
         "GATEWAY_UPSTREAM_RATE_LIMIT",
         "upstream_rate_limit",
         _positive_int,
-        "upstream calls per ten seconds, for all replicas together",
+        (
+            "upstream calls per ten seconds, for all replicas (and, in pass-through mode, all "
+            "tenants) together"
+        ),
     ),
     Variable(
         "GATEWAY_UPSTREAM_BOOKING_RESERVE",
         "upstream_booking_reserve",
         _share,
-        "share of that budget only bookings may use",
+        (
+            "share of that budget reads never use; bookings may use the whole of it, and calls "
+            "held by bookings in progress are kept from reads too"
+        ),
     ),
     Variable(
         "GATEWAY_UPSTREAM_BUDGET_WAIT",
@@ -648,7 +657,17 @@ VARIABLES: tuple[Variable, ...] = (
         _boolean,
         (
             "callers send their own HubSpot token (`Authorization: Bearer`), used "
-            "upstream and as their tenant"
+            "upstream and as their tenant; all tenants together stay within "
+            "`GATEWAY_UPSTREAM_RATE_LIMIT`"
+        ),
+    ),
+    Variable(
+        "GATEWAY_MAX_TENANTS",
+        "max_tenants",
+        _positive_int,
+        (
+            "pass-through tenants whose parts (client view, budget, service) each process "
+            "keeps; past it the least recently seen is dropped and rebuilt if it returns"
         ),
     ),
     Variable(

@@ -119,6 +119,7 @@ def test_public_surface_settings_are_parsed() -> None:
             "GATEWAY_INTROSPECTION": "false",
             "GATEWAY_API_KEYS": "partner-a:key1-secret:600, partner-b:key2:x:secret:60",
             "GATEWAY_PASS_THROUGH_AUTH": "true",
+            "GATEWAY_MAX_TENANTS": "64",
         }
     )
     assert (settings.max_query_depth, settings.max_aliases, settings.max_tokens) == (6, 0, 500)
@@ -136,6 +137,8 @@ def test_public_surface_settings_are_parsed() -> None:
     ]
     assert "secret" not in repr(settings)
     assert settings.pass_through_auth is True
+    assert settings.max_tenants == 64
+    assert Settings.from_environ({}).max_tenants == 1024
 
 
 def test_the_public_url_is_absolute_and_kept_without_its_trailing_slash() -> None:
@@ -172,6 +175,8 @@ def test_introspection_defaults_to_off_in_production_only() -> None:
         ("GATEWAY_PUBLIC_URL", "/gateway"),
         ("GATEWAY_PUBLIC_URL", "ftp://meetings.example.com"),
         ("GATEWAY_PUBLIC_URL", "https://meetings.example.com/?next=x"),
+        ("GATEWAY_MAX_TENANTS", "0"),
+        ("GATEWAY_MAX_TENANTS", "many"),
     ],
 )
 def test_bad_public_surface_values_name_their_variable(variable: str, value: str) -> None:

@@ -47,7 +47,16 @@ from gateway.errors import (
     UpstreamValidationError,
 )
 from gateway.hubspot import exchanges
-from gateway.hubspot.budget import BudgetShape, Kind, RateBudget, SharedBudget, WindowBudget
+from gateway.hubspot.budget import (
+    BOOKING_HOLD,
+    IN_BOOKING,
+    BudgetShape,
+    Hold,
+    Kind,
+    RateBudget,
+    SharedBudget,
+    WindowBudget,
+)
 from gateway.hubspot.models import (
     AvailabilityPage,
     BookingInfo,
@@ -182,6 +191,20 @@ class HubSpotClient:
     def booking_limit(self) -> float:
         """Seconds a booking call may take from its start to HubSpot's answer or timeout."""
         return self._attempt_limit or self._deadline
+
+    @property
+    def budget(self) -> RateBudget:
+        return self._budget
+
+    async def hold(self, calls: int) -> Hold:
+        """Keep ``calls`` of the rate budget for a booking in progress, out of reads' and
+        younger bookings' reach, until they are spent or the request's deadline passes."""
+        deadline = current_deadline() or self._timer() + self._deadline
+        return await self._budget.hold(calls, max(0.001, deadline - self._timer()))
+
+    async def release(self, hold: Hold, calls: int | None = None) -> None:
+        """Give back held calls the booking will not make (all of them when None)."""
+        await self._budget.release(hold, calls)
 
     @property
     def stats(self) -> UpstreamStats:
@@ -330,18 +353,35 @@ class HubSpotClient:
             await asyncio.sleep(delay)
 
     async def _admit(self, kind: Kind, booking: bool, deadline: float) -> None:
-        """Pass the breaker and the rate budget, waiting briefly for the budget if need be."""
-        not_sent = "; the booking was not sent" if booking else ""
-        if not self._breaker.allow():
-            self._stats.breaker_rejections += 1
-            raise UpstreamUnavailable(
-                f"HubSpot is failing; calls to it are paused{not_sent}",
-                retry_after=self._breaker.retry_after(),
-            )
+        """Pass the breaker and the rate budget, waiting briefly for the budget if need be.
+
+        Inside a booking (``IN_BOOKING``) every call is in the booking lane, and spends the
+        booking's hold once it has one (``BOOKING_HOLD``); a refusal gives the hold back, since
+        the booking stops there."""
+        hold = BOOKING_HOLD.get()
+        if hold is not None or IN_BOOKING.get():
+            kind = "booking"
+        not_sent = "; the booking was not sent" if kind == "booking" else ""
+        try:
+            if not self._breaker.allow():
+                self._stats.breaker_rejections += 1
+                raise UpstreamUnavailable(
+                    f"HubSpot is failing; calls to it are paused{not_sent}",
+                    retry_after=self._breaker.retry_after(),
+                )
+            await self._wait_for_budget(kind, hold, deadline, not_sent)
+        except BaseException:
+            if hold is not None:
+                await self._budget.release(hold)
+            raise
+
+    async def _wait_for_budget(
+        self, kind: Kind, hold: Hold | None, deadline: float, not_sent: str
+    ) -> None:
         waited = 0.0
         try:
             while True:
-                wait = await self._budget.acquire(kind)
+                wait = await self._budget.acquire(kind, hold)
                 if wait <= 0:
                     if waited:
                         self._stats.budget_waits += 1

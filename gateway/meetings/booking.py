@@ -85,6 +85,8 @@ class BookingNotSent:
 
     message: str
     retry_after_seconds: float | None
+    # Refused for the rate limit (the gateway's budget or HubSpot's 429): REST answers 429.
+    rate_limited: bool = False
 
 
 @dataclass(frozen=True, slots=True)

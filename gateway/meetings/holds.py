@@ -320,7 +320,9 @@ class SlotHolds:
         key = (slug, start_ms, duration_ms)
         task = self._checks.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._service._is_offered_now(slug, start_ms, duration_ms))
+            task = asyncio.ensure_future(
+                self._service._is_offered_now(slug, start_ms, duration_ms, then_post=False)
+            )
             self._checks[key] = task
             task.add_done_callback(lambda _: self._checks.pop(key, None))
         return await asyncio.shield(task)

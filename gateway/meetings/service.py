@@ -50,6 +50,7 @@ from gateway.errors import (
     UpstreamUnavailable,
     UpstreamValidationError,
 )
+from gateway.hubspot.budget import BOOKING_HOLD, IN_BOOKING, Hold
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.models import (
     AvailabilityPage,
@@ -80,6 +81,7 @@ from gateway.meetings.booking import (
     SlotUnavailable,
 )
 from gateway.meetings.flights import Flights, SendMark
+from gateway.meetings.fresh import FreshReads
 from gateway.meetings.holds import SlotHolds
 from gateway.meetings.timeline import (
     UPSTREAM_ZONE,
@@ -104,6 +106,8 @@ MAX_PAGES_FOR_NEXT_SLOT = 6
 # The most upstream calls one booking makes: the link list, its booking info, the fresh read
 # of its month, the POST.
 BOOKING_UPSTREAM_CALLS = 4
+# What a booking holds of the rate budget once its input is checked: its fresh read, its POST.
+BOOKING_HELD_CALLS = 2
 # earliestSlot looks at most this many links, each like nextAvailableSlot.
 MAX_EARLIEST_SLUGS = 10
 # Past a booking's own bound, the time its process has to record HubSpot's answer before
@@ -184,6 +188,7 @@ class MeetingsService:
             settings.hold_ttl,
             settings.hold_max_renewals,
         )
+        self._fresh: FreshReads[AvailabilityPage] = FreshReads()
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -438,12 +443,14 @@ class MeetingsService:
     # --- booking --------------------------------------------------------------------------------
 
     async def book(self, command: BookingCommand) -> BookingOutcome:
+        # When the booking began: its fresh check may share a read that began after this.
+        began = self._fresh.stamp()
         if command.idempotency_key is None:
-            return await self._book_once(command)
+            return await self._book_once(command, began)
         outcome: list[BookingOutcome] = []
 
         async def action(claim: Claim) -> bytes:
-            result = await self._book(command, claim)
+            result = await self._book(command, claim, began)
             outcome.append(result)
             if isinstance(result, rules.BookingNotSent):
                 # Not a result to replay: nothing was sent, the next try must send it.
@@ -469,11 +476,11 @@ class MeetingsService:
             return _in_progress()
         return outcome[0] if outcome else _decode_outcome(stored)
 
-    async def _book_once(self, command: BookingCommand) -> BookingOutcome:
+    async def _book_once(self, command: BookingCommand, began: int) -> BookingOutcome:
         """A booking without a key: its answer reaches the cache and the log even when it
         comes too late for its client."""
         mark = SendMark()
-        flight = self._flights.start(self._book(command, mark))
+        flight = self._flights.start(self._book(command, mark, began))
         try:
             async with self._until_deadline() as wait:
                 return await asyncio.shield(flight)
@@ -494,7 +501,8 @@ class MeetingsService:
         left = self._settings.request_deadline if deadline is None else deadline - time.monotonic()
         return asyncio.timeout(max(0.0, left))
 
-    async def _book(self, command: BookingCommand, claim: Claim) -> BookingOutcome:
+    async def _book(self, command: BookingCommand, claim: Claim, began: int) -> BookingOutcome:
+        IN_BOOKING.set(True)  # its reads are in the booking lane; the task ends with it
         errors = rules.check_contact(command)
         if errors:
             return InvalidBookingInput(tuple(errors))
@@ -510,7 +518,7 @@ class MeetingsService:
             held = await self.holds.blocking(command)
             if held is not None:
                 return held
-            if not await self._is_offered_now(command.slug, start_ms, duration_ms):
+            if not await self._is_offered_now(command.slug, start_ms, duration_ms, began):
                 return _slot_unavailable(command)
             # Known before the write: once HubSpot has booked, nothing may fail the answer.
             stale_tags = (*await self._tags(command.slug), EVERY_BOOKING)
@@ -619,20 +627,53 @@ class MeetingsService:
             # The meeting is booked; a failed invalidation only leaves cached pages to expire.
             log.exception("booking on %s answered, but its cache invalidation failed", slug)
 
-    async def _is_offered_now(self, slug: str, start_ms: int, duration_ms: int) -> bool:
-        """Read the start's month fresh from the upstream: a cached page may be out of date."""
+    async def _is_offered_now(
+        self,
+        slug: str,
+        start_ms: int,
+        duration_ms: int,
+        began: int | None = None,
+        *,
+        then_post: bool = True,
+    ) -> bool:
+        """Read the start's month fresh from the upstream: a cached page may be out of date.
+
+        A booking first holds its two calls (this read and the POST that follows, which the
+        client spends as it admits them), so reads and younger bookings leave it their room;
+        a slot hold (``then_post=False``) holds the read alone. Checks of one page share a
+        read that started after they began (``began``: the booking's stamp, default now;
+        ``fresh.py``)."""
+        began = self._fresh.stamp() if began is None else began
         now = self._clock.now()
         start = datetime.fromtimestamp(start_ms / 1000, now.tzinfo)
         if start < now:
             return False
         offset = month_offsets(now, start, start + timedelta(microseconds=1)).start
-        # Counted as part of the booking, so the budget's booking reserve covers it.
-        page = await self._client.availability_page(slug, UPSTREAM_ZONE, offset, kind="booking")
-        if page.availability is None:
-            return False
-        return any(
+        hold = await self._client.hold(BOOKING_HELD_CALLS if then_post else 1)
+        token = BOOKING_HOLD.set(hold)
+        try:
+            page = await self._fresh_page(slug, offset, began, hold)
+        except BaseException:
+            await self._client.release(hold)
+            BOOKING_HOLD.reset(token)
+            raise
+        offered = page.availability is not None and any(
             span.start_ms == start_ms for span in page.availability.by_duration.get(duration_ms, ())
         )
+        if not offered or not then_post:
+            await self._client.release(hold)
+            BOOKING_HOLD.reset(token)
+        return offered
+
+    async def _fresh_page(self, slug: str, offset: int, began: int, hold: Hold) -> AvailabilityPage:
+        read, led = self._fresh.join(
+            (self._tenant, slug, offset),
+            began,
+            lambda: self._client.availability_page(slug, UPSTREAM_ZONE, offset, kind="booking"),
+        )
+        if not led:
+            await self._client.release(hold, 1)  # another booking's read is this one's too
+        return await asyncio.shield(read)
 
 
 def check_duration(minutes: int | None) -> None:
@@ -675,7 +716,8 @@ def _refusal(command: BookingCommand, exc: UpstreamError) -> BookingOutcome:
         field = "durationMinutes" if exc.reason == "MEETING_DURATION_NOT_VALID" else "input"
         return InvalidBookingInput((rules.FieldError(field, exc.reason, exc.message),))
     if isinstance(exc, UpstreamUnavailable | UpstreamRateLimited):
-        return rules.BookingNotSent(exc.message, exc.retry_after)
+        rate_limited = isinstance(exc, UpstreamRateLimited)
+        return rules.BookingNotSent(exc.message, exc.retry_after, rate_limited)
     return rules.BookingNotSent(exc.message, None)
 
 

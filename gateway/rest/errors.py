@@ -249,10 +249,12 @@ def from_outcome(outcome: booking.BookingOutcome, *, production: bool = False) -
         return slug_not_found(outcome.slug)
     if isinstance(outcome, booking.BookingNotSent):
         return ErrorAnswer(
-            503,
+            429 if outcome.rate_limited else 503,
             UNAVAILABLE_MESSAGE if production else outcome.message,
-            "SERVICE_UNAVAILABLE",
-            sub_category=UpstreamUnavailable.code,
+            "RATE_LIMITS" if outcome.rate_limited else "SERVICE_UNAVAILABLE",
+            sub_category=(
+                UpstreamRateLimited if outcome.rate_limited else UpstreamUnavailable
+            ).code,
             retry_after=outcome.retry_after_seconds,
         )
     return _unsettled(outcome)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -583,3 +584,43 @@ async def test_every_unknown_path_of_the_rest_surface_is_hubspots_404(gateway: G
         body = hubspot_refusal(response, 404, "OBJECT_NOT_FOUND")
         assert path in body["message"]
     assert await gateway.calls() == before
+
+
+async def test_made_up_tokens_share_the_apps_ceiling_and_a_bounded_set_of_tenants(
+    strict_sandbox: str,
+) -> None:
+    settings = Settings.from_environ(
+        {
+            "SANDBOX_NOW": NOW,
+            "HUBSPOT_BASE_URL": strict_sandbox,
+            "HUBSPOT_ACCESS_TOKEN": "gateway-own-token-not-accepted",
+            "GATEWAY_PASS_THROUGH_AUTH": "true",
+            "GATEWAY_MAX_TENANTS": "50",
+        }
+    )
+    app = create_app(settings)
+    async with (
+        serve(app) as server,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=server), base_url="http://gw") as http,
+    ):
+        before = await calls(strict_sandbox)
+        answers = await asyncio.gather(
+            *(
+                http.post("/graphql", json={"query": LINKS}, headers=bearer(f"junk-{n:04d}-token"))
+                for n in range(300)
+            )
+        )
+        after = await calls(strict_sandbox)
+        codes = Counter(answer.json()["errors"][0]["extensions"]["code"] for answer in answers)
+        sent = after["list_links"] - before["list_links"]
+        print(f"[300 made-up tokens, ceiling 100/10 s] {sent=} {codes=}")
+        # All tenants together get the app's reads: 100 per 10 s less the bookings' reserve.
+        assert sent == 80
+        assert sum(after.values()) - sum(before.values()) == 80
+        assert codes == {"UNAUTHENTICATED": 80, "UPSTREAM_RATE_LIMITED": 220}
+        assert server.runtime.tenants is not None
+        assert len(server.runtime.tenants) == 50
+        # The ceiling is the gateway's own budget: its own calls find it spent as well.
+        readiness = await http.get("/readyz")
+        assert readiness.json()["upstream"] == "UPSTREAM_RATE_LIMITED"
+        assert (await calls(strict_sandbox)) == after

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from redis.asyncio import Redis
 
-from gateway.hubspot.budget import BudgetShape, SharedBudget, WindowBudget
+from gateway.hubspot.budget import (
+    HOLD_RECHECK,
+    BudgetShape,
+    CappedBudget,
+    SharedBudget,
+    WindowBudget,
+)
 from gateway.hubspot.stats import UpstreamStats
 from tests.hubspot.timer import Timer
 from tests.support.redis_server import RedisServer, free_port
@@ -147,3 +155,100 @@ async def test_an_unreachable_redis_never_fails_a_call() -> None:
         assert budget.stats.budget_fallbacks == 3
     finally:
         await client.aclose()
+
+
+# -- holds: a booking's calls kept for it ---------------------------------------------------
+
+
+def test_reads_leave_every_held_call_to_the_bookings() -> None:
+    timer = Timer()
+    budget = WindowBudget(BudgetShape(10, reserve=0.2), timer=timer)
+    hold = budget.take_hold(6, ttl=5.0)
+    # Six held: reads may use 4, not the 8 the reserve alone would leave them.
+    assert [budget.try_acquire("read") for _ in range(4)] == [0.0] * 4
+    assert budget.try_acquire("read") == HOLD_RECHECK
+    assert [budget.try_acquire("booking", hold) for _ in range(6)] == [0.0] * 6
+    assert budget.held == 0
+    assert budget.used == 10
+    assert budget.try_acquire("booking") == pytest.approx(10.0)
+
+
+def test_younger_bookings_leave_older_ones_their_room() -> None:
+    budget = WindowBudget(BudgetShape(4, reserve=0.0), timer=Timer())
+    older = budget.take_hold(2, ttl=5.0)
+    younger = budget.take_hold(2, ttl=5.0)
+    assert budget.try_acquire("booking", younger) == 0.0
+    assert budget.try_acquire("booking", younger) == 0.0
+    # Spent, yet still younger: the older booking's two calls are not its to take.
+    assert budget.try_acquire("booking", younger) == HOLD_RECHECK
+    assert budget.try_acquire("booking") == HOLD_RECHECK  # no hold: after every hold
+    assert budget.try_acquire("booking", older) == 0.0
+    assert budget.try_acquire("booking", older) == 0.0
+    assert budget.used == 4
+
+
+async def test_a_hold_is_given_back_or_expires() -> None:
+    timer = Timer()
+    budget = WindowBudget(BudgetShape(4, reserve=0.0), timer=timer)
+    given = await budget.hold(2, ttl=5.0)
+    await budget.release(given, 1)
+    assert budget.held == 1
+    await budget.release(given)
+    assert budget.held == 0
+    await budget.hold(4, ttl=1.0)
+    assert await budget.acquire("read") == HOLD_RECHECK
+    timer.advance(1.0)  # its request's deadline passed: nothing is held any more
+    assert await budget.acquire("read") == 0.0
+
+
+async def test_holds_are_shared_by_every_process(redis_server: RedisServer) -> None:
+    first, second = Redis.from_url(redis_server.url), Redis.from_url(redis_server.url)
+    try:
+        a = SharedBudget(first, "tenant-holds", WindowBudget(BudgetShape(4, reserve=0.0)))
+        b = SharedBudget(second, "tenant-holds", WindowBudget(BudgetShape(4, reserve=0.0)))
+        older = await a.hold(3, ttl=5.0)
+        assert older.shared
+        assert await b.acquire("read") == 0.0  # one call is not held
+        assert await b.acquire("read") == HOLD_RECHECK
+        younger = await b.hold(1, ttl=5.0)
+        assert await b.acquire("booking", younger) == HOLD_RECHECK  # the older comes first
+        assert await a.acquire("booking", older) == 0.0
+        await a.release(older)  # it stopped early: its last two calls are free again
+        assert await b.acquire("booking", younger) == 0.0
+        assert await b.acquire("read") == 0.0
+        assert await a.acquire("read") > 1.0  # the window is full: wait for it to roll
+        assert a.stats.budget_fallbacks == b.stats.budget_fallbacks == 0
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_a_shared_hold_expires_with_its_deadline(redis_server: RedisServer) -> None:
+    client = Redis.from_url(redis_server.url)
+    try:
+        budget = SharedBudget(client, "tenant-expiry", WindowBudget(BudgetShape(2, reserve=0.0)))
+        await budget.hold(2, ttl=0.05)
+        assert await budget.acquire("read") == HOLD_RECHECK
+        for _ in range(100):  # a bounded wait on Redis's clock, no fixed sleep
+            if await budget.acquire("read") == 0.0:
+                break
+            await asyncio.sleep(0.01)
+        assert budget.local.used == 0  # admitted by Redis, not by a fallback
+        assert budget.stats.budget_fallbacks == 0
+    finally:
+        await client.aclose()
+
+
+async def test_every_tenant_spends_the_apps_ceiling() -> None:
+    ceiling = WindowBudget(BudgetShape(10, reserve=0.2))
+    tenants = [WindowBudget(BudgetShape(10, reserve=0.2)) for _ in range(30)]
+    capped = [CappedBudget(tenant, ceiling) for tenant in tenants]
+    admitted = [await budget.acquire("read") == 0.0 for budget in capped]
+    assert sum(admitted) == 8
+    assert ceiling.used == 8
+    # A tenant refused by the ceiling has nothing counted: the call was never sent.
+    assert [tenant.used for tenant in tenants] == [1] * 8 + [0] * 22
+    hold = await capped[29].hold(2, ttl=5.0)
+    assert ceiling.held == 2
+    assert await capped[29].acquire("booking", hold) == 0.0
+    assert await capped[0].acquire("booking", None) == HOLD_RECHECK  # after the held call

@@ -194,13 +194,13 @@ async def test_every_bad_booking_is_a_400_and_costs_no_upstream_call(gateway: Ga
     assert await gateway.calls() == before
 
 
-async def test_an_unreachable_upstream_is_503_with_retry_after(gateway: Gateway) -> None:
+async def test_a_spent_rate_limit_is_429_with_retry_after(gateway: Gateway) -> None:
     start = (await graphql_starts(gateway, "arjun-shrestha", 30))[0]
     await gateway.sandbox.put("/_sandbox/faults", json={"rateLimit": 1})
     await gateway.sandbox.get("/scheduler/v3/meetings/meeting-links")
     response = await gateway.http.post(BOOK, json=booking_body("arjun-shrestha", start, HALF_HOUR))
-    refused = assert_refused(response, 503)
-    assert refused["category"] == "SERVICE_UNAVAILABLE"
+    refused = assert_refused(response, 429)
+    assert refused["category"] == "RATE_LIMITS"
     assert int(response.headers["Retry-After"]) >= 1
 
 

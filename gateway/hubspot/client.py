@@ -27,6 +27,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -285,7 +286,9 @@ class HubSpotClient:
         deadline: float | None = None,
     ) -> httpx.Response:
         """The upstream's answer, 200 or an error status that is not worth another try;
-        ``deadline`` (``time.monotonic``) replaces the request's."""
+        ``deadline`` (``time.monotonic``) replaces the request's. Each attempt passes the
+        breaker and the budget, then ``_attempt`` says how it went and ``_retry_delay`` whether
+        and when the next one goes."""
         booking = method == "POST"
         if booking:
             kind = "booking"
@@ -296,61 +299,83 @@ class HubSpotClient:
             await self._admit(kind, booking, deadline)
             if attempt == 1:
                 self._retry_budget.deposit()
-            error: UpstreamError
-            retry_after: float | None = None
-            try:
-                response = await self._send(method, path, params, body, deadline)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                # No connection, so no byte of the request left: safe to send again, even a booking.
-                self._count(endpoint, "connect-error")
-                self._breaker.record_failure()
-                error = _unreachable(exc, booking)
-                retryable = True
-            except (httpx.HTTPError, _AttemptExpired) as exc:
-                timed_out = isinstance(exc, httpx.TimeoutException | _AttemptExpired)
-                self._count(endpoint, "timeout" if timed_out else "transport-error")
-                self._breaker.record_failure()
-                if isinstance(exc, _AttemptExpired) and exc.deadline:
-                    self._stats.deadline_exceeded += 1
-                error = _lost(exc, booking)
-                retryable = not booking
-            except BaseException:
-                self._breaker.release()  # cancelled: no verdict on the upstream's health
-                raise
-            else:
-                self._count(endpoint, str(response.status_code))
-                self._stats.note_rate_limit(response.headers)
-                await self._budget.observe(response.headers)
-                status = response.status_code
-                if status < 500:
-                    self._breaker.record_success()  # the upstream is up, even if it disagrees
-                if status != 429 and status < 500:
-                    return response
-                error = upstream_error(response)
-                if status == 429:
-                    retry_after = error.retry_after
-                    await self._budget.pause(
-                        retry_after if retry_after is not None else self._budget.shape.window
-                    )
-                else:
-                    self._breaker.record_failure()
-                if booking:
-                    if status >= 500:
-                        error = _booking_unknown(error)
-                    raise error
-                retryable = True
-            delay = self._backoff.delay(attempt, self._draw)
-            if retry_after is not None:
-                delay = max(delay, retry_after)
-            if not retryable or attempt >= MAX_ATTEMPTS or self._timer() + delay >= deadline:
-                raise error
-            if retry_after is not None and delay > self._budget_wait:
-                raise error  # a wait that long is better spent answering stale data
-            if not self._retry_budget.try_withdraw():
-                self._stats.retries_refused += 1
-                raise error
-            self._stats.retries += 1
-            await asyncio.sleep(delay)
+            outcome = await self._attempt(endpoint, method, path, params, body, deadline)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            if booking and not outcome.resendable:
+                raise outcome.error
+            await asyncio.sleep(self._retry_delay(attempt, outcome, deadline))
+
+    async def _attempt(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        body: Any,
+        deadline: float,
+    ) -> httpx.Response | _Failure:
+        """One exchange: the answer worth returning, or the failure, with the breaker told."""
+        booking = method == "POST"
+        try:
+            response = await self._send(method, path, params, body, deadline)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # No connection, so no byte of the request left: safe to send again, even a booking.
+            self._count(endpoint, "connect-error")
+            self._breaker.record_failure()
+            return _Failure(_unreachable(exc, booking), resendable=True)
+        except (httpx.HTTPError, _AttemptExpired) as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException | _AttemptExpired)
+            self._count(endpoint, "timeout" if timed_out else "transport-error")
+            self._breaker.record_failure()
+            if isinstance(exc, _AttemptExpired) and exc.deadline:
+                self._stats.deadline_exceeded += 1
+            return _Failure(_lost(exc, booking), resendable=not booking)
+        except BaseException:
+            self._breaker.release()  # cancelled: no verdict on the upstream's health
+            raise
+        return await self._answered(endpoint, response, booking)
+
+    async def _answered(
+        self, endpoint: str, response: httpx.Response, booking: bool
+    ) -> httpx.Response | _Failure:
+        """An answer: returned unless it is a 429 or a 5xx, which the budget and breaker learn
+        from (a booking's is never resent: a 5xx leaves its outcome unknown)."""
+        self._count(endpoint, str(response.status_code))
+        self._stats.note_rate_limit(response.headers)
+        await self._budget.observe(response.headers)
+        status = response.status_code
+        if status < 500:
+            self._breaker.record_success()  # the upstream is up, even if it disagrees
+        if status != 429 and status < 500:
+            return response
+        error = upstream_error(response)
+        retry_after = None
+        if status == 429:
+            retry_after = error.retry_after
+            await self._budget.pause(
+                retry_after if retry_after is not None else self._budget.shape.window
+            )
+        else:
+            self._breaker.record_failure()
+        if booking:
+            raise _booking_unknown(error) if status >= 500 else error
+        return _Failure(error, resendable=True, retry_after=retry_after)
+
+    def _retry_delay(self, attempt: int, failure: _Failure, deadline: float) -> float:
+        """Seconds until the next attempt; raises the failure's error when there is none."""
+        delay = self._backoff.delay(attempt, self._draw)
+        if failure.retry_after is not None:
+            delay = max(delay, failure.retry_after)
+        if not failure.resendable or attempt >= MAX_ATTEMPTS or self._timer() + delay >= deadline:
+            raise failure.error
+        if failure.retry_after is not None and delay > self._budget_wait:
+            raise failure.error  # a wait that long is better spent answering stale data
+        if not self._retry_budget.try_withdraw():
+            self._stats.retries_refused += 1
+            raise failure.error
+        self._stats.retries += 1
+        return delay
 
     async def _admit(self, kind: Kind, booking: bool, deadline: float) -> None:
         """Pass the breaker and the rate budget, waiting briefly for the budget if need be.
@@ -427,6 +452,15 @@ class HubSpotClient:
 
     def _count(self, endpoint: str, outcome: str) -> None:
         self._stats.calls[(endpoint, outcome)] += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """An attempt that failed: its error, whether sending again is safe, HubSpot's wait."""
+
+    error: UpstreamError
+    resendable: bool
+    retry_after: float | None = None
 
 
 class _AttemptExpired(Exception):

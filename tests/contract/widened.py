@@ -5,7 +5,14 @@ anything at all (so that positive cases reach the code behind the 404s and 400s)
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.schemas import BaseSchema
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gateway.sandbox.fixtures import load_fixtures
 from tests.contract.hubspot_spec import spec
@@ -56,3 +63,20 @@ def contract(version: str) -> dict[str, Any]:
     starts = ["2026-11-24T14:00:00Z", "2026-11-24T14:15:00Z", "2026-11-24T14:30:00Z"]
     booking["startTime"] = {"type": "string", "format": "date-time", "enum": starts}
     return document
+
+
+def conformance_test(schema: BaseSchema, examples: int) -> Callable[..., None]:
+    """A schemathesis test of ``schema``'s operations against the module's ``client`` fixture:
+    no server error, no answer off the spec."""
+
+    @schema.parametrize()
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
+    def test(case: schemathesis.Case[Any], client: Any) -> None:
+        case.call_and_validate(
+            session=client,
+            base_url=BASE_URL,
+            checks=[not_a_server_error, response_schema_conformance],
+        )
+
+    runner: Callable[..., None] = test
+    return runner

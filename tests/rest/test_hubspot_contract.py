@@ -14,15 +14,12 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.python import asgi
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gateway.app import create_app
 from gateway.settings import API_VERSIONS, Settings
-from tests.contract.widened import BASE_URL, contract, operations
+from tests.contract.widened import conformance_test, contract, operations
 from tests.support.sandbox_client import NOW
 
 SCHEMAS = {version: schemathesis.openapi.from_dict(contract(version)) for version in API_VERSIONS}
@@ -37,17 +34,7 @@ def client() -> Iterator[Any]:
 
 
 def contract_test(version: str) -> Callable[..., None]:
-    @SCHEMAS[version].parametrize()
-    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-    def test(case: schemathesis.Case[Any], client: Any) -> None:
-        case.call_and_validate(
-            session=client,
-            base_url=BASE_URL,
-            checks=[not_a_server_error, response_schema_conformance],
-        )
-
-    runner: Callable[..., None] = test
-    return runner
+    return conformance_test(SCHEMAS[version], 15)
 
 
 test_the_rest_surface_keeps_hubspots_v3_contract = contract_test("v3")

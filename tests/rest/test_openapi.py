@@ -17,18 +17,15 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.python import asgi
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gateway.app import create_app
 from gateway.rest.openapi import document
 from gateway.sandbox.fixtures import load_fixtures
 from gateway.settings import API_VERSIONS, Settings
 from tests.contract.hubspot_spec import spec
-from tests.contract.widened import BASE_URL, ZONES, real_or_any
+from tests.contract.widened import ZONES, conformance_test, real_or_any
 from tests.rest.api import BOOK, booking_body
 from tests.support.harness import NOW, Gateway
 
@@ -159,17 +156,7 @@ async def test_the_booking_example_is_the_first_offered_slot(gateway: Gateway) -
 
 
 def document_test(version: str, examples: int) -> Callable[..., None]:
-    @SCHEMAS[version].parametrize()
-    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
-    def test(case: schemathesis.Case[Any], client: Any) -> None:
-        case.call_and_validate(
-            session=client,
-            base_url=BASE_URL,
-            checks=[not_a_server_error, response_schema_conformance],
-        )
-
-    runner: Callable[..., None] = test
-    return runner
+    return conformance_test(SCHEMAS[version], examples)
 
 
 # One set of handlers serves every version's paths, so the date versions get fewer examples.

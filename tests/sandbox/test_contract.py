@@ -13,16 +13,13 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.python import asgi
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.sandbox.app import API_VERSIONS as SANDBOX_VERSIONS
 from gateway.settings import API_VERSIONS
-from tests.contract.widened import BASE_URL, contract, operations
+from tests.contract.widened import conformance_test, contract, operations
 from tests.support.sandbox_client import NOW
 
 # The sandbox's own list of versions, which must be the gateway's.
@@ -40,17 +37,7 @@ def client() -> Iterator[Any]:
 
 
 def contract_test(version: str, examples: int) -> Callable[..., None]:
-    @SCHEMAS[version].parametrize()
-    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
-    def test(case: schemathesis.Case[Any], client: Any) -> None:
-        case.call_and_validate(
-            session=client,
-            base_url=BASE_URL,
-            checks=[not_a_server_error, response_schema_conformance],
-        )
-
-    runner: Callable[..., None] = test
-    return runner
+    return conformance_test(SCHEMAS[version], examples)
 
 
 # The versions share one implementation, so the date versions get fewer examples each.

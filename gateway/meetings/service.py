@@ -188,7 +188,7 @@ class MeetingsService:
             settings.hold_ttl,
             settings.hold_max_renewals,
         )
-        self._fresh: FreshReads[AvailabilityPage] = FreshReads()
+        self._fresh: FreshReads[AvailabilityPage, Hold] = FreshReads()
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -666,13 +666,19 @@ class MeetingsService:
         return offered
 
     async def _fresh_page(self, slug: str, offset: int, began: int, hold: Hold) -> AvailabilityPage:
-        read, led = self._fresh.join(
-            (self._tenant, slug, offset),
-            began,
-            lambda: self._client.availability_page(slug, UPSTREAM_ZONE, offset, kind="booking"),
-        )
-        if not led:
-            await self._client.release(hold, 1)  # another booking's read is this one's too
+        async def load(holds: list[Hold]) -> AvailabilityPage:
+            # One read for all: it goes out as the oldest of them (in its own task's context),
+            # and the others give back the call each held for it.
+            oldest = min(holds, key=lambda kept: kept.seq)
+            for kept in holds:
+                if kept is not oldest:
+                    await self._client.release(kept, 1)
+            BOOKING_HOLD.set(oldest)
+            return await self._client.availability_page(slug, UPSTREAM_ZONE, offset, kind="booking")
+
+        read, handed = self._fresh.join((self._tenant, slug, offset), began, load, hold)
+        if not handed:
+            await self._client.release(hold, 1)  # a read under way is this booking's too
         return await asyncio.shield(read)
 
 

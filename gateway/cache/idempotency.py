@@ -98,6 +98,11 @@ def _conflict(key: str) -> IdempotencyConflict:
     return IdempotencyConflict(f"idempotency key {key!r} was already used for another request")
 
 
+def _retrieved(task: asyncio.Task[bytes]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 class MemoryIdempotencyStore:
     def __init__(
         self,
@@ -129,6 +134,8 @@ class MemoryIdempotencyStore:
             except Exception:
                 continue  # its caller got the error; this duplicate tries again
         task = asyncio.create_task(self._settle(slot, fingerprint, action))
+        # Its caller may have stopped waiting (a deadline): the error is then nobody's to see.
+        task.add_done_callback(_retrieved)
         self._pending[slot] = _Pending(fingerprint, task)
         return await asyncio.shield(task)
 

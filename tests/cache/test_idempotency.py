@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -381,3 +383,29 @@ async def test_a_waiter_that_loses_redis_does_not_book_twice(
         await two.aclose()
         await holder.aclose()
         await waiter.aclose()
+
+
+async def test_an_error_after_its_caller_stopped_waiting_is_not_left_unretrieved() -> None:
+    # A booking's caller may stop waiting at its deadline; what the booking then raises (it
+    # was not sent) is nobody's to see, and must not surface as an unretrieved task error.
+    store = MemoryIdempotencyStore()
+    gate = asyncio.Event()
+
+    async def action(claim: Claim) -> bytes:
+        await gate.wait()
+        raise GatewayError("not sent")
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.05):
+            await store.run("t", "key-late", "fp", action)
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        gate.set()
+        await eventually(lambda: not store._pending)
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert reported == []

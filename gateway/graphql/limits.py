@@ -64,11 +64,8 @@ from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from gateway.graphql.queries import DEFAULT_PAGE_SIZE
 from gateway.graphql.scalars import parse_date_time
 from gateway.graphql.shape import dependency_order
-from gateway.meetings.service import (
-    BOOKING_UPSTREAM_CALLS,
-    MAX_PAGES_FOR_NEXT_SLOT,
-    UPSTREAM_PAGE_LIMIT,
-)
+from gateway.meetings.cursors import UPSTREAM_PAGE_LIMIT
+from gateway.meetings.service import BOOKING_UPSTREAM_CALLS, MAX_PAGES_FOR_NEXT_SLOT
 from gateway.settings import Settings
 
 # The month pages an availability range without ``to`` is estimated to need.

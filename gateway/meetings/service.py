@@ -14,8 +14,6 @@ it is never sent again under its key.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import logging
 import time
@@ -23,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 from gateway.cache import (
     Cached,
@@ -53,7 +51,6 @@ from gateway.hubspot.models import (
     AvailabilityPage,
     BookingInfo,
     BookingRequest,
-    BookingResponse,
     LinkAvailability,
     LinksPage,
     LinkType,
@@ -76,7 +73,10 @@ from gateway.meetings.booking import (
     InvalidBookingInput,
     MeetingLinkNotFound,
     SlotUnavailable,
+    decode_outcome,
+    encode_outcome,
 )
+from gateway.meetings.cursors import UPSTREAM_PAGE_LIMIT, decode_cursor, encode_cursor
 from gateway.meetings.flights import Flights, SendMark
 from gateway.meetings.timeline import (
     UPSTREAM_ZONE,
@@ -94,8 +94,6 @@ log = logging.getLogger("gateway.meetings")
 # Every booking drops what carries this tag, whatever link it was on: for derived data, such
 # as whole GraphQL responses, that cannot tell which links and members it depends on.
 EVERY_BOOKING = "bookings"
-# The largest page of links HubSpot serves.
-UPSTREAM_PAGE_LIMIT = 100
 # nextAvailableSlot looks at most this many month pages ahead before giving up.
 MAX_PAGES_FOR_NEXT_SLOT = 6
 # The most upstream calls one booking makes: the link list, its booking info, the fresh read
@@ -426,7 +424,7 @@ class MeetingsService:
             if isinstance(result, rules.UpstreamUnavailable):
                 # Not a result to replay: nothing was sent, the next try must send it.
                 raise _Retryable
-            return _encode_outcome(result)
+            return encode_outcome(result)
 
         try:
             async with self._until_deadline() as wait:
@@ -445,7 +443,7 @@ class MeetingsService:
             if not wait.expired():
                 raise
             return _in_progress()
-        return outcome[0] if outcome else _decode_outcome(stored)
+        return outcome[0] if outcome else decode_outcome(stored)
 
     async def _book_once(self, command: BookingCommand) -> BookingOutcome:
         """A booking without a key: its answer reaches the cache and the log even when it
@@ -649,66 +647,6 @@ def _earliest(info: BookingInfo) -> int | None:
         return None
     starts = [s.start_ms for spans in info.availability.by_duration.values() for s in spans]
     return min(starts) if starts else None
-
-
-def encode_cursor(upstream_after: str | None, skip: int) -> str:
-    raw = json.dumps([upstream_after, skip], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[str | None, int]:
-    try:
-        upstream_after, skip = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise InputError("after", "INVALID_CURSOR", "after is not a cursor of this API") from exc
-    if (
-        not (upstream_after is None or isinstance(upstream_after, str))
-        or not isinstance(skip, int)
-        or not 0 <= skip <= UPSTREAM_PAGE_LIMIT
-    ):
-        raise InputError("after", "INVALID_CURSOR", "after is not a cursor of this API")
-    return upstream_after, skip
-
-
-def _encode_outcome(outcome: BookingOutcome) -> bytes:
-    payload: dict[str, Any]
-    if isinstance(outcome, BookingConfirmed):
-        payload = {"kind": "confirmed", "wire": outcome.response.wire, "tz": outcome.timezone}
-    elif isinstance(outcome, SlotUnavailable):
-        payload = {
-            "kind": "slot",
-            "message": outcome.message,
-            "start": outcome.start.isoformat(),
-            "minutes": outcome.duration_minutes,
-        }
-    elif isinstance(outcome, InvalidBookingInput):
-        payload = {
-            "kind": "invalid",
-            "errors": [[e.field, e.code, e.message] for e in outcome.errors],
-        }
-    elif isinstance(outcome, MeetingLinkNotFound):
-        payload = {"kind": "not-found", "slug": outcome.slug}
-    elif isinstance(outcome, BookingOutcomeUnknown):
-        payload = {"kind": "unknown", "message": outcome.message}
-    else:
-        raise TypeError(f"not a stored outcome: {outcome!r}")
-    return json.dumps(payload).encode()
-
-
-def _decode_outcome(raw: bytes) -> BookingOutcome:
-    payload = json.loads(raw)
-    kind = payload["kind"]
-    if kind == "confirmed":
-        return BookingConfirmed(BookingResponse.parse(payload["wire"]), payload["tz"])
-    if kind == "slot":
-        return SlotUnavailable(
-            payload["message"], datetime.fromisoformat(payload["start"]), payload["minutes"]
-        )
-    if kind == "invalid":
-        return InvalidBookingInput(tuple(rules.FieldError(*e) for e in payload["errors"]))
-    if kind == "unknown":
-        return BookingOutcomeUnknown(payload["message"])
-    return MeetingLinkNotFound(payload["slug"])
 
 
 __all__ = ["EmptyReason", "LinkConnection", "MeetingsService"]

@@ -50,7 +50,7 @@ from gateway.edge import (
     refusal_body,
 )
 from gateway.errors import GatewayError
-from gateway.graphql.context import Context
+from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.extensions import Shaping, shape
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.persisted import (
@@ -115,6 +115,8 @@ def request_id(request: Request | WebSocket) -> str:
 
 
 NO_QUERY = BadRequest("the request carries no GraphQL query")
+# Where a request's scope holds the read log its GraphQL context is to fill.
+READ_LOG = "gateway.read_log"
 
 
 def bad_request(refusal: BadRequest) -> Response:
@@ -167,10 +169,12 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Context:
         runtime: Runtime = request.app.state.runtime
         service = runtime.bound(request.scope).service
+        reads = request.scope.get(READ_LOG) or ReadLog()
         return Context(
             service=service,
-            loaders=Loaders(service),
+            loaders=Loaders(service, reads),
             request_id=request_id(request),
+            reads=reads,
             production=request.app.state.settings.production,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
@@ -299,6 +303,11 @@ def create_app(
     def spans(operation: GraphQLOperation) -> AbstractContextManager[None]:
         return nullcontext() if tracing is None else tracing.operation(operation)
 
+    async def run_noting(request: Request, reads: ReadLog) -> Response:
+        # The context made for this request fills the response cache's read log.
+        request.scope[READ_LOG] = reads
+        return await graphql.run(request)
+
     async def graphql_post(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
         # Persisted queries resolve to the document, which the response cache keys on.
@@ -318,7 +327,7 @@ def create_app(
         with spans(resolved.operation):
             if settings.response_cache and (key := response_key(resolved)):
                 responses = runtime.bound(request.scope).responses
-                return await responses.serve(key, lambda: graphql.run(request))
+                return await responses.serve(key, lambda reads: run_noting(request, reads))
             return await graphql.run(request)
 
     async def graphql_endpoint(request: Request) -> Response:

@@ -53,6 +53,7 @@ class Query:
             link_type=models.LinkType(type) if type else None,
             organizer_user_id=organizer_user_id,
         )
+        info.context.reads.note(page.stale)
         nodes = [MeetingLink.of(link) for link in page.links]
         edges = [
             MeetingLinkEdge(cursor=cursor, node=node)

@@ -21,7 +21,8 @@ from starlette.responses import Response
 
 from gateway.cache import Pass, ReadThroughCache, Resource
 from gateway.edge import GraphQLRequest
-from gateway.meetings.service import EVERY_BOOKING, READS, ReadLog
+from gateway.graphql.context import ReadLog
+from gateway.meetings.service import EVERY_BOOKING
 
 MAX_CACHED_DOCUMENT = 20_000
 
@@ -71,14 +72,13 @@ class ResponseCache:
             swr=0.0,
         )
 
-    async def serve(self, key: str, execute: Callable[[], Awaitable[Response]]) -> Response:
+    async def serve(self, key: str, execute: Callable[[ReadLog], Awaitable[Response]]) -> Response:
+        """The kept response under ``key``, or what ``execute(reads)`` answers; the execution
+        notes in ``reads`` (its context's log) whether any read it made was stale."""
+
         async def load() -> Answer | Pass[Answer]:
             log = ReadLog()
-            token = READS.set(log)
-            try:
-                response = await execute()
-            finally:
-                READS.reset(token)
+            response = await execute(log)
             body = bytes(response.body)
             if response.status_code != 200 or log.stale or "errors" in json.loads(body):
                 return Pass(response)

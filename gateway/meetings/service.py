@@ -18,10 +18,9 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn, TypeVar
+from typing import Generic, NoReturn, TypeVar
 
 from gateway.cache import (
     Cached,
@@ -114,14 +113,12 @@ def _resource(name: str, ttl: float, max_stale: float, parse: Callable[[object],
     return Resource(name=name, ttl=ttl, max_stale=max_stale, encode=encode, decode=decode)
 
 
-@dataclass
-class ReadLog:
-    """What one request's reads were like; a response built on stale reads is not reused."""
+@dataclass(frozen=True, slots=True)
+class Read(Generic[T]):
+    """A value and whether any cached read behind it was stale (so not to be reused)."""
 
-    stale: bool = False
-
-
-READS: ContextVar[ReadLog | None] = ContextVar("gateway_reads", default=None)
+    value: T
+    stale: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +127,7 @@ class LinkConnection:
     cursors: tuple[str, ...]
     has_next_page: bool
     total: int
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,43 +193,54 @@ class MeetingsService:
         upstream_after, skip = decode_cursor(after) if after else (None, 0)
         links: list[MeetingLink] = []
         cursors: list[str] = []
-        total = 0
+        stale = False
         while True:
-            page = await self.links_page(
+            read = await self._links_page(
                 limit=min(UPSTREAM_PAGE_LIMIT, first + skip + 1),
                 after=upstream_after,
                 name=name,
                 link_type=link_type,
                 organizer_user_id=organizer_user_id,
             )
-            total = page.total
+            page, stale = read.value, stale or read.stale
             for index, link in enumerate(page.results[skip:], start=skip):
                 if len(links) == first:
-                    return LinkConnection(tuple(links), tuple(cursors), True, total)
+                    return LinkConnection(tuple(links), tuple(cursors), True, page.total, stale)
                 links.append(link)
                 cursors.append(encode_cursor(upstream_after, index + 1))
-            if page.next_after is None:
-                return LinkConnection(tuple(links), tuple(cursors), False, total)
-            if len(links) == first:
-                return LinkConnection(tuple(links), tuple(cursors), True, total)
+            if page.next_after is None or len(links) == first:
+                more = page.next_after is not None
+                return LinkConnection(tuple(links), tuple(cursors), more, page.total, stale)
             upstream_after, skip = page.next_after, 0
 
     async def link(self, slug: str) -> MeetingLink | None:
         """A link by slug (HubSpot has no such read, so the cached link list is the index)."""
-        return next((link for link in await self._all_links() if link.slug == slug), None)
+        return (await self.read_link(slug)).value
+
+    async def read_link(self, slug: str) -> Read[MeetingLink | None]:
+        """``link``, with whether the link list it came from was stale."""
+        every = await self._all_links()
+        return Read(next((link for link in every.value if link.slug == slug), None), every.stale)
 
     async def link_by_id(self, hubspot_id: str) -> MeetingLink | None:
-        return next((link for link in await self._all_links() if link.id == hubspot_id), None)
+        return (await self.read_link_by_id(hubspot_id)).value
 
-    async def _all_links(self) -> tuple[MeetingLink, ...]:
+    async def read_link_by_id(self, hubspot_id: str) -> Read[MeetingLink | None]:
+        every = await self._all_links()
+        found = next((link for link in every.value if link.id == hubspot_id), None)
+        return Read(found, every.stale)
+
+    async def _all_links(self) -> Read[tuple[MeetingLink, ...]]:
         links: list[MeetingLink] = []
         after: str | None = None
+        stale = False
         while True:
-            page = await self.links_page(limit=UPSTREAM_PAGE_LIMIT, after=after)
-            links.extend(page.results)
-            if page.next_after is None:
-                return tuple(links)
-            after = page.next_after
+            read = await self._links_page(limit=UPSTREAM_PAGE_LIMIT, after=after)
+            links.extend(read.value.results)
+            stale = stale or read.stale
+            if read.value.next_after is None:
+                return Read(tuple(links), stale)
+            after = read.value.next_after
 
     async def links_page(
         self,
@@ -243,6 +252,24 @@ class MeetingsService:
         organizer_user_id: str | None = None,
     ) -> LinksPage:
         """One upstream page of links, as HubSpot pages them (cached)."""
+        read = await self._links_page(
+            limit=limit,
+            after=after,
+            name=name,
+            link_type=link_type,
+            organizer_user_id=organizer_user_id,
+        )
+        return read.value
+
+    async def _links_page(
+        self,
+        *,
+        limit: int,
+        after: str | None,
+        name: str | None = None,
+        link_type: LinkType | None = None,
+        organizer_user_id: str | None = None,
+    ) -> Cached[LinksPage]:
         params: dict[str, str | int | None] = {
             "limit": limit,
             "after": after,
@@ -260,7 +287,7 @@ class MeetingsService:
                 link_type=link_type,
             )
 
-        return (await self._read(self._links, params, load, ("links",))).value
+        return await self._read(self._links, params, load, ("links",))
 
     async def _read(
         self,
@@ -269,11 +296,7 @@ class MeetingsService:
         load: Callable[[], Awaitable[T]],
         tags: Iterable[str],
     ) -> Cached[T]:
-        cached = await self._cache.get(resource, self._tenant, params, load, tags)
-        log = READS.get()
-        if cached.stale and log is not None:
-            log.stale = True
-        return cached
+        return await self._cache.get(resource, self._tenant, params, load, tags)
 
     # --- booking info and availability ------------------------------------------------------------
 
@@ -392,7 +415,7 @@ class MeetingsService:
 
     async def next_available_slot(
         self, slug: str, *, duration_minutes: int | None, after: datetime | None
-    ) -> Slot | None:
+    ) -> Read[Slot | None]:
         """The first offered slot at or after ``after``, looking a bounded number of months."""
         check_duration(duration_minutes)
         now = self._clock.now()
@@ -400,16 +423,16 @@ class MeetingsService:
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
         tags = await self._tags(slug)
         first_offset = month_offsets(now, start, start + timedelta(microseconds=1)).start
+        stale = False
         for offset in range(first_offset, first_offset + MAX_PAGES_FOR_NEXT_SLOT):
-            page = (await self.availability_page(slug, offset, tags)).value.availability
-            if page is None:
-                return None
-            slots = merge_slots([page], to_ms(start), 2**62, duration_ms)
+            read = await self.availability_page(slug, offset, tags)
+            page, stale = read.value.availability, stale or read.stale
+            slots = merge_slots([page], to_ms(start), 2**62, duration_ms) if page else []
             if slots:
-                return slots[0]
-            if not page.has_more:
-                return None
-        return None
+                return Read(slots[0], stale)
+            if page is None or not page.has_more:
+                return Read(None, stale)
+        return Read(None, stale)
 
     # --- booking --------------------------------------------------------------------------------
 
@@ -649,4 +672,4 @@ def _earliest(info: BookingInfo) -> int | None:
     return min(starts) if starts else None
 
 
-__all__ = ["EmptyReason", "LinkConnection", "MeetingsService"]
+__all__ = ["EmptyReason", "LinkConnection", "MeetingsService", "Read"]

@@ -270,6 +270,13 @@ def encode_outcome(outcome: BookingOutcome) -> bytes:
         payload = {"kind": "not-found", "slug": outcome.slug}
     elif isinstance(outcome, BookingOutcomeUnknown):
         payload = {"kind": "unknown", "message": outcome.message}
+    elif isinstance(outcome, UpstreamUnavailable):
+        # Never stored (nothing was sent): only answered, to the caller that made it.
+        payload = {
+            "kind": "unavailable",
+            "message": outcome.message,
+            "retry": outcome.retry_after_seconds,
+        }
     else:
         raise TypeError(f"not a stored outcome: {outcome!r}")
     return json.dumps(payload).encode()
@@ -288,4 +295,6 @@ def decode_outcome(raw: bytes) -> BookingOutcome:
         return InvalidBookingInput(tuple(FieldError(*e) for e in payload["errors"]))
     if kind == "unknown":
         return BookingOutcomeUnknown(payload["message"])
+    if kind == "unavailable":
+        return UpstreamUnavailable(payload["message"], payload["retry"])
     return MeetingLinkNotFound(payload["slug"])

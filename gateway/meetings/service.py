@@ -29,6 +29,7 @@ from gateway.cache import (
     IdempotencyInProgress,
     IdempotencyStore,
     IdempotencyUnrecorded,
+    Pass,
     ReadThroughCache,
     Resource,
 )
@@ -441,12 +442,12 @@ class MeetingsService:
             return await self._book_once(command)
         outcome: list[BookingOutcome] = []
 
-        async def action(claim: Claim) -> bytes:
+        async def action(claim: Claim) -> bytes | Pass[bytes]:
             result = await self._book(command, claim)
             outcome.append(result)
             if isinstance(result, rules.UpstreamUnavailable):
                 # Not a result to replay: nothing was sent, the next try must send it.
-                raise _Retryable
+                return Pass(encode_outcome(result))
             return encode_outcome(result)
 
         try:
@@ -454,8 +455,6 @@ class MeetingsService:
                 stored = await self._idempotency.run(
                     self._tenant, command.idempotency_key, command.fingerprint(), action
                 )
-        except _Retryable:
-            return outcome[0]
         except IdempotencyInDoubt as exc:
             return BookingOutcomeUnknown(f"{exc.message}; {rules.UNKNOWN_RESOLUTION}")
         except IdempotencyInProgress:
@@ -466,7 +465,9 @@ class MeetingsService:
             if not wait.expired():
                 raise
             return _in_progress()
-        return outcome[0] if outcome else decode_outcome(stored)
+        if outcome:
+            return outcome[0]
+        return decode_outcome(stored.value if isinstance(stored, Pass) else stored)
 
     async def _book_once(self, command: BookingCommand) -> BookingOutcome:
         """A booking without a key: its answer reaches the cache and the log even when it
@@ -593,10 +594,6 @@ class MeetingsService:
 def check_duration(minutes: int | None) -> None:
     if minutes is not None and not 0 < minutes <= 24 * 60:
         raise InputError("durationMinutes", "OUT_OF_RANGE", "durationMinutes must be 1..1440")
-
-
-class _Retryable(Exception):
-    pass
 
 
 def _in_progress() -> BookingInProgress:

@@ -14,6 +14,7 @@ from gateway.cache import (
     IdempotencyStore,
     IdempotencyUnrecorded,
     MemoryIdempotencyStore,
+    Pass,
     RedisIdempotencyStore,
     RedisStore,
 )
@@ -378,3 +379,23 @@ async def test_a_waiter_that_loses_redis_does_not_book_twice(
         await two.aclose()
         await holder.aclose()
         await waiter.aclose()
+
+
+async def test_a_passed_answer_goes_to_its_caller_and_is_not_stored(
+    store: IdempotencyStore, tenant: str
+) -> None:
+    booking = Booking()
+    refusals = 1
+
+    async def action(claim: Claim) -> bytes | Pass[bytes]:
+        nonlocal refusals
+        if refusals:
+            refusals -= 1
+            return Pass(b'{"refused": "nothing was sent"}')
+        return await booking(claim)
+
+    first = await store.run(tenant, "key-1", "fp", action)
+    assert first == Pass(b'{"refused": "nothing was sent"}')
+    assert await store.run(tenant, "key-1", "fp", action) == b'{"booking": 1}'
+    assert await store.run(tenant, "key-1", "fp", action) == b'{"booking": 1}'
+    assert booking.calls == 1

@@ -1,0 +1,33 @@
+"""The idempotency record of a booking outcome: what is replayed reads back as it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from gateway.meetings.booking import (
+    BookingOutcome,
+    BookingOutcomeUnknown,
+    FieldError,
+    InvalidBookingInput,
+    MeetingLinkNotFound,
+    SlotUnavailable,
+    UpstreamUnavailable,
+    decode_outcome,
+    encode_outcome,
+)
+
+OUTCOMES: list[BookingOutcome] = [
+    SlotUnavailable("taken", datetime(2026, 3, 2, 9, tzinfo=UTC), 30),
+    InvalidBookingInput((FieldError("email", "INVALID_EMAIL", "not an address"),)),
+    MeetingLinkNotFound("nobody"),
+    BookingOutcomeUnknown("no answer"),
+    UpstreamUnavailable("down", 2.5),
+    UpstreamUnavailable("down", None),
+]
+
+
+@pytest.mark.parametrize("outcome", OUTCOMES, ids=lambda outcome: type(outcome).__name__)
+def test_an_outcome_reads_back_as_it_was_recorded(outcome: BookingOutcome) -> None:
+    assert decode_outcome(encode_outcome(outcome)) == outcome

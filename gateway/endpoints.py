@@ -27,7 +27,7 @@ from gateway.edge.refusal import GRAPHQL_PATH, BadRequest, refusal_body
 from gateway.edge.request import GraphQLOperation, GraphQLRequest
 from gateway.edge.request_id import request_id_of
 from gateway.errors import GatewayError
-from gateway.graphql.context import Context
+from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.extensions import Shaping, shape
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.responses import response_key
@@ -86,6 +86,10 @@ class EdgeRequestAdapter(StarletteRequestAdapter):
         self.starlette = request
 
 
+# Where a request's scope holds the read log its GraphQL context is to fill.
+READ_LOG = "gateway.read_log"
+
+
 class GraphQLView(GraphQL[Context, None]):
     request_adapter_class = EdgeRequestAdapter
 
@@ -122,10 +126,12 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         service = serving_of(request).service_for(request.scope)
+        reads = request.scope.get(READ_LOG) or ReadLog()
         return Context(
             service=service,
-            loaders=Loaders(service),
+            loaders=Loaders(service, reads),
             request_id=request_id(request),
+            reads=reads,
             production=self.production,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
@@ -169,8 +175,13 @@ class GraphQLEndpoint:
         with self._span(resolved.operation):
             if self.settings.response_cache and (key := response_key(resolved)):
                 responses = runtime.responses_for(request.scope)
-                return await responses.serve(key, lambda: self.view.run(request))
+                return await responses.serve(key, lambda reads: self._run_noting(request, reads))
             return await self.view.run(request)
+
+    async def _run_noting(self, request: Request, reads: ReadLog) -> Response:
+        # The context made for this request fills the response cache's read log.
+        request.scope[READ_LOG] = reads
+        return await self.view.run(request)
 
     def _span(self, operation: GraphQLOperation) -> AbstractContextManager[None]:
         return nullcontext() if self.tracing is None else self.tracing.operation(operation)

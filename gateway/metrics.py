@@ -178,7 +178,8 @@ def _cache_metrics(stats: CacheStats) -> Iterator[Metric]:
     reads = CounterMetricFamily(
         "gateway_cache_reads",
         "Cache reads by resource (links, booking-info, availability, graphql-response, ...) "
-        "and outcome: l1, l2, negative (a remembered 404), stale or miss.",
+        "and outcome, one per read: l1, l2, negative (a remembered 404), stale, miss (loaded and "
+        "kept), pass (loaded, answered, not kept) or error.",
         labels=["resource", "outcome"],
     )
     for (resource, outcome), count in sorted(stats.reads.items()):

@@ -141,3 +141,19 @@ async def test_hubspots_own_rate_limit_count_is_a_gauge(gateway: Gateway) -> Non
     assert value(samples, "gateway_upstream_rate_limit_max") == 50
     # The link list and the booking info were read: HubSpot counts them.
     assert value(samples, "gateway_upstream_rate_limit_remaining") == 48
+
+
+async def test_answers_that_are_not_kept_are_reads_not_load_errors(gateway: Gateway) -> None:
+    # A response holding an error is answered but never kept; an unknown persisted hash is
+    # answered PersistedQueryNotFound and nothing is kept either. Neither failed to load.
+    bad_zone = {"slug": "mel-nelson", "timeZone": "Not/AZone"}
+    for _ in range(2):
+        assert "errors" in await gateway.execute(BOOKING_INFO, bad_zone)
+    unknown = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+    response = await gateway.http.post("/graphql", json={"extensions": unknown})
+    assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    samples = await scrape(gateway)
+    reads = "gateway_cache_reads_total"
+    assert value(samples, reads, resource="graphql-response", outcome="pass") == 2
+    assert value(samples, reads, resource="persisted-query", outcome="pass") == 1
+    assert value(samples, "gateway_cache_load_errors_total") == 0

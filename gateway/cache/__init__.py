@@ -25,7 +25,7 @@ from gateway.cache.idempotency import (
     RedisIdempotencyStore,
 )
 from gateway.cache.keys import FORMAT_VERSION, entry_key, tenant_id
-from gateway.cache.layer import Cached, ReadThroughCache, Resource
+from gateway.cache.layer import Cached, Pass, ReadThroughCache, Resource
 from gateway.cache.redis_store import RedisStore, StoreUnavailable
 from gateway.cache.stats import CacheStats
 from gateway.cache.store import Hit, MemoryStore, Store
@@ -44,6 +44,7 @@ __all__ = [
     "MemoryHoldStore",
     "MemoryIdempotencyStore",
     "MemoryStore",
+    "Pass",
     "ReadThroughCache",
     "RedisHoldStore",
     "RedisIdempotencyStore",

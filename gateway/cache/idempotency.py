@@ -6,6 +6,9 @@
 ``run`` runs ``action`` once per (tenant, key) and stores the bytes it returns for 24 hours;
 a later call with the same key and fingerprint returns them without running ``action``. The
 same key with another fingerprint (the request changed) raises ``IdempotencyConflict``.
+An action that sent nothing and has an answer that must not be replayed (HubSpot unreachable
+before the booking left) returns ``Pass(bytes)``: its caller gets it, nothing is stored, and
+the key is free again, as after an error.
 Concurrent duplicates run ``action`` once: they wait for its result. If ``action`` raises,
 nothing is stored, the error goes to the caller whose call ran it, and the waiters try
 again (so one of them runs ``action`` anew): an action raises only when its request was never
@@ -46,6 +49,7 @@ from typing import Any, Protocol
 from cachetools import TTLCache
 
 from gateway.cache.keys import idempotency_key
+from gateway.cache.layer import Pass
 from gateway.cache.redis_store import RedisStore, StoreUnavailable
 from gateway.errors import (
     IdempotencyConflict,
@@ -63,11 +67,13 @@ class Claim(Protocol):
         ``IdempotencyUnrecorded`` when it must not leave."""
 
 
-Action = Callable[[Claim], Awaitable[bytes]]
+# The bytes to store and replay, or ``Pass(bytes)``: answered to this caller alone.
+Result = bytes | Pass[bytes]
+Action = Callable[[Claim], Awaitable[Result]]
 
 
 class IdempotencyStore(Protocol):
-    async def run(self, tenant: str, key: str, fingerprint: str, action: Action) -> bytes: ...
+    async def run(self, tenant: str, key: str, fingerprint: str, action: Action) -> Result: ...
 
     async def aclose(self) -> None: ...
 
@@ -81,7 +87,7 @@ class _Done:
 @dataclass(frozen=True, slots=True)
 class _Pending:
     fingerprint: str
-    task: asyncio.Task[bytes]
+    task: asyncio.Task[Result]
 
 
 class _InProcess:
@@ -98,7 +104,7 @@ def _conflict(key: str) -> IdempotencyConflict:
     return IdempotencyConflict(f"idempotency key {key!r} was already used for another request")
 
 
-def _retrieved(task: asyncio.Task[bytes]) -> None:
+def _retrieved(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
 
@@ -114,7 +120,7 @@ class MemoryIdempotencyStore:
         self._done: TTLCache[tuple[str, str], _Done] = TTLCache(max_entries, lifetime, timer)
         self._pending: dict[tuple[str, str], _Pending] = {}
 
-    async def run(self, tenant: str, key: str, fingerprint: str, action: Action) -> bytes:
+    async def run(self, tenant: str, key: str, fingerprint: str, action: Action) -> Result:
         slot = (tenant, key)
         while True:
             done = self._done.get(slot)
@@ -128,23 +134,27 @@ class MemoryIdempotencyStore:
             if pending.fingerprint != fingerprint:
                 raise _conflict(key)
             try:
-                return await asyncio.shield(pending.task)
+                result = await asyncio.shield(pending.task)
             except (IdempotencyInDoubt, IdempotencyConflict):
                 raise  # another process's verdict on the key: the same for this caller
             except Exception:
                 continue  # its caller got the error; this duplicate tries again
+            if isinstance(result, Pass):
+                continue  # its caller's alone, as an error would be
+            return result
         task = asyncio.create_task(self._settle(slot, fingerprint, action))
         # Its caller may have stopped waiting (a deadline): the error is then nobody's to see.
         task.add_done_callback(_retrieved)
         self._pending[slot] = _Pending(fingerprint, task)
         return await asyncio.shield(task)
 
-    async def _settle(self, slot: tuple[str, str], fingerprint: str, action: Action) -> bytes:
+    async def _settle(self, slot: tuple[str, str], fingerprint: str, action: Action) -> Result:
         try:
             result = await action(_IN_PROCESS)
         finally:
             del self._pending[slot]
-        self._done[slot] = _Done(fingerprint, result)
+        if not isinstance(result, Pass):
+            self._done[slot] = _Done(fingerprint, result)
         return result
 
     async def aclose(self) -> None:
@@ -271,13 +281,13 @@ class RedisIdempotencyStore:
         self._abandon = redis.client.register_script(_ABANDON)
         self._recording: set[asyncio.Task[None]] = set()
 
-    async def run(self, tenant: str, key: str, fingerprint: str, action: Action) -> bytes:
-        async def shared(_: Claim) -> bytes:
+    async def run(self, tenant: str, key: str, fingerprint: str, action: Action) -> Result:
+        async def shared(_: Claim) -> Result:
             return await self._run_shared(tenant, key, fingerprint, action)
 
         return await self._local.run(tenant, key, fingerprint, shared)
 
-    async def _run_shared(self, tenant: str, key: str, fingerprint: str, action: Action) -> bytes:
+    async def _run_shared(self, tenant: str, key: str, fingerprint: str, action: Action) -> Result:
         claim = _RedisClaim(self, key, idempotency_key(tenant, key), fingerprint)
         deadline = self._timer() + self._wait
         seen_pending = False
@@ -313,19 +323,15 @@ class RedisIdempotencyStore:
             await asyncio.sleep(self._poll)
         return await self._act(claim, action)
 
-    async def _act(self, claim: _RedisClaim, action: Action) -> bytes:
+    async def _act(self, claim: _RedisClaim, action: Action) -> Result:
         try:
             result = await action(claim)
         except Exception:
-            # The action raises only when nothing was sent. Unreachable Redis: the lease of a
-            # pending claim expires by itself.
-            with contextlib.suppress(StoreUnavailable):
-                await self.redis.call(
-                    lambda client: self._abandon(
-                        keys=[claim.name], args=[claim.token], client=client
-                    )
-                )
+            await self._give_up(claim)
             raise
+        if isinstance(result, Pass):
+            await self._give_up(claim)
+            return result
         if not await self._record(claim, result):
             # This process answers its own retries from memory; the others learn it once
             # Redis takes it.
@@ -333,6 +339,14 @@ class RedisIdempotencyStore:
             self._recording.add(task)
             task.add_done_callback(self._recording.discard)
         return result
+
+    async def _give_up(self, claim: _RedisClaim) -> None:
+        """Free the key of an action that sent nothing (it raised, or passed its answer)."""
+        # Unreachable Redis: the lease of a pending claim expires by itself.
+        with contextlib.suppress(StoreUnavailable):
+            await self.redis.call(
+                lambda client: self._abandon(keys=[claim.name], args=[claim.token], client=client)
+            )
 
     async def _record(self, claim: _RedisClaim, result: bytes) -> bool:
         try:

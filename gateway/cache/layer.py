@@ -17,7 +17,9 @@ a stale value is answered at once while one refresh runs; ``None`` means until
 process; 0, the default, remembers nothing) and ``encode``/``decode`` for Redis.
 
 ``get`` answers from L1 (this process), then L2 (Redis, decoded once and promoted to L1),
-then ``load()``, whose value is written to both tiers. Keys are described in
+then ``load()``, whose value is written to both tiers. A load that must be answered but not
+kept (a response holding an error, say) returns ``Pass(value)``: the callers sharing its flight
+get it, nothing is stored, and it is no load error. Keys are described in
 ``gateway.cache.keys``: format version, tenant, resource and normalized params.
 
 - Freshness is measured on a monotonic timer in L1 and by Redis's key expiry in L2, never
@@ -29,7 +31,10 @@ then ``load()``, whose value is written to both tiers. Keys are described in
   others answer stale data if they have it, else poll L2 until the value appears, or load
   themselves once the lease is gone (its holder failed or died) or has outlived its time.
 - Stale-while-revalidate: a value older than ``ttl`` but within the ``swr`` window is
-  answered with ``stale=True`` while one background refresh runs.
+  answered with ``stale=True`` while one background refresh runs. Past that window nothing
+  stale is answered before a load was tried, not even while another process holds the lease.
+- Every read is counted once in ``stats.reads`` by its outcome: ``l1``, ``l2``, ``negative``,
+  ``stale``, ``miss`` (loaded and kept), ``pass`` (loaded, not kept) or ``error``.
 - Stale-if-error: when ``load()`` raises ``UpstreamError`` (other than
   ``UpstreamNotFound`` and ``UpstreamValidationError``, which always propagate) and a value
   younger than ``max_stale`` exists, it is answered with ``stale=True``; otherwise the error
@@ -78,7 +83,7 @@ from gateway.cache.keys import (
     lease_key,
 )
 from gateway.cache.redis_store import RedisStore, StoreUnavailable
-from gateway.cache.stats import CacheStats
+from gateway.cache.stats import CacheStats, ReadOutcome
 from gateway.cache.store import MemoryStore
 from gateway.clock import Clock
 from gateway.errors import (
@@ -93,7 +98,13 @@ T = TypeVar("T")
 
 _FETCHED_AT = struct.Struct("!d")
 
-Source = Literal["l2", "load", "stale"]
+Source = Literal["l2", "load", "stale", "pass"]
+_READ_OUTCOME: dict[Source, ReadOutcome] = {
+    "l2": "l2",
+    "load": "miss",
+    "stale": "stale",
+    "pass": "pass",
+}
 # Past this many remembered tag generations the memory starts afresh (it only saves reloads).
 _KNOWN_GENERATIONS = 65_536
 
@@ -119,6 +130,13 @@ class Resource(Generic[T]):
         if self.swr is None:
             return self.max_stale
         return min(self.ttl + self.swr, self.max_stale)
+
+
+@dataclass(frozen=True, slots=True)
+class Pass(Generic[T]):
+    """What a load answers without it being kept in any tier."""
+
+    value: T
 
 
 @dataclass(frozen=True)
@@ -228,9 +246,10 @@ class ReadThroughCache:
         resource: Resource[T],
         tenant: str,
         params: Params,
-        load: Callable[[], Awaitable[T]],
+        load: Callable[[], Awaitable[T | Pass[T]]],
         tags: Iterable[str] = (),
     ) -> Cached[T]:
+        """The value under ``params``; ``load()`` returns it to keep or ``Pass(value)``."""
         self._ensure_listening()
         key = entry_key(tenant, resource.name, params)
         tagset = frozenset(tags) | {EVERY_ENTRY}
@@ -255,13 +274,12 @@ class ReadThroughCache:
             flight = self._launch(resource, key, tenant, load, tagset, stale, read_shared=True)
         else:
             self._stats.flight_waits += 1
-        outcome = await asyncio.shield(flight.task)
-        if outcome.source == "l2":
-            self._stats.read(resource.name, "l2")
-        elif outcome.source == "stale":
-            self._stats.read(resource.name, "stale")
-        else:
-            self._stats.read(resource.name, "miss")
+        try:
+            outcome = await asyncio.shield(flight.task)
+        except Exception:
+            self._stats.read(resource.name, "error")
+            raise
+        self._stats.read(resource.name, _READ_OUTCOME[outcome.source])
         return cast(Cached[T], outcome.cached)
 
     async def invalidate(self, tenant: str, tags: Iterable[str]) -> None:
@@ -309,7 +327,7 @@ class ReadThroughCache:
         resource: Resource[T],
         key: str,
         tenant: str,
-        load: Callable[[], Awaitable[T]],
+        load: Callable[[], Awaitable[T | Pass[T]]],
         tags: frozenset[str],
         stale: _Stale | None,
         *,
@@ -333,7 +351,7 @@ class ReadThroughCache:
         resource: Resource[T],
         key: str,
         tenant: str,
-        load: Callable[[], Awaitable[T]],
+        load: Callable[[], Awaitable[T | Pass[T]]],
         tags: frozenset[str],
         stale: _Stale | None,
         read_shared: bool,
@@ -383,23 +401,44 @@ class ReadThroughCache:
             while True:
                 if await redis.acquire(name, token, self._lease_ttl):
                     return token
-                if stale is not None:
+                if stale is not None and self._servable(resource, stale):
                     return _Outcome(self._cached(stale, stale=True), "stale")
                 if not counted:
                     self._stats.lease_waits += 1
                     counted = True
-                while True:
-                    if self._timer() > deadline:
-                        return None  # the holder is too slow; a duplicate load beats waiting
-                    await asyncio.sleep(self._poll)
-                    shared = await self._read_shared(resource, key, tenant, tags)
-                    if shared is not None:
-                        fresh = self._timer() - shared.born < resource.ttl
-                        return _Outcome(self._cached(shared, stale=not fresh), "l2")
-                    if not await redis.exists(name):
-                        break  # the holder gave up or died: try to take over
+                waited = await self._await_holder(redis, resource, key, tenant, tags, deadline)
+                if waited != "taken-over":
+                    return waited
         except StoreUnavailable:
             return None
+
+    async def _await_holder(
+        self,
+        redis: RedisStore,
+        resource: Resource[T],
+        key: str,
+        tenant: str,
+        tags: frozenset[str],
+        deadline: float,
+    ) -> _Outcome | Literal["taken-over"] | None:
+        """What the lease holder wrote, ``"taken-over"`` once its lease is gone, or ``None``
+        when it is too slow (a duplicate load then beats waiting)."""
+        while self._timer() <= deadline:
+            await asyncio.sleep(self._poll)
+            shared = await self._read_shared(resource, key, tenant, tags)
+            # The copy the holder is replacing may still be in L2: only a servable one ends
+            # the wait.
+            if shared is not None and self._servable(resource, shared):
+                fresh = self._timer() - shared.born < resource.ttl
+                return _Outcome(self._cached(shared, stale=not fresh), "l2")
+            if not await redis.exists(lease_key(key)):
+                return "taken-over"
+        return None
+
+    def _servable(self, resource: Resource[T], found: _Stale) -> bool:
+        """Whether ``found`` may be answered without waiting for a load: fresh, or stale
+        within the swr window."""
+        return self._timer() - found.born < resource.serve_stale_until
 
     async def _load(
         self,
@@ -407,7 +446,7 @@ class ReadThroughCache:
         resource: Resource[T],
         key: str,
         tenant: str,
-        load: Callable[[], Awaitable[T]],
+        load: Callable[[], Awaitable[T | Pass[T]]],
         tags: frozenset[str],
         stale: _Stale | None,
     ) -> _Outcome:
@@ -420,7 +459,7 @@ class ReadThroughCache:
         seen = dict(generations) if generations is not None else self._recall(tenant, tags)
         self._stats.loads += 1
         try:
-            value = await load()
+            loaded = await load()
         except UpstreamNotFound as exc:
             self._stats.load_errors += 1
             if resource.not_found_ttl > 0 and not flight.invalidated:
@@ -444,6 +483,9 @@ class ReadThroughCache:
         except Exception:
             self._stats.load_errors += 1
             raise
+        if isinstance(loaded, Pass):
+            return _Outcome(Cached(loaded.value, self._clock.now(), stale=False), "pass")
+        value = loaded
         entry = _Entry(value, self._clock.now(), tenant, tags, generations=seen)
         await self._write(flight, resource, key, entry, generations)
         return _Outcome(Cached(value, entry.fetched_at, stale=False), "load")

@@ -7,7 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-ReadOutcome = Literal["l1", "l2", "negative", "stale", "miss"]
+# Each read has exactly one: a hit by tier, a remembered not-found, a stale answer, a load kept
+# ("miss"), a load answered but not kept ("pass"), or an error.
+ReadOutcome = Literal["l1", "l2", "negative", "stale", "miss", "pass", "error"]
 
 
 @dataclass
@@ -51,3 +53,11 @@ class CacheStats:
     @property
     def misses(self) -> int:
         return self._total("miss")
+
+    @property
+    def passes(self) -> int:
+        return self._total("pass")
+
+    @property
+    def read_errors(self) -> int:
+        return self._total("error")

@@ -1,4 +1,5 @@
-"""Per-request context: the service, the request's DataLoaders and its correlation id."""
+"""Per-request context: the service, the request's DataLoaders, its correlation id and the log
+of how fresh its reads were."""
 
 from __future__ import annotations
 
@@ -15,10 +16,25 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class ReadLog:
+    """Whether any read one request's answer is built on was stale: resolvers note the ``stale``
+    the service returns, and a response built on a stale read is not reused."""
+
+    stale: bool = False
+    # A held slot was hidden: the answer must not outlive the hold.
+    held: bool = False
+
+    def note(self, stale: bool, held: bool = False) -> None:
+        self.stale = self.stale or stale
+        self.held = self.held or held
+
+
+@dataclass
 class Context:
     service: MeetingsService
     loaders: Loaders
     request_id: str
+    reads: ReadLog = field(default_factory=ReadLog)
     request: Request | None = None
     response: Response | None = None
     notes: dict[str, str] = field(default_factory=dict)

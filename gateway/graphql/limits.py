@@ -67,11 +67,11 @@ from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from gateway.graphql.queries import DEFAULT_PAGE_SIZE
 from gateway.graphql.scalars import parse_date_time
 from gateway.graphql.shape import dependency_order
+from gateway.meetings.cursors import UPSTREAM_PAGE_LIMIT
 from gateway.meetings.service import (
     BOOKING_UPSTREAM_CALLS,
     MAX_EARLIEST_SLUGS,
     MAX_PAGES_FOR_NEXT_SLOT,
-    UPSTREAM_PAGE_LIMIT,
 )
 from gateway.settings import Settings
 

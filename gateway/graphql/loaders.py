@@ -1,4 +1,5 @@
-"""DataLoaders, made fresh for every request: one upstream read per distinct key per request."""
+"""DataLoaders, made fresh for every request: one upstream read per distinct key per request.
+Each notes in the request's ``ReadLog`` whether what it read was stale."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from gateway.graphql.context import ReadLog
 from gateway.hubspot.models import MeetingLink
 from gateway.meetings.availability import AvailabilityWindow, Slot
-from gateway.meetings.service import BookingInfoView, MeetingsService
+from gateway.meetings.service import BookingInfoView, MeetingsService, Read
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -44,27 +46,42 @@ def _each(fetch: Callable[[K], Awaitable[V]]) -> Callable[[Sequence[K]], Awaitab
 
 
 class Loaders:
-    def __init__(self, service: MeetingsService) -> None:
-        self.link_by_slug: DataLoader[str, MeetingLink | None] = DataLoader(_each(service.link))
-        self.booking_info: DataLoader[str, BookingInfoView | None] = DataLoader(
-            _each(service.booking_info)
-        )
+    def __init__(self, service: MeetingsService, reads: ReadLog) -> None:
+        async def link(slug: str) -> MeetingLink | None:
+            return _noted(reads, await service.read_link(slug))
+
+        async def booking_info(slug: str) -> BookingInfoView | None:
+            view = await service.booking_info(slug)
+            reads.note(view is not None and view.stale)
+            return view
 
         async def availability(key: AvailabilityKey) -> AvailabilityWindow | None:
-            return await service.availability(
+            window = await service.availability(
                 key.slug,
                 start=key.start,
                 end=key.end,
                 duration_minutes=key.duration_minutes,
                 first=key.first,
             )
+            if window is not None:
+                reads.note(window.stale, window.held)
+            return window
 
         async def next_slot(key: NextSlotKey) -> Slot | None:
-            return await service.next_available_slot(
+            found = await service.next_available_slot(
                 key.slug, duration_minutes=key.duration_minutes, after=key.after
             )
+            return _noted(reads, found)
+
+        self.link_by_slug: DataLoader[str, MeetingLink | None] = DataLoader(_each(link))
+        self.booking_info: DataLoader[str, BookingInfoView | None] = DataLoader(_each(booking_info))
 
         self.availability: DataLoader[AvailabilityKey, AvailabilityWindow | None] = DataLoader(
             _each(availability)
         )
         self.next_slot: DataLoader[NextSlotKey, Slot | None] = DataLoader(_each(next_slot))
+
+
+def _noted(reads: ReadLog, read: Read[V]) -> V:
+    reads.note(read.stale, read.held)
+    return read.value

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from starlette.responses import JSONResponse, Response
 
-from gateway.cache import ReadThroughCache, Resource
+from gateway.cache import Pass, ReadThroughCache, Resource
 from gateway.edge.refusal import BadRequest
 from gateway.edge.request import GraphQLRequest
 
@@ -53,10 +53,6 @@ def load_operations(directory: Path) -> dict[str, str]:
         for form in (text, text.strip()):
             allowed[sha256(form)] = form
     return allowed
-
-
-class _Unknown(Exception):
-    """No document is stored under the hash (never stored itself)."""
 
 
 def refusal(code: str, message: str) -> Response:
@@ -89,11 +85,12 @@ class PersistedQueries:
         self._only = only
         self._accepts = accepts
         self._max_document_bytes = max_document_bytes
-        self._resource: Resource[str] = Resource(
+        # None: no document under the hash, answered to the lookup and never kept.
+        self._resource: Resource[str | None] = Resource(
             name="persisted-query",
             ttl=DOCUMENT_TTL,
             max_stale=DOCUMENT_TTL,
-            encode=str.encode,
+            encode=_encode_document,
             decode=bytes.decode,
         )
 
@@ -142,22 +139,22 @@ class PersistedQueries:
         return len(document.encode()) <= self._max_document_bytes and self._accepts(document)
 
     async def _lookup(self, digest: str) -> str | None:
-        async def unknown() -> str:
-            raise _Unknown
+        async def unknown() -> Pass[str | None]:
+            return Pass(None)
 
-        try:
-            return (await self._cache.get(self._resource, NAMESPACE, {"h": digest}, unknown)).value
-        except _Unknown:
-            return None
+        return (await self._cache.get(self._resource, NAMESPACE, {"h": digest}, unknown)).value
 
     async def _store(self, digest: str, document: str) -> None:
-        async def known() -> str:
+        async def known() -> str | None:
             return document
 
         # Twice: the first may have joined a concurrent lookup's flight that found nothing.
         for _ in range(2):
-            try:
-                await self._cache.get(self._resource, NAMESPACE, {"h": digest}, known)
+            stored = await self._cache.get(self._resource, NAMESPACE, {"h": digest}, known)
+            if stored.value is not None:
                 return
-            except _Unknown:
-                continue
+
+
+def _encode_document(document: str | None) -> bytes:
+    # Only documents are kept: a lookup that found none is passed, never encoded.
+    return (document or "").encode()

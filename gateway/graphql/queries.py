@@ -65,6 +65,7 @@ class Query:
             link_type=models.LinkType(type) if type else None,
             organizer_user_id=organizer_user_id,
         )
+        info.context.reads.note(page.stale)
         nodes = [MeetingLinkObject.of(link) for link in page.links]
         edges = [
             MeetingLinkEdge(cursor=cursor, node=node)
@@ -118,14 +119,15 @@ class Query:
                 "slugs", "LIST_TOO_LARGE", f"at most {MAX_EARLIEST_SLUGS} slugs may be given"
             )
         # A slug no link can have is simply not found, without a read (as in meetingLink).
-        found = await info.context.service.earliest_slot(
+        read = await info.context.service.earliest_slot(
             [slug for slug in slugs if slug_problem(slug) is None],
             duration_minutes=duration_minutes,
             after=after,
         )
-        if found is None:
+        info.context.reads.note(read.stale, read.held)
+        if read.value is None:
             return None
-        link, slot = found
+        link, slot = read.value
         return EarliestSlot(
             meeting_link=MeetingLinkObject.of(link), slot=SlotObject.of(slot, renderer(time_zone))
         )

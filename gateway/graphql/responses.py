@@ -20,19 +20,12 @@ from collections.abc import Awaitable, Callable
 
 from starlette.responses import Response
 
-from gateway.cache import ReadThroughCache, Resource
+from gateway.cache import Pass, ReadThroughCache, Resource
 from gateway.edge.request import GraphQLRequest
-from gateway.meetings.service import EVERY_BOOKING, READS, ReadLog
+from gateway.graphql.context import ReadLog
+from gateway.meetings.service import EVERY_BOOKING
 
 MAX_CACHED_DOCUMENT = 20_000
-
-
-class _NotReusable(Exception):
-    """Carries a response out of the read-through load without it being stored."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__("response not reusable")
-        self.response = response
 
 
 def response_key(request: GraphQLRequest) -> str | None:
@@ -53,7 +46,16 @@ def response_key(request: GraphQLRequest) -> str | None:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _identity(raw: bytes) -> bytes:
+# Kept responses are their JSON bytes; one answered but not kept is the response itself, with
+# its own status and headers.
+Answer = bytes | Response
+
+
+def _encode(answer: Answer) -> bytes:
+    return answer if isinstance(answer, bytes) else bytes(answer.body)
+
+
+def _decode(raw: bytes) -> Answer:
     return raw
 
 
@@ -62,34 +64,33 @@ class ResponseCache:
         self._cache = cache
         self._tenant = tenant
         # Never served stale: a kept response is either fresh or recomputed.
-        self._resource = Resource(
+        self._resource: Resource[Answer] = Resource(
             name="graphql-response",
             ttl=ttl,
             max_stale=max(ttl, max_stale),
-            encode=_identity,
-            decode=_identity,
+            encode=_encode,
+            decode=_decode,
             swr=0.0,
         )
 
-    async def serve(self, key: str, execute: Callable[[], Awaitable[Response]]) -> Response:
-        async def load() -> bytes:
+    async def serve(self, key: str, execute: Callable[[ReadLog], Awaitable[Response]]) -> Response:
+        """The kept response under ``key``, or what ``execute(reads)`` answers; the execution
+        notes in ``reads`` (its context's log) whether any read it made was stale."""
+
+        async def load() -> Answer | Pass[Answer]:
             log = ReadLog()
-            token = READS.set(log)
-            try:
-                response = await execute()
-            finally:
-                READS.reset(token)
+            response = await execute(log)
             body = bytes(response.body)
             # One that hid a held slot would hide it past the hold's end.
             unusable = log.stale or log.held
             if response.status_code != 200 or unusable or "errors" in json.loads(body):
-                raise _NotReusable(response)
+                return Pass(response)
             return body
 
-        try:
-            cached = await self._cache.get(
-                self._resource, self._tenant, {"q": key}, load, (EVERY_BOOKING,)
-            )
-        except _NotReusable as fresh:
-            return fresh.response
-        return Response(cached.value, media_type="application/json")
+        cached = await self._cache.get(
+            self._resource, self._tenant, {"q": key}, load, (EVERY_BOOKING,)
+        )
+        answer = cached.value
+        if isinstance(answer, Response):
+            return answer
+        return Response(answer, media_type="application/json")

@@ -36,6 +36,8 @@ class AvailabilityWindow:
     empty_reason: EmptyReason | None
     fetched_at: datetime
     stale: bool
+    # A held slot was hidden: the answer must not outlive the hold.
+    held: bool = False
 
 
 def merge_slots(

@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from gateway.hubspot.models import BookingInfo, BookingResponse, LinkSettings
 
@@ -258,3 +259,59 @@ def _check_consent(command: BookingCommand, settings: LinkSettings) -> list[Fiel
 
 def valid_email(value: str) -> bool:
     return len(value) <= MAX_EMAIL and EMAIL.match(value) is not None
+
+
+def encode_outcome(outcome: BookingOutcome) -> bytes:
+    """The record of an outcome replayed under its idempotency key (not every outcome is one)."""
+    payload: dict[str, Any]
+    if isinstance(outcome, BookingConfirmed):
+        payload = {"kind": "confirmed", "wire": outcome.response.wire, "tz": outcome.timezone}
+    elif isinstance(outcome, SlotUnavailable):
+        payload = {
+            "kind": "slot",
+            "message": outcome.message,
+            "start": outcome.start.isoformat(),
+            "minutes": outcome.duration_minutes,
+        }
+    elif isinstance(outcome, InvalidBookingInput):
+        payload = {
+            "kind": "invalid",
+            "errors": [[e.field, e.code, e.message] for e in outcome.errors],
+        }
+    elif isinstance(outcome, MeetingLinkNotFound):
+        payload = {"kind": "not-found", "slug": outcome.slug}
+    elif isinstance(outcome, BookingOutcomeUnknown):
+        payload = {"kind": "unknown", "message": outcome.message}
+    elif isinstance(outcome, HoldExpired):
+        payload = {"kind": "hold-expired", "message": outcome.message}
+    elif isinstance(outcome, BookingNotSent):
+        # Never stored (nothing was sent): only answered, to the caller that made it.
+        payload = {
+            "kind": "unavailable",
+            "message": outcome.message,
+            "retry": outcome.retry_after_seconds,
+            "rate_limited": outcome.rate_limited,
+        }
+    else:
+        raise TypeError(f"not a stored outcome: {outcome!r}")
+    return json.dumps(payload).encode()
+
+
+def decode_outcome(raw: bytes) -> BookingOutcome:
+    payload = json.loads(raw)
+    kind = payload["kind"]
+    if kind == "confirmed":
+        return BookingConfirmed(BookingResponse.parse(payload["wire"]), payload["tz"])
+    if kind == "slot":
+        return SlotUnavailable(
+            payload["message"], datetime.fromisoformat(payload["start"]), payload["minutes"]
+        )
+    if kind == "invalid":
+        return InvalidBookingInput(tuple(FieldError(*e) for e in payload["errors"]))
+    if kind == "unknown":
+        return BookingOutcomeUnknown(payload["message"])
+    if kind == "hold-expired":
+        return HoldExpired(payload["message"])
+    if kind == "unavailable":
+        return BookingNotSent(payload["message"], payload["retry"], payload["rate_limited"])
+    return MeetingLinkNotFound(payload["slug"])

@@ -181,17 +181,19 @@ class SlotHolds:
             return []
         return [self._hold(live) for live in found]
 
-    async def unheld(self, link: MeetingLink | None, slots: Iterable[Slot]) -> list[Slot]:
+    async def unheld(
+        self, link: MeetingLink | None, slots: Iterable[Slot]
+    ) -> tuple[list[Slot], bool]:
+        """The slots no live hold takes from ``link``, and whether any was taken (an answer
+        that hid one must not outlive the hold)."""
         kept = list(slots)
         if link is None or not kept:
-            return kept
+            return kept, False
         holds = await self.live()
         if not holds:
-            return kept
+            return kept, False
         free = [s for s in kept if not hides(holds, link, s.start_ms, s.end_ms)]
-        if len(free) != len(kept):
-            self._service.note_held()
-        return free
+        return free, len(free) != len(kept)
 
     async def unheld_wire(self, link: MeetingLink | None, wire: dict[str, Any]) -> dict[str, Any]:
         """A HubSpot availability page without the slots holds take from ``link``."""

@@ -14,16 +14,13 @@ it is never sent again under its key.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NoReturn, TypeVar
+from typing import Generic, NoReturn, TypeVar
 
 from gateway.cache import (
     Cached,
@@ -31,6 +28,7 @@ from gateway.cache import (
     HoldStore,
     IdempotencyStore,
     MemoryHoldStore,
+    Pass,
     ReadThroughCache,
     Resource,
 )
@@ -56,7 +54,6 @@ from gateway.hubspot.models import (
     AvailabilityPage,
     BookingInfo,
     BookingRequest,
-    BookingResponse,
     LinkAvailability,
     LinksPage,
     LinkType,
@@ -79,7 +76,10 @@ from gateway.meetings.booking import (
     InvalidBookingInput,
     MeetingLinkNotFound,
     SlotUnavailable,
+    decode_outcome,
+    encode_outcome,
 )
+from gateway.meetings.cursors import UPSTREAM_PAGE_LIMIT, decode_cursor, encode_cursor
 from gateway.meetings.flights import Flights, SendMark
 from gateway.meetings.fresh import FreshReads
 from gateway.meetings.holds import SlotHolds
@@ -99,8 +99,6 @@ log = logging.getLogger("gateway.meetings")
 # Every booking drops what carries this tag, whatever link it was on: for derived data, such
 # as whole GraphQL responses, that cannot tell which links and members it depends on.
 EVERY_BOOKING = "bookings"
-# The largest page of links HubSpot serves.
-UPSTREAM_PAGE_LIMIT = 100
 # nextAvailableSlot looks at most this many month pages ahead before giving up.
 MAX_PAGES_FOR_NEXT_SLOT = 6
 # The most upstream calls one booking makes: the link list, its booking info, the fresh read
@@ -125,16 +123,14 @@ def _resource(name: str, ttl: float, max_stale: float, parse: Callable[[object],
     return Resource(name=name, ttl=ttl, max_stale=max_stale, encode=encode, decode=decode)
 
 
-@dataclass
-class ReadLog:
-    """What one request's reads were like; a response built on stale reads is not reused."""
+@dataclass(frozen=True, slots=True)
+class Read(Generic[T]):
+    """A value and whether any cached read behind it was stale (so not to be reused)."""
 
-    stale: bool = False
+    value: T
+    stale: bool
     # A held slot was hidden: the answer must not outlive the hold.
     held: bool = False
-
-
-READS: ContextVar[ReadLog | None] = ContextVar("gateway_reads", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +139,7 @@ class LinkConnection:
     cursors: tuple[str, ...]
     has_next_page: bool
     total: int
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,43 +215,54 @@ class MeetingsService:
         upstream_after, skip = decode_cursor(after) if after else (None, 0)
         links: list[MeetingLink] = []
         cursors: list[str] = []
-        total = 0
+        stale = False
         while True:
-            page = await self.links_page(
+            read = await self._links_page(
                 limit=min(UPSTREAM_PAGE_LIMIT, first + skip + 1),
                 after=upstream_after,
                 name=name,
                 link_type=link_type,
                 organizer_user_id=organizer_user_id,
             )
-            total = page.total
+            page, stale = read.value, stale or read.stale
             for index, link in enumerate(page.results[skip:], start=skip):
                 if len(links) == first:
-                    return LinkConnection(tuple(links), tuple(cursors), True, total)
+                    return LinkConnection(tuple(links), tuple(cursors), True, page.total, stale)
                 links.append(link)
                 cursors.append(encode_cursor(upstream_after, index + 1))
-            if page.next_after is None:
-                return LinkConnection(tuple(links), tuple(cursors), False, total)
-            if len(links) == first:
-                return LinkConnection(tuple(links), tuple(cursors), True, total)
+            if page.next_after is None or len(links) == first:
+                more = page.next_after is not None
+                return LinkConnection(tuple(links), tuple(cursors), more, page.total, stale)
             upstream_after, skip = page.next_after, 0
 
     async def link(self, slug: str) -> MeetingLink | None:
         """A link by slug (HubSpot has no such read, so the cached link list is the index)."""
-        return next((link for link in await self._all_links() if link.slug == slug), None)
+        return (await self.read_link(slug)).value
+
+    async def read_link(self, slug: str) -> Read[MeetingLink | None]:
+        """``link``, with whether the link list it came from was stale."""
+        every = await self._all_links()
+        return Read(next((link for link in every.value if link.slug == slug), None), every.stale)
 
     async def link_by_id(self, hubspot_id: str) -> MeetingLink | None:
-        return next((link for link in await self._all_links() if link.id == hubspot_id), None)
+        return (await self.read_link_by_id(hubspot_id)).value
 
-    async def _all_links(self) -> tuple[MeetingLink, ...]:
+    async def read_link_by_id(self, hubspot_id: str) -> Read[MeetingLink | None]:
+        every = await self._all_links()
+        found = next((link for link in every.value if link.id == hubspot_id), None)
+        return Read(found, every.stale)
+
+    async def _all_links(self) -> Read[tuple[MeetingLink, ...]]:
         links: list[MeetingLink] = []
         after: str | None = None
+        stale = False
         while True:
-            page = await self.links_page(limit=UPSTREAM_PAGE_LIMIT, after=after)
-            links.extend(page.results)
-            if page.next_after is None:
-                return tuple(links)
-            after = page.next_after
+            read = await self._links_page(limit=UPSTREAM_PAGE_LIMIT, after=after)
+            links.extend(read.value.results)
+            stale = stale or read.stale
+            if read.value.next_after is None:
+                return Read(tuple(links), stale)
+            after = read.value.next_after
 
     async def links_page(
         self,
@@ -266,6 +274,24 @@ class MeetingsService:
         organizer_user_id: str | None = None,
     ) -> LinksPage:
         """One upstream page of links, as HubSpot pages them (cached)."""
+        read = await self._links_page(
+            limit=limit,
+            after=after,
+            name=name,
+            link_type=link_type,
+            organizer_user_id=organizer_user_id,
+        )
+        return read.value
+
+    async def _links_page(
+        self,
+        *,
+        limit: int,
+        after: str | None,
+        name: str | None = None,
+        link_type: LinkType | None = None,
+        organizer_user_id: str | None = None,
+    ) -> Cached[LinksPage]:
         params: dict[str, str | int | None] = {
             "limit": limit,
             "after": after,
@@ -283,7 +309,7 @@ class MeetingsService:
                 link_type=link_type,
             )
 
-        return (await self._read(self._links, params, load, ("links",))).value
+        return await self._read(self._links, params, load, ("links",))
 
     async def _read(
         self,
@@ -292,11 +318,7 @@ class MeetingsService:
         load: Callable[[], Awaitable[T]],
         tags: Iterable[str],
     ) -> Cached[T]:
-        cached = await self._cache.get(resource, self._tenant, params, load, tags)
-        log = READS.get()
-        if cached.stale and log is not None:
-            log.stale = True
-        return cached
+        return await self._cache.get(resource, self._tenant, params, load, tags)
 
     # --- booking info and availability ------------------------------------------------------------
 
@@ -359,7 +381,7 @@ class MeetingsService:
         end = end or self._default_end(view.info, now, start)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
         pages = await self._month_pages(slug, tags, now, start, end)
-        slots = await self.holds.unheld(
+        slots, held = await self.holds.unheld(
             await self.link(slug),
             merge_slots(
                 (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
@@ -376,6 +398,7 @@ class MeetingsService:
             empty_reason=reason,
             fetched_at=min([view.fetched_at, *(page.fetched_at for page in pages)]),
             stale=view.stale or any(page.stale for page in pages),
+            held=held,
         )
 
     def _check_range(
@@ -418,7 +441,7 @@ class MeetingsService:
 
     async def next_available_slot(
         self, slug: str, *, duration_minutes: int | None, after: datetime | None
-    ) -> Slot | None:
+    ) -> Read[Slot | None]:
         """The first offered slot at or after ``after``, looking a bounded number of months."""
         check_duration(duration_minutes)
         now = self._clock.now()
@@ -427,18 +450,18 @@ class MeetingsService:
         tags = await self._tags(slug)
         link = await self.link(slug)
         first_offset = month_offsets(now, start, start + timedelta(microseconds=1)).start
+        stale = held = False
         for offset in range(first_offset, first_offset + MAX_PAGES_FOR_NEXT_SLOT):
-            page = (await self.availability_page(slug, offset, tags)).value.availability
-            if page is None:
-                return None
-            slots = await self.holds.unheld(
-                link, merge_slots([page], to_ms(start), 2**62, duration_ms)
-            )
+            read = await self.availability_page(slug, offset, tags)
+            page, stale = read.value.availability, stale or read.stale
+            found = merge_slots([page], to_ms(start), 2**62, duration_ms) if page else []
+            slots, hid = await self.holds.unheld(link, found)
+            held = held or hid
             if slots:
-                return slots[0]
-            if not page.has_more:
-                return None
-        return None
+                return Read(slots[0], stale, held)
+            if page is None or not page.has_more:
+                return Read(None, stale, held)
+        return Read(None, stale, held)
 
     # --- booking --------------------------------------------------------------------------------
 
@@ -449,21 +472,19 @@ class MeetingsService:
             return await self._book_once(command, began)
         outcome: list[BookingOutcome] = []
 
-        async def action(claim: Claim) -> bytes:
+        async def action(claim: Claim) -> bytes | Pass[bytes]:
             result = await self._book(command, claim, began)
             outcome.append(result)
             if isinstance(result, rules.BookingNotSent):
                 # Not a result to replay: nothing was sent, the next try must send it.
-                raise _Retryable
-            return _encode_outcome(result)
+                return Pass(encode_outcome(result))
+            return encode_outcome(result)
 
         try:
             async with self._until_deadline() as wait:
                 stored = await self._idempotency.run(
                     self._tenant, command.idempotency_key, command.fingerprint(), action
                 )
-        except _Retryable:
-            return outcome[0]
         except IdempotencyInDoubt as exc:
             return BookingOutcomeUnknown(f"{exc.message}; {rules.UNKNOWN_RESOLUTION}")
         except IdempotencyInProgress:
@@ -474,7 +495,9 @@ class MeetingsService:
             if not wait.expired():
                 raise
             return _in_progress()
-        return outcome[0] if outcome else _decode_outcome(stored)
+        if outcome:
+            return outcome[0]
+        return decode_outcome(stored.value if isinstance(stored, Pass) else stored)
 
     async def _book_once(self, command: BookingCommand, began: int) -> BookingOutcome:
         """A booking without a key: its answer reaches the cache and the log even when it
@@ -562,12 +585,6 @@ class MeetingsService:
             await self.holds.consume(command.hold_id)
         return outcome
 
-    def note_held(self) -> None:
-        """The answer under way hid a held slot (see ``ReadLog.held``)."""
-        reads = READS.get()
-        if reads is not None:
-            reads.held = True
-
     async def offer_changed(self, slug: str) -> None:
         """A hold came or went on ``slug``: kept answers that may show its slot go, here
         and in every replica. Cached upstream pages stay: holds are applied on reading."""
@@ -578,7 +595,7 @@ class MeetingsService:
 
     async def earliest_slot(
         self, slugs: Sequence[str], *, duration_minutes: int | None, after: datetime | None
-    ) -> tuple[MeetingLink, Slot] | None:
+    ) -> Read[tuple[MeetingLink, Slot] | None]:
         """The first unheld slot across ``slugs``' links, each looked up like
         ``next_available_slot``, concurrently; None when no link has one."""
         if len(slugs) > MAX_EARLIEST_SLUGS:
@@ -595,11 +612,15 @@ class MeetingsService:
                 for link in known
             )
         )
-        offered = [(slot, link) for link, slot in zip(known, found, strict=True) if slot]
+        stale = any(read.stale for read in found)
+        held = any(read.held for read in found)
+        offered = [
+            (read.value, link) for link, read in zip(known, found, strict=True) if read.value
+        ]
         if not offered:
-            return None
+            return Read(None, stale, held)
         slot, link = min(offered, key=lambda pair: (pair[0].start_ms, pair[0].duration_ms))
-        return link, slot
+        return Read((link, slot), stale, held)
 
     async def _refused_credential(self, error: UpstreamAuthError | UpstreamForbidden) -> NoReturn:
         """Nothing was booked. The credential is refused, not the upstream down: the refusal
@@ -687,10 +708,6 @@ def check_duration(minutes: int | None) -> None:
         raise InputError("durationMinutes", "OUT_OF_RANGE", "durationMinutes must be 1..1440")
 
 
-class _Retryable(Exception):
-    pass
-
-
 def _in_progress() -> BookingInProgress:
     return BookingInProgress(rules.IN_PROGRESS, rules.IN_PROGRESS_RETRY_SECONDS)
 
@@ -765,68 +782,4 @@ def _earliest(info: BookingInfo) -> int | None:
     return min(starts) if starts else None
 
 
-def encode_cursor(upstream_after: str | None, skip: int) -> str:
-    raw = json.dumps([upstream_after, skip], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[str | None, int]:
-    try:
-        upstream_after, skip = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise InputError("after", "INVALID_CURSOR", "after is not a cursor of this API") from exc
-    if (
-        not (upstream_after is None or isinstance(upstream_after, str))
-        or not isinstance(skip, int)
-        or not 0 <= skip <= UPSTREAM_PAGE_LIMIT
-    ):
-        raise InputError("after", "INVALID_CURSOR", "after is not a cursor of this API")
-    return upstream_after, skip
-
-
-def _encode_outcome(outcome: BookingOutcome) -> bytes:
-    payload: dict[str, Any]
-    if isinstance(outcome, BookingConfirmed):
-        payload = {"kind": "confirmed", "wire": outcome.response.wire, "tz": outcome.timezone}
-    elif isinstance(outcome, SlotUnavailable):
-        payload = {
-            "kind": "slot",
-            "message": outcome.message,
-            "start": outcome.start.isoformat(),
-            "minutes": outcome.duration_minutes,
-        }
-    elif isinstance(outcome, InvalidBookingInput):
-        payload = {
-            "kind": "invalid",
-            "errors": [[e.field, e.code, e.message] for e in outcome.errors],
-        }
-    elif isinstance(outcome, MeetingLinkNotFound):
-        payload = {"kind": "not-found", "slug": outcome.slug}
-    elif isinstance(outcome, BookingOutcomeUnknown):
-        payload = {"kind": "unknown", "message": outcome.message}
-    elif isinstance(outcome, rules.HoldExpired):
-        payload = {"kind": "hold-expired", "message": outcome.message}
-    else:
-        raise TypeError(f"not a stored outcome: {outcome!r}")
-    return json.dumps(payload).encode()
-
-
-def _decode_outcome(raw: bytes) -> BookingOutcome:
-    payload = json.loads(raw)
-    kind = payload["kind"]
-    if kind == "confirmed":
-        return BookingConfirmed(BookingResponse.parse(payload["wire"]), payload["tz"])
-    if kind == "slot":
-        return SlotUnavailable(
-            payload["message"], datetime.fromisoformat(payload["start"]), payload["minutes"]
-        )
-    if kind == "invalid":
-        return InvalidBookingInput(tuple(rules.FieldError(*e) for e in payload["errors"]))
-    if kind == "unknown":
-        return BookingOutcomeUnknown(payload["message"])
-    if kind == "hold-expired":
-        return rules.HoldExpired(payload["message"])
-    return MeetingLinkNotFound(payload["slug"])
-
-
-__all__ = ["EmptyReason", "LinkConnection", "MeetingsService"]
+__all__ = ["EmptyReason", "LinkConnection", "MeetingsService", "Read"]

@@ -12,6 +12,7 @@ from gateway.cache import (
     Claim,
     IdempotencyStore,
     MemoryIdempotencyStore,
+    Pass,
     RedisIdempotencyStore,
     RedisStore,
 )
@@ -409,3 +410,23 @@ async def test_an_error_after_its_caller_stopped_waiting_is_not_left_unretrieved
     finally:
         loop.set_exception_handler(None)
     assert reported == []
+
+
+async def test_a_passed_answer_goes_to_its_caller_and_is_not_stored(
+    store: IdempotencyStore, tenant: str
+) -> None:
+    booking = Booking()
+    refusals = 1
+
+    async def action(claim: Claim) -> bytes | Pass[bytes]:
+        nonlocal refusals
+        if refusals:
+            refusals -= 1
+            return Pass(b'{"refused": "nothing was sent"}')
+        return await booking(claim)
+
+    first = await store.run(tenant, "key-1", "fp", action)
+    assert first == Pass(b'{"refused": "nothing was sent"}')
+    assert await store.run(tenant, "key-1", "fp", action) == b'{"booking": 1}'
+    assert await store.run(tenant, "key-1", "fp", action) == b'{"booking": 1}'
+    assert booking.calls == 1

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from gateway.cache import ReadThroughCache, RedisStore, Resource, entry_key
+from gateway.cache import Pass, ReadThroughCache, RedisStore, Resource, entry_key
 from gateway.cache.keys import EVERY_ENTRY, generation_key, lease_key, tag_key, tenant_id
 from gateway.clock import FrozenClock, SystemClock
 from gateway.errors import (
@@ -771,3 +771,78 @@ def test_no_answer_ever_crosses_tenants(
                 await store.aclose()
 
     asyncio.run(scenario())
+
+
+# -- load outcomes and read accounting -------------------------------------------------------
+
+
+async def test_a_passed_value_is_answered_to_its_flight_and_never_kept() -> None:
+    cache = memory_cache()
+    calls = 0
+    gate = asyncio.Event()
+
+    async def once() -> str | Pass[str]:
+        nonlocal calls
+        calls += 1
+        await gate.wait()
+        return Pass(f"once-{calls}")
+
+    waiting = [asyncio.create_task(cache.get(text_resource(), "t", SLUG, once)) for _ in range(3)]
+    await eventually(lambda: calls == 1)
+    gate.set()
+    answers = await asyncio.gather(*waiting)
+    assert {(a.value, a.stale) for a in answers} == {("once-1", False)}
+    assert (await cache.get(text_resource(), "t", SLUG, once)).value == "once-2"
+    assert calls == 2
+    assert cache.l1_entries == 0
+    assert (cache.stats.loads, cache.stats.load_errors) == (2, 0)
+    assert cache.stats.reads == {("links", "pass"): 4}
+    await cache.aclose()
+
+
+async def test_every_read_has_exactly_one_outcome() -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    resource = text_resource(ttl=30, max_stale=60, swr=0)
+    await cache.get(resource, "t", SLUG, loader)  # miss
+    await cache.get(resource, "t", SLUG, loader)  # l1
+    loader.error = UpstreamUnavailable("down", status=503)
+    with pytest.raises(UpstreamUnavailable):
+        await cache.get(resource, "t", {"slug": "other"}, loader)  # error, nothing to fall back on
+    timer.advance(31)
+    assert (await cache.get(resource, "t", SLUG, loader)).stale  # stale-if-error
+    loader.error = UpstreamNotFound("gone", status=404)
+    with pytest.raises(UpstreamNotFound):
+        await cache.get(resource, "t", {"slug": "gone"}, loader)  # error
+    assert cache.stats.reads == {
+        ("links", "miss"): 1,
+        ("links", "l1"): 1,
+        ("links", "error"): 2,
+        ("links", "stale"): 1,
+    }
+    assert cache.stats.load_errors == 3
+    await cache.aclose()
+
+
+async def test_with_swr_zero_nothing_past_its_ttl_is_served_while_another_holds_the_lease(
+    redis_store: RedisStore, other_redis_store: RedisStore, raw_redis: Redis, tenant: str
+) -> None:
+    resource = text_resource(ttl=10, max_stale=30, swr=0)
+    key = entry_key(tenant, resource.name, SLUG)
+    one = shared_cache(redis_store)
+    loader = Loader()
+    await one.get(resource, tenant, SLUG, loader)
+    await raw_redis.pexpire(key, 15_000)  # in L2 it is now 15 s old: past its TTL of 10
+    await raw_redis.set(lease_key(key), "a-process-loading-it", px=60_000)
+    two = shared_cache(other_redis_store)
+    read = asyncio.create_task(two.get(resource, tenant, SLUG, loader))
+    await eventually(lambda: read.done() or two.stats.lease_waits == 1)
+    assert not read.done(), "a copy past its TTL was served although swr is 0"
+    await raw_redis.delete(lease_key(key))  # the holder gave up: two loads itself
+    async with asyncio.timeout(5):
+        got = await read
+    assert (got.value, got.stale) == ("value-2", False)
+    assert loader.calls == 2
+    await one.aclose()
+    await two.aclose()

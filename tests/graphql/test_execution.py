@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gateway.graphql.context import Context
+from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.execution import LeanExecutionContext
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.schema import build_schema
@@ -17,7 +17,8 @@ from tests.support.harness import Gateway, operation
 
 def context(gateway: Gateway) -> Context:
     service = gateway.runtime.service
-    return Context(service=service, loaders=Loaders(service), request_id="test")
+    reads = ReadLog()
+    return Context(service=service, loaders=Loaders(service, reads), request_id="test", reads=reads)
 
 
 async def test_the_graph_answers_the_same_either_way(gateway: Gateway) -> None:

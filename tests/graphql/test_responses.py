@@ -4,9 +4,17 @@ booking drops what it made stale."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from starlette.responses import JSONResponse, Response
+
+from gateway.cache import ReadThroughCache
+from gateway.clock import FrozenClock
 from gateway.edge.request import GraphQLRequest, read_graphql_request
+from gateway.graphql.context import ReadLog
+from gateway.graphql.responses import ResponseCache
 from gateway.graphql.responses import response_key as key_of
 from tests.support.harness import Gateway, operation
 
@@ -70,3 +78,29 @@ def test_only_well_formed_queries_have_a_key() -> None:
     two = response_key(b'{"variables": {"y": 2, "x": 1}, "query": "{ a }"}')
     assert one == two
     assert one != response_key(b'{"query": "{ a }", "variables": {"x": 2, "y": 2}}')
+
+
+async def test_a_response_built_on_a_stale_read_is_answered_never_kept() -> None:
+    cache = ReadThroughCache(FrozenClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    responses = ResponseCache(cache, "t", ttl=60, max_stale=600)
+    executions: list[bool] = []
+
+    def executing(stale: bool) -> Callable[[ReadLog], Awaitable[Response]]:
+        async def execute(reads: ReadLog) -> Response:
+            executions.append(stale)
+            reads.note(False)
+            reads.note(stale)  # one stale read among fresh ones is enough
+            return JSONResponse({"data": {"n": len(executions)}})
+
+        return execute
+
+    assert (await responses.serve("k", executing(stale=True))).body == b'{"data":{"n":1}}'
+    assert (await responses.serve("k", executing(stale=False))).body == b'{"data":{"n":2}}'
+    assert (await responses.serve("k", executing(stale=False))).body == b'{"data":{"n":2}}'
+    assert executions == [True, False]
+    assert cache.stats.reads == {
+        ("graphql-response", "pass"): 1,
+        ("graphql-response", "miss"): 1,
+        ("graphql-response", "l1"): 1,
+    }
+    await cache.aclose()

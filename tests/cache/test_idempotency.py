@@ -359,6 +359,18 @@ async def test_a_result_redis_could_not_take_reaches_it_later(
         await reader.aclose()
 
 
+async def scripts_run(server: RedisServer) -> int:
+    """How many scripts the server has run (every claim, poll and record is one)."""
+    client = Redis.from_url(server.url)
+    try:
+        stats = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    return sum(
+        int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("evalsha", "eval")
+    )
+
+
 async def test_a_waiter_that_loses_redis_does_not_book_twice(
     own_redis_server: RedisServer,
 ) -> None:
@@ -371,8 +383,12 @@ async def test_a_waiter_that_loses_redis_does_not_book_twice(
     try:
         first = asyncio.create_task(one.run("t", "key-1", "fp", booking))
         await eventually(lambda: booking.calls == 1)
+        scripts = await scripts_run(own_redis_server)
         second = asyncio.create_task(two.run("t", "key-1", "fp", booking))
-        await asyncio.sleep(0.05)  # let it see the claim and start polling
+        # It has seen the claim and polls it: its first look and one poll reached Redis.
+        while await scripts_run(own_redis_server) < scripts + 2:
+            assert not second.done()
+            await asyncio.sleep(0.005)
         own_redis_server.stop()
         with pytest.raises(IdempotencyInProgress):
             await second

@@ -17,6 +17,7 @@ from gateway.graphql.mutations import (
     MeetingLinkNotFoundObject,
     SlotUnavailableObject,
     UpstreamUnavailableObject,
+    field_errors,
 )
 from gateway.graphql.mutations import Mutation as BookingMutation
 from gateway.meetings import booking
@@ -121,10 +122,7 @@ def to_hold_result(outcome: domain.HoldOutcome, *, production: bool) -> HoldSlot
     if isinstance(outcome, domain.InvalidHoldInput):
         return InvalidHoldInputObject(
             message="; ".join(f"{e.field}: {e.message}" for e in outcome.errors),
-            errors=[
-                FieldErrorObject(field=e.field, code=e.code, message=e.message)
-                for e in outcome.errors
-            ],
+            errors=field_errors(outcome.errors),
         )
     if isinstance(outcome, booking.MeetingLinkNotFound):
         return MeetingLinkNotFoundObject(message="slug does not exist", slug=outcome.slug)

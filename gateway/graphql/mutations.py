@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 
@@ -162,6 +163,10 @@ def to_command(data: BookMeetingInput) -> booking.BookingCommand:
     )
 
 
+def field_errors(errors: Iterable[booking.FieldError]) -> list[FieldErrorObject]:
+    return [FieldErrorObject(field=e.field, code=e.code, message=e.message) for e in errors]
+
+
 def to_result(outcome: booking.BookingOutcome, *, production: bool = False) -> BookMeetingResult:
     if isinstance(outcome, booking.BookingConfirmed):
         response, tz = outcome.response, zone(outcome.timezone)
@@ -187,10 +192,7 @@ def to_result(outcome: booking.BookingOutcome, *, production: bool = False) -> B
     if isinstance(outcome, booking.InvalidBookingInput):
         return InvalidBookingInputObject(
             message="; ".join(f"{e.field}: {e.message}" for e in outcome.errors),
-            errors=[
-                FieldErrorObject(field=e.field, code=e.code, message=e.message)
-                for e in outcome.errors
-            ],
+            errors=field_errors(outcome.errors),
         )
     if isinstance(outcome, booking.MeetingLinkNotFound):
         return MeetingLinkNotFoundObject(message="slug does not exist", slug=outcome.slug)

@@ -21,6 +21,7 @@ from gateway.edge.access import RateLimiter
 from gateway.settings import ApiKey, Settings
 from tests.contract.hubspot_spec import assert_matches
 from tests.rest.api import booking_body
+from tests.support.bookings import booking
 from tests.support.harness import NOW, Gateway, operation, running_gateway
 from tests.support.redis_server import RedisServer
 from tests.support.replicas import served_sandbox
@@ -386,20 +387,6 @@ def graphql_refusal(response: httpx.Response, code: str) -> None:
     assert [e["extensions"]["code"] for e in body["errors"]] == [code], body
 
 
-def book_variables(start: str) -> dict[str, Any]:
-    return {
-        "input": {
-            "slug": "mel-nelson",
-            "start": start,
-            "durationMinutes": 30,
-            "timeZone": "UTC",
-            "firstName": "Alex",
-            "lastName": "Morgan",
-            "email": "alex.morgan@acme-corp.io",
-        }
-    }
-
-
 async def test_a_revoked_pass_through_token_reads_nothing_more(
     strict_sandbox: str, redis_server: RedisServer
 ) -> None:
@@ -427,7 +414,9 @@ async def test_a_revoked_pass_through_token_reads_nothing_more(
                 )
                 graphql_refusal(await graphql(gateway, LINKS, token), "UNAUTHENTICATED")
                 start = "2026-03-03T15:00:00Z"
-                booked = await graphql(gateway, BOOK, token, variables=book_variables(start))
+                booked = await graphql(
+                    gateway, BOOK, token, variables=booking("mel-nelson", start, 30, timeZone="UTC")
+                )
                 graphql_refusal(booked, "UNAUTHENTICATED")
                 # Nothing of the tenant is left in Redis, and each answer was HubSpot's to give.
                 assert await raw.keys(entries) == []
@@ -458,7 +447,9 @@ async def test_a_token_without_the_write_scope_is_told_so_when_it_books(
             variables={"slug": "mel-nelson", "timeZone": "UTC", "durationMinutes": 30},
         )
         start = slots.json()["data"]["meetingLink"]["availability"]["slots"][0]["start"]
-        booked = await graphql(gateway, BOOK, reader, variables=book_variables(start))
+        booked = await graphql(
+            gateway, BOOK, reader, variables=booking("mel-nelson", start, 30, timeZone="UTC")
+        )
         graphql_refusal(booked, "FORBIDDEN")
         start_ms = int(datetime.fromisoformat(start).timestamp() * 1000)
         rest = await gateway.http.post(
@@ -551,7 +542,7 @@ async def test_production_keeps_the_upstreams_words_out_of_every_answer(
                 gateway,
                 BOOK,
                 {"X-Request-Id": "req-77"},
-                variables=book_variables("2026-03-03T15:00:00Z"),
+                variables=booking("mel-nelson", "2026-03-03T15:00:00Z", 30, timeZone="UTC"),
             )
         ).json()
         result = booked["data"]["bookMeeting"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from tests.support.bookings import booking
 from tests.support.doubles import eventually
 from tests.support.harness import Gateway, operation, running_gateway
 from tests.support.redis_server import RedisServer
@@ -50,17 +51,7 @@ async def test_redis_coming_back_is_not_worse_than_redis_gone(
         start = warm[0][0]["start"]
         booked = await gateway.data(
             BOOK,
-            {
-                "input": {
-                    "slug": "mel-nelson",
-                    "start": start,
-                    "durationMinutes": 30,
-                    "timeZone": "UTC",
-                    "firstName": "Alex",
-                    "lastName": "Morgan",
-                    "email": "alex.morgan@acme-corp.io",
-                }
-            },
+            booking("mel-nelson", start, 30, timeZone="UTC"),
         )
         assert booked["bookMeeting"]["__typename"] == "BookingConfirmed", booked
         before = await gateway.calls()

@@ -53,11 +53,3 @@ class CacheStats:
     @property
     def misses(self) -> int:
         return self._total("miss")
-
-    @property
-    def passes(self) -> int:
-        return self._total("pass")
-
-    @property
-    def read_errors(self) -> int:
-        return self._total("error")

@@ -217,7 +217,7 @@ class MeetingsService:
         cursors: list[str] = []
         stale = False
         while True:
-            read = await self._links_page(
+            read = await self.links_page(
                 limit=min(UPSTREAM_PAGE_LIMIT, first + skip + 1),
                 after=upstream_after,
                 name=name,
@@ -241,23 +241,24 @@ class MeetingsService:
 
     async def read_link(self, slug: str) -> Read[MeetingLink | None]:
         """``link``, with whether the link list it came from was stale."""
-        every = await self._all_links()
-        return Read(next((link for link in every.value if link.slug == slug), None), every.stale)
+        return await self._find_link(lambda link: link.slug == slug)
 
     async def link_by_id(self, hubspot_id: str) -> MeetingLink | None:
         return (await self.read_link_by_id(hubspot_id)).value
 
     async def read_link_by_id(self, hubspot_id: str) -> Read[MeetingLink | None]:
+        return await self._find_link(lambda link: link.id == hubspot_id)
+
+    async def _find_link(self, matches: Callable[[MeetingLink], bool]) -> Read[MeetingLink | None]:
         every = await self._all_links()
-        found = next((link for link in every.value if link.id == hubspot_id), None)
-        return Read(found, every.stale)
+        return Read(next((link for link in every.value if matches(link)), None), every.stale)
 
     async def _all_links(self) -> Read[tuple[MeetingLink, ...]]:
         links: list[MeetingLink] = []
         after: str | None = None
         stale = False
         while True:
-            read = await self._links_page(limit=UPSTREAM_PAGE_LIMIT, after=after)
+            read = await self.links_page(limit=UPSTREAM_PAGE_LIMIT, after=after)
             links.extend(read.value.results)
             stale = stale or read.stale
             if read.value.next_after is None:
@@ -272,26 +273,8 @@ class MeetingsService:
         name: str | None = None,
         link_type: LinkType | None = None,
         organizer_user_id: str | None = None,
-    ) -> LinksPage:
-        """One upstream page of links, as HubSpot pages them (cached)."""
-        read = await self._links_page(
-            limit=limit,
-            after=after,
-            name=name,
-            link_type=link_type,
-            organizer_user_id=organizer_user_id,
-        )
-        return read.value
-
-    async def _links_page(
-        self,
-        *,
-        limit: int,
-        after: str | None,
-        name: str | None = None,
-        link_type: LinkType | None = None,
-        organizer_user_id: str | None = None,
     ) -> Cached[LinksPage]:
+        """One upstream page of links, as HubSpot pages them (cached)."""
         params: dict[str, str | int | None] = {
             "limit": limit,
             "after": after,

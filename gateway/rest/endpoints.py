@@ -148,7 +148,7 @@ class Endpoints:
             link_type=inputs.link_type(query.get("type")),
             organizer_user_id=inputs.text(query.get("organizerUserId"), "organizerUserId"),
         )
-        wire = with_own_next_link(request, page.wire, self.settings.public_url)
+        wire = with_own_next_link(request, page.value.wire, self.settings.public_url)
         return cached_json(request, wire, self.settings.links_ttl)
 
     async def booking_info(self, request: Request) -> Response:

@@ -26,6 +26,7 @@ from gateway.edge.metrics import RequestMetrics
 from gateway.edge.spans import RequestSpans
 from gateway.endpoints import GraphQLEndpoint, healthz, readyz
 from gateway.graphql.schema import build_schema
+from gateway.mcp.server import McpEndpoint
 from gateway.metrics import Metrics
 from gateway.rest import routes as rest_routes
 from gateway.runtime import running
@@ -60,13 +61,14 @@ def create_app(
     )
     metrics = Metrics()
     schema = build_schema(settings=settings)
+    agents = McpEndpoint(settings, observer=metrics)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, object]]:
         parts = running(
             settings, clock=clock, schema=schema, sandbox=sandbox, metrics=metrics, tracing=tracing
         )
-        async with parts as runtime:
+        async with parts as runtime, agents.running():
             yield {STATE_KEY: runtime}
 
     app = Starlette(
@@ -79,6 +81,7 @@ def create_app(
                 GraphQLEndpoint(schema, settings, tracing).endpoint,
                 methods=["GET", "POST"],
             ),
+            Route("/mcp", agents),
             *rest_routes(settings),
         ],
         middleware=[

@@ -3,6 +3,7 @@ against the gateway on its embedded sandbox."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,7 +11,7 @@ from typing import Any
 
 import httpx
 import httpx2
-import jsonschema
+import jsonschema_rs
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -19,10 +20,13 @@ from mcp_types import INVALID_PARAMS, CallToolResult, Tool
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.loopback import Loopback, gateway_on_loopback
+from tests.support.replicas import served_sandbox
 
 PERSONAL = "mel-nelson"
 EMAIL = "alex.morgan@acme-corp.io"
 KEY = "partner-key-0001"
+TOKEN_A = "tok-a-mcp-0123456789abcdef"
+TOKEN_B = "tok-b-mcp-0123456789abcdef"
 # The two eras of the protocol the SDK speaks: the initialize handshake, and per-request.
 MODES = ["legacy", "auto"]
 TOOLS = {
@@ -68,9 +72,15 @@ def booking(start: str, key: str, **extra: Any) -> dict[str, Any]:
 
 
 async def call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The tool's structured answer, checked against its output schema (the SDK checks only
+    answers that are not refusals)."""
     result = await client.call_tool(tool, arguments)
     assert isinstance(result, CallToolResult)
     content: dict[str, Any] = result.structured_content
+    (listed,) = [t for t in (await client.list_tools()).tools if t.name == tool]
+    assert listed.output_schema is not None
+    jsonschema_rs.validator_for(listed.output_schema).validate(content)
+    assert [block.model_dump()["text"] for block in result.content] == [json.dumps(content)]
     assert result.is_error == (
         content["outcome"] not in {"Availability", "SlotHeld", "BookingConfirmed", "HoldReleased"}
     )
@@ -99,7 +109,8 @@ async def test_every_tool_is_listed_with_its_schemas(gateway: Loopback) -> None:
         assert tool.input_schema["additionalProperties"] is False
         assert tool.output_schema is not None
         assert tool.output_schema["type"] == "object"
-        jsonschema.Draft202012Validator.check_schema(tool.output_schema)
+        jsonschema_rs.meta.validate(tool.input_schema)
+        jsonschema_rs.meta.validate(tool.output_schema)
     book = tools["book_meeting"]
     assert {"slug", "start", "idempotency_key", "email"} <= set(book.input_schema["required"])
     assert "hold_id" not in book.input_schema["required"]
@@ -201,7 +212,8 @@ async def test_with_api_keys_a_call_without_one_is_refused() -> None:
             )
         assert refused.status_code == 401
         assert refused.json()["error"]["data"] == {"code": "UNAUTHENTICATED"}
-        with pytest.RaisesGroup(pytest.RaisesExc(MCPError, match="API key"), flatten_subgroups=True):
+        told = pytest.RaisesExc(MCPError, match="API key")
+        with pytest.RaisesGroup(told, flatten_subgroups=True):
             async with agent(gateway) as client:
                 await client.list_tools()
         async with agent(gateway, {"X-API-Key": KEY}) as client:
@@ -234,3 +246,28 @@ async def test_calls_are_counted_by_tool_and_outcome_and_logged_without_personal
     for record in caplog.records:
         assert EMAIL not in record.getMessage()
         assert EMAIL not in str(record.__dict__)
+
+
+async def test_pass_through_tenants_see_only_their_own_holds() -> None:
+    tokens = {"SANDBOX_TOKENS": f"{TOKEN_A},{TOKEN_B}"}
+    environ = {"HUBSPOT_ACCESS_TOKEN": "gateway-own-token", "GATEWAY_PASS_THROUGH_AUTH": "true"}
+    with served_sandbox(tokens) as upstream:
+        async with (
+            gateway_on_loopback(environ, upstream=upstream) as gateway,
+            agent(gateway, {"Authorization": f"Bearer {TOKEN_A}"}) as first,
+            agent(gateway, {"Authorization": f"Bearer {TOKEN_B}"}) as second,
+            agent(gateway, {"Authorization": "Bearer tok-not-accepted-0123456789"}) as stranger,
+        ):
+            start = (await first_starts(first, 1))[0]
+            held = await call(
+                first,
+                "hold_slot",
+                {"slug": PERSONAL, "start": start, "duration_minutes": 30, "time_zone": "UTC"},
+            )
+            assert held["outcome"] == "SlotHeld", held
+            assert start not in await first_starts(first, 1)
+            # The other tenant's holds are its own: the slot is still free to it.
+            assert (await first_starts(second, 1))[0] == start
+            refused = await call(stranger, "find_slots", {"slug": PERSONAL, "time_zone": "UTC"})
+            assert refused["outcome"] == "UpstreamUnavailable", refused
+            assert refused["code"] == "UPSTREAM_AUTH"

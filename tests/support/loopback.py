@@ -1,8 +1,9 @@
 """The gateway as a server runs it: uvicorn on a free loopback port, lifespan and all, on its
-embedded sandbox (clock frozen at ``NOW``), for clients that speak real HTTP.
+embedded sandbox or on the one served at ``upstream`` (clock frozen at ``NOW``), for clients
+that speak real HTTP.
 
-``sandbox`` reaches the embedded sandbox in process, for its own count of the API calls it
-received (``/_sandbox/calls``).
+``sandbox`` reaches that sandbox, for its own count of the API calls it received
+(``/_sandbox/calls``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ class Loopback:
 
 
 @asynccontextmanager
-async def gateway_on_loopback(environ: Mapping[str, str] | None = None) -> AsyncIterator[Loopback]:
-    app = create_app(Settings.from_environ({"SANDBOX_NOW": NOW, **(environ or {})}))
+async def gateway_on_loopback(
+    environ: Mapping[str, str] | None = None, *, upstream: str | None = None
+) -> AsyncIterator[Loopback]:
+    over = {"HUBSPOT_BASE_URL": upstream} if upstream is not None else {}
+    app = create_app(Settings.from_environ({"SANDBOX_NOW": NOW, **over, **(environ or {})}))
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -44,9 +48,14 @@ async def gateway_on_loopback(environ: Mapping[str, str] | None = None) -> Async
     while not server.started:
         assert not task.done(), "the gateway did not start"
         await asyncio.sleep(0.01)
-    transport = httpx.ASGITransport(app=app.state.sandbox)
+    if upstream is None:
+        sandbox = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app.state.sandbox), base_url="http://sandbox"
+        )
+    else:
+        sandbox = httpx.AsyncClient(base_url=upstream)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as sandbox:
+        async with sandbox:
             yield Loopback(f"http://127.0.0.1:{port}", sandbox)
     finally:
         server.should_exit = True

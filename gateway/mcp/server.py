@@ -15,8 +15,6 @@ outcome and logged with those alone (never its arguments).
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 import logging
 import time
@@ -45,8 +43,6 @@ from gateway.settings import Settings
 
 log = logging.getLogger("gateway.mcp")
 
-# Where a request's scope keeps the context it arrived in (its deadline, its log facts).
-_CONTEXT = "gateway.mcp.context"
 INSTRUCTIONS = (
     "Book meetings on HubSpot meeting links: list_meeting_links, get_booking_form, find_slots "
     "or earliest_slot, then hold_slot while the booker's details are gathered, and book_meeting "
@@ -128,9 +124,8 @@ class McpEndpoint:
             yield
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The SDK may answer in a task of its own group, begun in the lifespan: the call is
-        # run in the request's context, so that its deadline and log facts hold there too.
-        scope[_CONTEXT] = contextvars.copy_context()
+        # The SDK spawns the tasks that answer a request from the request's own task, so the
+        # request's deadline and log facts hold in them too (a test checks it).
         await self.sessions.handle_request(scope, receive, send)
 
     async def _list_tools(
@@ -144,12 +139,7 @@ class McpEndpoint:
         request = ctx.request
         if not isinstance(request, Request):
             raise MCPError(types.INVALID_REQUEST, "tools are served over HTTP only")
-        context = request.scope.get(_CONTEXT)
-        answer = self._answer(request, params.name, params.arguments or {})
-        loop = asyncio.get_running_loop()
-        if isinstance(context, contextvars.Context):
-            return await loop.create_task(answer, context=context)
-        return await answer
+        return await self._answer(request, params.name, params.arguments or {})
 
     async def _answer(
         self, request: Request, name: str, raw: dict[str, Any]

@@ -3,9 +3,10 @@ against the gateway on its embedded sandbox."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,6 +20,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, CallToolResult, Tool
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.edge.logs import configure_logging
 from tests.support.loopback import Loopback, gateway_on_loopback
 from tests.support.replicas import served_sandbox
 
@@ -220,11 +222,21 @@ async def test_with_api_keys_a_call_without_one_is_refused() -> None:
             assert {tool.name for tool in (await client.list_tools()).tools} == TOOLS
 
 
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    handler = configure_logging("json", stream=stream)
+    yield stream
+    logging.getLogger().removeHandler(handler)
+    logging.getLogger().setLevel(logging.WARNING)
+
+
+@pytest.mark.parametrize("mode", MODES)
 async def test_calls_are_counted_by_tool_and_outcome_and_logged_without_personal_data(
-    gateway: Loopback, caplog: pytest.LogCaptureFixture
+    gateway: Loopback, log_lines: io.StringIO, mode: str
 ) -> None:
-    caplog.set_level(logging.INFO)
-    async with agent(gateway) as client:
+    request_id = f"agent-call-{mode}"
+    async with agent(gateway, {"X-Request-Id": request_id}, mode=mode) as client:
         start = (await first_starts(client, 1))[0]
         await call(client, "book_meeting", booking(start, "counted"))
         await call(client, "book_meeting", booking(start, "counted"))
@@ -233,19 +245,29 @@ async def test_calls_are_counted_by_tool_and_outcome_and_logged_without_personal
     async with httpx.AsyncClient(base_url=gateway.url) as http:
         text = (await http.get("/metrics")).text
     samples = {
-        (sample.name, sample.labels.get("tool"), sample.labels.get("outcome")): sample.value
+        (sample.labels["tool"], sample.labels["outcome"]): sample.value
         for family in text_string_to_metric_families(text)
         for sample in family.samples
         if sample.name == "gateway_mcp_tool_calls_total"
     }
-    assert samples[("gateway_mcp_tool_calls_total", "book_meeting", "BookingConfirmed")] == 2
-    assert samples[("gateway_mcp_tool_calls_total", "find_slots", "Availability")] == 1
-    assert samples[("gateway_mcp_tool_calls_total", "find_slots", "InvalidParams")] == 1
-    lines = [r for r in caplog.records if r.name == "gateway.mcp"]
-    assert [r.getMessage() for r in lines].count("tool book_meeting: BookingConfirmed") == 2
-    for record in caplog.records:
-        assert EMAIL not in record.getMessage()
-        assert EMAIL not in str(record.__dict__)
+    assert samples == {
+        ("find_slots", "Availability"): 1,
+        ("book_meeting", "BookingConfirmed"): 2,
+        ("find_slots", "InvalidParams"): 1,
+    }
+    written = log_lines.getvalue()
+    assert EMAIL not in written
+    assert "Alex" not in written
+    logged = [json.loads(line) for line in written.splitlines()]
+    tools = [line for line in logged if line["logger"] == "gateway.mcp"]
+    assert [(line["tool"], line["outcome"]) for line in tools] == [
+        ("find_slots", "Availability"),
+        ("book_meeting", "BookingConfirmed"),
+        ("book_meeting", "BookingConfirmed"),
+        ("find_slots", "InvalidParams"),
+    ]
+    # Whichever task the SDK runs a call in, its lines are the request's.
+    assert {line["request_id"] for line in tools} == {request_id}
 
 
 async def test_pass_through_tenants_see_only_their_own_holds() -> None:

@@ -109,21 +109,33 @@ class McpEndpoint:
             on_list_tools=self._list_tools,
             on_call_tool=self._call_tool,
         )
-        self.sessions = StreamableHTTPSessionManager(
-            app=self.server,
-            json_response=True,
-            stateless=True,
-            security_settings=transport_security(settings),
-            max_request_body_size=settings.max_body_bytes,
-        )
+        self.security = transport_security(settings)
+        self.max_body_bytes = settings.max_body_bytes
         self.tools = [_listed(tool) for tool in TOOLS.values()]
+        self.sessions: StreamableHTTPSessionManager | None = None
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        async with self.sessions.run():
-            yield
+        # A session manager runs once: each run of the app's lifespan gets its own.
+        sessions = StreamableHTTPSessionManager(
+            app=self.server,
+            json_response=True,
+            stateless=True,
+            security_settings=self.security,
+            max_request_body_size=self.max_body_bytes,
+        )
+        async with sessions.run():
+            self.sessions = sessions
+            try:
+                yield
+            finally:
+                self.sessions = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.sessions is None:
+            raise RuntimeError(
+                "the app's lifespan has not run: serve it with a lifespan-aware server"
+            )
         # The SDK spawns the tasks that answer a request from the request's own task, so the
         # request's deadline and log facts hold in them too (a test checks it).
         await self.sessions.handle_request(scope, receive, send)

@@ -20,9 +20,13 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, CallToolResult, Tool
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.app import create_app
 from gateway.edge.logs import configure_logging
+from gateway.settings import Settings
+from tests.support.harness import NOW
 from tests.support.loopback import Loopback, gateway_on_loopback
 from tests.support.replicas import served_sandbox
+from tests.support.served import served
 
 PERSONAL = "mel-nelson"
 EMAIL = "alex.morgan@acme-corp.io"
@@ -293,3 +297,21 @@ async def test_pass_through_tenants_see_only_their_own_holds() -> None:
             refused = await call(stranger, "find_slots", {"slug": PERSONAL, "time_zone": "UTC"})
             assert refused["outcome"] == "UpstreamUnavailable", refused
             assert refused["code"] == "UPSTREAM_AUTH"
+
+
+async def test_each_run_of_the_apps_lifespan_serves_the_tools() -> None:
+    app = create_app(Settings.from_environ({"SANDBOX_NOW": NOW}))
+    for _ in range(2):
+        async with (
+            served(app) as server,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=server), base_url="http://127.0.0.1"
+            ) as http,
+        ):
+            answer = await http.post(
+                "/mcp",
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                headers={"accept": "application/json, text/event-stream"},
+            )
+        assert answer.status_code == 200, answer.text
+        assert {tool["name"] for tool in answer.json()["result"]["tools"]} == TOOLS

@@ -146,6 +146,13 @@ async def test_find_hold_book_books_once_and_a_replay_gets_the_same_answer(
         replayed = await call(client, "book_meeting", arguments)
         assert replayed == booked
         assert (await gateway.calls()).get("book", 0) == before + 1
+        # The key names that booking alone.
+        reused = await call(client, "book_meeting", {**arguments, "last_name": "Other"})
+        assert reused["outcome"] == "InvalidBookingInput", reused
+        assert [(e["field"], e["code"]) for e in reused["errors"]] == [
+            ("idempotency_key", "IDEMPOTENCY_KEY_REUSED")
+        ]
+        assert (await gateway.calls()).get("book", 0) == before + 1
         # The booked slot is gone, and its hold with it.
         assert start not in await first_starts(client, 1)
         released = await call(client, "release_hold", {"hold_id": held["hold"]["id"]})

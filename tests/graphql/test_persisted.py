@@ -85,10 +85,12 @@ async def test_the_allow_list_runs_only_the_persisted_operations() -> None:
         for payload in (
             {"query": LINKS},
             {"query": LINKS, "extensions": persisted(sha(LINKS))},
-            {"extensions": persisted(sha(LINKS))},
             {"query": "{ __typename }"},
         ):
             assert code(await post(gateway, payload)) == "PERSISTED_QUERY_REQUIRED"
+        # An unknown hash is not found (so an APQ client sends its document, refused above).
+        unknown = await post(gateway, {"extensions": persisted(sha(LINKS))})
+        assert code(unknown) == "PERSISTED_QUERY_NOT_FOUND"
         response = await gateway.http.post("/graphql", content=b"not json")
         assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
         assert await gateway.calls() == before

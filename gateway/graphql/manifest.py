@@ -39,7 +39,7 @@ def read_manifest(path: Path) -> dict[str, str]:
         raise ManifestError(f"{path} is not JSON in UTF-8 ({exc})") from exc
     if not isinstance(data, dict):
         raise ManifestError(f"{path} must hold a JSON object")
-    entries = _apollo(data) if "format" in data else data
+    entries = _apollo(path, data) if "format" in data else data
     operations: dict[str, str] = {}
     for key, document in entries.items():
         if not isinstance(key, str) or not key or not isinstance(document, str):
@@ -52,10 +52,10 @@ def read_manifest(path: Path) -> dict[str, str]:
     return operations
 
 
-def _apollo(data: dict[str, Any]) -> dict[Any, Any]:
+def _apollo(path: Path, data: dict[str, Any]) -> dict[Any, Any]:
     if data.get("format") != APOLLO_FORMAT or data.get("version") != 1:
-        raise ManifestError(f'expected "format": "{APOLLO_FORMAT}" with "version": 1')
+        raise ManifestError(f'{path}: expected "format": "{APOLLO_FORMAT}" with "version": 1')
     operations = data.get("operations")
     if not isinstance(operations, list) or not all(isinstance(op, dict) for op in operations):
-        raise ManifestError('"operations" must be a list of objects')
+        raise ManifestError(f'{path}: "operations" must be a list of objects')
     return {op.get("id"): op.get("body") for op in operations}

@@ -1,0 +1,149 @@
+"""Apollo Client itself (from npm, run by Node) against the gateway on loopback: automatic
+persisted queries with ``useGETForHashedQueries``, and the persisted query list that Apollo's
+own tooling generates from ``schema/operations``.
+
+The Node project is ``tests/graphql/clients`` (its lockfile pins the packages); the test
+command installs it with ``npm ci``, and so does this module when it finds it not installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.graphql.manifest import read_manifest
+from tests.support.loopback import loopback_gateway
+
+CLIENTS = Path(__file__).resolve().parent / "clients"
+OPERATIONS = Path(__file__).resolve().parents[2] / "schema" / "operations"
+NODE_TIMEOUT = 120.0
+
+
+@pytest.fixture(scope="module")
+def clients() -> Path:
+    """The Node project, installed from its lockfile."""
+    npm = shutil.which("npm")
+    assert npm is not None, "Node and npm are needed (scripts/test installs them)"
+    if not (CLIENTS / "node_modules" / ".package-lock.json").is_file():
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=CLIENTS,
+            check=True,
+            timeout=600,
+        )
+    return CLIENTS
+
+
+@pytest.fixture
+def apollo_manifest(clients: Path, tmp_path: Path) -> Path:
+    """The manifest ``@apollo/generate-persisted-query-manifest`` writes for the shipped
+    operations (with Apollo Client's own transforms applied to them)."""
+    manifest = tmp_path / "persisted-query-manifest.json"
+    config = tmp_path / "persisted-query-manifest.config.json"
+    documents = str(OPERATIONS.resolve() / "*.graphql")
+    config.write_text(json.dumps({"documents": [documents], "output": str(manifest)}))
+    tool = clients / "node_modules" / ".bin" / "generate-persisted-query-manifest"
+    subprocess.run(
+        [str(tool), "--config", str(config)],
+        cwd=clients,
+        check=True,
+        capture_output=True,
+        timeout=NODE_TIMEOUT,
+    )
+    return manifest
+
+
+async def apollo(clients: Path, base: str, scenario: str, **environ: str) -> dict[str, Any]:
+    node = shutil.which("node")
+    assert node is not None
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(clients / "apollo.mjs"),
+        scenario,
+        cwd=clients,
+        env={
+            **os.environ,
+            "GATEWAY_URL": base,
+            "OPERATIONS": str(OPERATIONS),
+            **environ,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), NODE_TIMEOUT)
+    assert process.returncode == 0, err.decode()
+    report: dict[str, Any] = json.loads(out)
+    return report
+
+
+def sent(exchange: dict[str, Any]) -> tuple[str, str, bool, str | None]:
+    return exchange["method"], exchange["operationName"], exchange["query"], exchange["code"]
+
+
+NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+
+
+@pytest.mark.parametrize("persisted_only", ["false", "true"])
+async def test_apollo_apq_with_get_for_hashed_queries(clients: Path, persisted_only: str) -> None:
+    environ = {"GATEWAY_PERSISTED_ONLY": persisted_only}
+    async with loopback_gateway(environ) as base:
+        report = await apollo(clients, base, "apq")
+    answered = {"links": 45, "info": "mel-nelson", "release": "HoldNotFound"}
+    assert report["results"] == {"first": answered, "again": answered}
+    exchanges = report["exchanges"]
+    assert [sent(e) for e in exchanges] == [
+        # A query's hash alone by GET; unknown, so its document (POSTed: Apollo's default).
+        ("GET", "ListMeetingLinks", False, NOT_FOUND),
+        ("POST", "ListMeetingLinks", True, None),
+        # With HttpLink's useGETForQueries, the document is sent by GET too.
+        ("GET", "MeetingLinkBookingInfo", False, NOT_FOUND),
+        ("GET", "MeetingLinkBookingInfo", True, None),
+        # A mutation is never sent by GET.
+        ("POST", "ReleaseHold", False, NOT_FOUND),
+        ("POST", "ReleaseHold", True, None),
+        # Fresh clients: every hash is known now (in allow-list mode too).
+        ("GET", "ListMeetingLinks", False, None),
+        ("GET", "MeetingLinkBookingInfo", False, None),
+        ("POST", "ReleaseHold", False, None),
+    ]
+    # Apollo hashes the document it sends (its cache adds __typename), not the file.
+    shipped = hashlib.sha256((OPERATIONS / "ListMeetingLinks.graphql").read_bytes()).hexdigest()
+    assert exchanges[0]["hash"] != shipped
+    for exchange in exchanges:
+        if exchange["method"] == "GET" and exchange["code"] is None:
+            assert exchange["cacheControl"] == "public, max-age=60"
+            assert exchange["etag"]
+        elif exchange["method"] == "GET":
+            assert exchange["cacheControl"] == "no-store"
+    # The same answer from a registration and from its hash later: the same entity tag.
+    assert exchanges[3]["etag"] == exchanges[7]["etag"]
+
+
+async def test_apollos_generated_manifest_in_persisted_only_mode(
+    clients: Path, apollo_manifest: Path
+) -> None:
+    manifest = apollo_manifest
+    generated = json.loads(manifest.read_text())
+    assert generated["format"] == "apollo-persisted-query-manifest"
+    ids = read_manifest(manifest)
+    assert len(ids) == len(list(OPERATIONS.glob("*.graphql")))
+    environ = {"GATEWAY_PERSISTED_ONLY": "true", "GATEWAY_PERSISTED_MANIFEST": str(manifest)}
+    async with loopback_gateway(environ) as base:
+        report = await apollo(clients, base, "manifest", MANIFEST=str(manifest))
+    assert report["results"] == {"links": 45, "info": "UTC"}
+    exchanges = report["exchanges"]
+    # Only ids, by GET, each known at once: no document ever crosses the wire.
+    assert [sent(e) for e in exchanges] == [
+        ("GET", "ListMeetingLinks", False, None),
+        ("GET", "MeetingLinkBookingInfo", False, None),
+    ]
+    assert {e["hash"] for e in exchanges} <= set(ids)
+    assert all(e["cacheControl"] == "public, max-age=60" for e in exchanges)

@@ -166,7 +166,9 @@ class GraphQLEndpoint:
         try:
             if request.method == "POST":
                 return await self._post(request)
-            if self._asks_a_query(request):
+            if request.method == "GET" and self._asks_a_query(request):
+                if "text/event-stream" in request.headers.get("accept", ""):
+                    return await self._stream(request)
                 return await self._get(request)
             return await self.view.run(request)
         except StrawberryHTTPError as exc:
@@ -174,12 +176,7 @@ class GraphQLEndpoint:
             return PlainTextResponse(exc.reason, status_code=exc.status_code)
 
     def _asks_a_query(self, request: Request) -> bool:
-        """A GET to run as GraphQL over HTTP; the rest (GraphiQL for a browser, an event
-        stream) is the view's."""
-        if request.method != "GET":
-            return False
-        if "text/event-stream" in request.headers.get("accept", ""):
-            return False
+        """Whether a GET asks for an operation (else it is a browser's, GraphiQL's to answer)."""
         params = request.query_params
         if "query" in params or "extensions" in params:
             return True
@@ -202,6 +199,20 @@ class GraphQLEndpoint:
         if response.status_code == 200 and isinstance(ran, GraphQLRequest) and ran.document:
             return self.caching.answer(request.headers.get("if-none-match"), response, ran.document)
         return uncacheable(response)
+
+    async def _stream(self, request: Request) -> Response:
+        """A GET asking for an event stream: the view streams it, once persisted queries (and
+        the allow-list) have had their say."""
+        found = read_graphql_params(request.query_params, max_tokens=self.settings.max_tokens)
+        resolved = await runtime_of(request).persisted.resolve(found)
+        if isinstance(resolved, Response):
+            return uncacheable(resolved)
+        if not isinstance(resolved, GraphQLRequest):
+            return uncacheable(bad_request(resolved or NO_QUERY))
+        if resolved.query is None:
+            return uncacheable(bad_request(NO_QUERY))
+        keep_graphql_request(request.scope, resolved)
+        return await self.view.run(request)
 
     async def _answer(
         self, request: Request, found: GraphQLRequest | BadRequest, *, over_get: bool = False

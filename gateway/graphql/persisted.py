@@ -209,10 +209,14 @@ class PersistedQueries:
     ) -> str | Response:
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
             return refusal(*UNSUPPORTED)
-        digest = persisted.get("sha256Hash")
-        digest = digest.lower() if isinstance(digest, str) else ""
+        given = persisted.get("sha256Hash")
+        given = given if isinstance(given, str) else ""
+        # A manifest's id is the tool's, matched as written; a hash in any case.
+        digest = given.lower()
         if isinstance(query, str):
-            return await self._registered(digest, query, max_tokens)
+            return await self._registered(given, query, max_tokens)
+        if given in self._allowed:
+            return self._allowed[given]
         if digest in self._allowed:
             return self._allowed[digest]
         stored = await self._lookup(digest) if _SHA256.match(digest) else None
@@ -223,10 +227,11 @@ class PersistedQueries:
             return refusal(*REQUIRED)
         return stored
 
-    async def _registered(self, digest: str, query: str, max_tokens: int | None) -> str | Response:
+    async def _registered(self, given: str, query: str, max_tokens: int | None) -> str | Response:
         """``query`` sent with its hash: checked, and kept under it when it may be."""
-        if self._allowed.get(digest) == query:
+        if self._allowed.get(given) == query:
             return query  # a manifest's id, whatever hash its tool used
+        digest = given.lower()
         if not _SHA256.match(digest) or sha256(query) != digest:
             return refusal(*MISMATCH)
         if self._only and not self._listed(query, max_tokens):

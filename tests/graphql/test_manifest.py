@@ -95,7 +95,7 @@ def test_a_bad_manifest_stops_the_start_naming_the_variable(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("write", [codegen, apollo])
 async def test_persisted_only_runs_a_manifests_operations(tmp_path: Path, write: Any) -> None:
-    manifest = write(tmp_path / "manifest.json", {sha(PAGE): PAGE, "page-other": OTHER})
+    manifest = write(tmp_path / "manifest.json", {sha(PAGE): PAGE, "Page-Other": OTHER})
     environ = {"GATEWAY_PERSISTED_ONLY": "true", "GATEWAY_PERSISTED_MANIFEST": str(manifest)}
     async with running_gateway(environ) as gateway:
         by_id = await gateway.http.post("/graphql", json={"extensions": apq(sha(PAGE))})
@@ -106,10 +106,10 @@ async def test_persisted_only_runs_a_manifests_operations(tmp_path: Path, write:
         assert by_id.json() == by_text.json() == over_get.json()
         assert by_id.json()["data"]["meetingLinks"]["nodes"][0]["slug"]
         # An id the tool chose (not a SHA-256), with or without its document.
-        custom = await gateway.http.post("/graphql", json={"extensions": apq("page-other")})
+        custom = await gateway.http.post("/graphql", json={"extensions": apq("Page-Other")})
         assert custom.json()["data"]["meetingLinks"]["totalCount"] > 0
         both = await gateway.http.post(
-            "/graphql", json={"query": OTHER, "extensions": apq("page-other")}
+            "/graphql", json={"query": OTHER, "extensions": apq("Page-Other")}
         )
         assert both.json() == custom.json()
         # The shipped operations stay persisted; anything else does not run.

@@ -249,3 +249,17 @@ async def test_dropping_type_names_lets_no_other_operation_through(change: str) 
             body = await post(gateway, {"query": form, "variables": variables})
             assert code(body) == "PERSISTED_QUERY_REQUIRED", form
         assert await gateway.calls() == before
+
+
+async def test_a_get_asking_for_an_event_stream_meets_the_allow_list_too() -> None:
+    stream = {"accept": "text/event-stream"}
+    async with running_gateway({"GATEWAY_PERSISTED_ONLY": "true"}) as gateway:
+        before = await gateway.calls()
+        refused = await gateway.http.get("/graphql", params=query_params(LINKS), headers=stream)
+        assert code(refused.json()) == "PERSISTED_QUERY_REQUIRED"
+        assert refused.headers["cache-control"] == "no-store"
+        assert await gateway.calls() == before
+        shipped = operation("ListMeetingLinks")
+        answered = await gateway.http.get("/graphql", params=query_params(shipped), headers=stream)
+        assert answered.status_code == 200
+        assert "PERSISTED_QUERY_REQUIRED" not in answered.text

@@ -178,7 +178,7 @@ class GraphQLEndpoint:
     def _asks_a_query(self, request: Request) -> bool:
         """Whether a GET asks for an operation (else it is a browser's, GraphiQL's to answer)."""
         params = request.query_params
-        if "query" in params or "extensions" in params:
+        if "query" in params or "extensions" in params or "documentId" in params:
             return True
         return not self.view.should_render_graphql_ide(EdgeRequestAdapter(request))
 

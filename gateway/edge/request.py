@@ -108,8 +108,7 @@ def read_graphql_params(
     """The request a GET's query string asks for (GraphQL over HTTP: ``query``,
     ``operationName``, and ``variables`` and ``extensions`` as JSON text)."""
     data: dict[str, Any] = {
-        "query": params.get("query"),
-        "operationName": params.get("operationName"),
+        name: params.get(name) for name in ("query", "operationName", "documentId")
     }
     for name in ("variables", "extensions"):
         raw = params.get(name)
@@ -127,15 +126,22 @@ def read_graphql_params(
 def _request_of(data: dict[str, Any], max_tokens: int | None) -> GraphQLRequest | BadRequest:
     query, name = data.get("query"), data.get("operationName")
     variables, extensions = data.get("variables"), data.get("extensions")
+    document_id = data.get("documentId")
     for value, kind, wanted in (
         (query, "query", str),
         (name, "operationName", str),
         (variables, "variables", dict),
         (extensions, "extensions", dict),
+        (document_id, "documentId", str),
     ):
         if not (value is None or isinstance(value, wanted)):
             noun = "a string" if wanted is str else "an object"
             return BadRequest(f"`{kind}` must be {noun} or null")
+    if document_id is not None and query is None:
+        # GraphQL over HTTP's persisted documents (graphql-codegen's clients send these): the
+        # id is looked up as APQ's hash is, a "sha256:" prefix aside.
+        persisted = {"version": 1, "sha256Hash": document_id.removeprefix("sha256:")}
+        extensions = {**(extensions or {}), "persistedQuery": persisted}
     return GraphQLRequest.parsed(query, name, variables, extensions, max_tokens=max_tokens)
 
 

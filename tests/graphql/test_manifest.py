@@ -104,6 +104,11 @@ async def test_persisted_only_runs_a_manifests_operations(tmp_path: Path, write:
             "/graphql", params=query_params(extensions=apq(sha(PAGE)))
         )
         assert by_id.json() == by_text.json() == over_get.json()
+        # GraphQL over HTTP's persisted documents, as graphql-codegen's clients send them.
+        document_id = await gateway.http.post("/graphql", json={"documentId": sha(PAGE)})
+        prefixed = await gateway.http.get("/graphql", params={"documentId": f"sha256:{sha(PAGE)}"})
+        assert document_id.json() == prefixed.json() == by_id.json()
+        assert prefixed.headers["cache-control"] == "public, max-age=60"
         assert by_id.json()["data"]["meetingLinks"]["nodes"][0]["slug"]
         # An id the tool chose (not a SHA-256), with or without its document.
         custom = await gateway.http.post("/graphql", json={"extensions": apq("Page-Other")})
@@ -130,5 +135,10 @@ async def test_a_manifest_adds_to_apq_outside_persisted_only(tmp_path: Path) -> 
     async with running_gateway({"GATEWAY_PERSISTED_MANIFEST": str(manifest)}) as gateway:
         known = await gateway.http.post("/graphql", json={"extensions": apq("page-links")})
         assert known.json()["data"]["meetingLinks"]["nodes"]
+        by_document_id = await gateway.http.post("/graphql", json={"documentId": "page-links"})
+        assert by_document_id.json() == known.json()
+        not_a_string = await gateway.http.post("/graphql", json={"documentId": 7})
+        assert not_a_string.status_code == 400
+        assert code(not_a_string.json()) == "BAD_REQUEST"
         # Any other document still runs (persisted-only is off).
         assert "errors" not in (await gateway.http.post("/graphql", json={"query": OTHER})).json()

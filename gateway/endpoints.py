@@ -196,8 +196,11 @@ class GraphQLEndpoint:
         found = read_graphql_params(request.query_params, max_tokens=self.settings.max_tokens)
         response = await self._answer(request, found, over_get=True)
         ran = graphql_request_of(request.scope)
-        if response.status_code == 200 and isinstance(ran, GraphQLRequest) and ran.document:
-            return self.caching.answer(request.headers.get("if-none-match"), response, ran.document)
+        if response.status_code == 200 and isinstance(ran, GraphQLRequest):
+            query, document = ran.query, ran.document
+            if query is not None and document is not None:
+                given = request.headers.get("if-none-match")
+                return self.caching.answer(given, response, query, document)
         return uncacheable(response)
 
     async def _stream(self, request: Request) -> Response:

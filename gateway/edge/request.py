@@ -106,7 +106,7 @@ def read_graphql_params(
     params: Mapping[str, str], *, max_tokens: int | None
 ) -> GraphQLRequest | BadRequest:
     """The request a GET's query string asks for (GraphQL over HTTP: ``query``,
-    ``operationName``, and ``variables`` and ``extensions`` as JSON text)."""
+    ``operationName``, ``documentId``, and ``variables`` and ``extensions`` as JSON text)."""
     data: dict[str, Any] = {
         name: params.get(name) for name in ("query", "operationName", "documentId")
     }

@@ -33,6 +33,8 @@ from gateway.settings import Settings
 NO_STORE = "no-store"
 AVAILABILITY_FIELDS = frozenset({"availability", "nextAvailableSlot", "earliestSlot"})
 BOOKING_INFO_FIELDS = frozenset({"bookingInfo"})
+# Clients send the same few documents; a flood of others only empties this now and then.
+MAX_REMEMBERED_AGES = 512
 
 
 def uncacheable(response: Response) -> Response:
@@ -77,9 +79,14 @@ class HttpCaching:
         self._links = settings.links_ttl
         self._booking_info = min(settings.booking_info_ttl, settings.links_ttl)
         self._availability = min(settings.availability_ttl, self._booking_info)
+        self._ages: dict[str, int] = {}
 
-    def max_age(self, document: DocumentNode) -> int:
-        """Whole seconds the data the document selects stays fresh (see the module docstring)."""
+    def max_age(self, query: str, document: DocumentNode) -> int:
+        """Whole seconds the data ``document`` (parsed from ``query``) selects stays fresh."""
+        # A walk of the document costs more than the rest of a cached answer: once per text.
+        known = self._ages.get(query)
+        if known is not None:
+            return known
         fields = _FieldNames()
         visit(document, fields)
         if fields.names & AVAILABILITY_FIELDS:
@@ -88,10 +95,13 @@ class HttpCaching:
             ttl = self._booking_info
         else:
             ttl = self._links
-        return max(0, math.floor(ttl))
+        if len(self._ages) >= MAX_REMEMBERED_AGES:
+            self._ages.clear()
+        age = self._ages[query] = max(0, math.floor(ttl))
+        return age
 
     def answer(
-        self, if_none_match: str | None, response: Response, document: DocumentNode
+        self, if_none_match: str | None, response: Response, query: str, document: DocumentNode
     ) -> Response:
         """An executed query's answer with its caching headers, or the 304 that replaces it."""
         # Every execution was ``noted``; an answer the response cache kept is clean by its rules.
@@ -100,7 +110,7 @@ class HttpCaching:
         if response.status_code != 200:
             return uncacheable(response)
         headers = {
-            "Cache-Control": f"{self._scope}, max-age={self.max_age(document)}",
+            "Cache-Control": f"{self._scope}, max-age={self.max_age(query, document)}",
             "Vary": self._vary,
         }
         return conditional(if_none_match, bytes(response.body), headers)

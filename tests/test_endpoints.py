@@ -10,6 +10,7 @@ import httpx
 from tests.support.bookings import booking
 from tests.support.harness import Gateway, operation
 from tests.support.query_string import apq, query_params, sha
+from tests.support.replicas import scrape, value
 
 INFO = operation("MeetingLinkBookingInfo")
 BOOK = operation("BookMeeting")
@@ -115,3 +116,13 @@ async def test_a_browser_still_gets_graphiql(gateway: Gateway) -> None:
         "/graphql", params=query_params(LINKS, {"first": 1}), headers={"accept": "text/html"}
     )
     assert answer.json()["data"]["meetingLinks"]["totalCount"] > 0
+
+
+async def test_logs_and_metrics_name_the_operation_of_a_get(gateway: Gateway) -> None:
+    await get(gateway, query=LINKS, variables={"first": 1})
+    await gateway.http.get("/graphql", headers={"accept": "text/html"})
+    samples = await scrape(gateway)
+    route = {"route": "/graphql", "status": "200"}
+    assert value(samples, "gateway_requests_total", operation="Links", **route) == 1
+    # GraphiQL's page is no operation.
+    assert value(samples, "gateway_requests_total", operation="", **route) == 1

@@ -46,7 +46,10 @@ def _clean(response: Response) -> bool:
     body = getattr(response, "body", None)  # a streamed answer has none
     if response.status_code != 200 or not isinstance(body, bytes | memoryview):
         return False
-    answer = json.loads(bytes(body))
+    raw = bytes(body)
+    if b'"errors"' not in raw:
+        return True  # a search, not a parse: most answers hold no error
+    answer = json.loads(raw)
     return isinstance(answer, dict) and "errors" not in answer
 
 

@@ -207,36 +207,38 @@ class GraphQLEndpoint:
         """A GET asking for an event stream: the view streams it, once persisted queries (and
         the allow-list) have had their say."""
         found = read_graphql_params(request.query_params, max_tokens=self.settings.max_tokens)
-        resolved = await runtime_of(request).persisted.resolve(found)
+        resolved = await self._resolved(request, found)
         if isinstance(resolved, Response):
             return uncacheable(resolved)
-        if not isinstance(resolved, GraphQLRequest):
-            return uncacheable(bad_request(resolved or NO_QUERY))
-        if resolved.query is None:
-            return uncacheable(bad_request(NO_QUERY))
-        keep_graphql_request(request.scope, resolved)
         return await self.view.run(request)
 
-    async def _answer(
-        self, request: Request, found: GraphQLRequest | BadRequest, *, over_get: bool = False
-    ) -> Response:
-        runtime = runtime_of(request)
-        # Persisted queries resolve to the document, which the response cache keys on.
-        resolved = await runtime.persisted.resolve(found)
+    async def _resolved(
+        self, request: Request, found: GraphQLRequest | BadRequest
+    ) -> GraphQLRequest | Response:
+        """The request to run (a persisted query's document filled in, and kept in the scope
+        for the logs and the view), or the answer that refuses it."""
+        resolved = await runtime_of(request).persisted.resolve(found)
         if isinstance(resolved, Response):
             return resolved
         if not isinstance(resolved, GraphQLRequest):
             return bad_request(resolved or NO_QUERY)
         keep_graphql_request(request.scope, resolved)
-        if resolved.query is None:
-            return bad_request(NO_QUERY)
+        return bad_request(NO_QUERY) if resolved.query is None else resolved
+
+    async def _answer(
+        self, request: Request, found: GraphQLRequest | BadRequest, *, over_get: bool = False
+    ) -> Response:
+        # Persisted queries resolve to the document, which the response cache keys on.
+        resolved = await self._resolved(request, found)
+        if isinstance(resolved, Response):
+            return resolved
         if resolved.error is not None:
             return syntax_error(resolved.error, request_id(request), self.shaping)
         if over_get and resolved.operation.type == "mutation":
             return not_over_get()
         with self._span(resolved.operation):
             if self.settings.response_cache and (key := response_key(resolved)):
-                responses = runtime.responses_for(request.scope)
+                responses = runtime_of(request).responses_for(request.scope)
                 return await responses.serve(key, lambda reads: self._run_noting(request, reads))
             if over_get:
                 return await self._run_noting(request, ReadLog())

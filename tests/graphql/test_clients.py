@@ -1,6 +1,7 @@
-"""Apollo Client itself (from npm, run by Node) against the gateway on loopback: automatic
-persisted queries with ``useGETForHashedQueries``, and the persisted query list that Apollo's
-own tooling generates from ``schema/operations``.
+"""Real clients against the gateway on loopback. Apollo Client itself (from npm, run by Node):
+automatic persisted queries with ``useGETForHashedQueries``, and the persisted query list that
+Apollo's own tooling generates from ``schema/operations``. Python's ``gql``, which sends its own
+print of every document, in persisted-only mode.
 
 The Node project is ``tests/graphql/clients`` (its lockfile pins the packages); the test
 command installs it with ``npm ci``, and so does this module when it finds it not installed.
@@ -18,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gql import Client, GraphQLRequest, gql
+from gql.transport.exceptions import TransportQueryError
+from gql.transport.httpx import HTTPXAsyncTransport
 
 from gateway.graphql.manifest import read_manifest
 from tests.support.loopback import loopback_gateway
@@ -147,3 +151,25 @@ async def test_apollos_generated_manifest_in_persisted_only_mode(
     ]
     assert {e["hash"] for e in exchanges} <= set(ids)
     assert all(e["cacheControl"] == "public, max-age=60" for e in exchanges)
+
+
+async def test_gql_reprinted_documents_run_in_persisted_only_mode() -> None:
+    queries: dict[str, dict[str, Any]] = {
+        "ListMeetingLinks": {"first": 2},
+        "MeetingLinkAvailability": {"slug": "mel-nelson", "timeZone": "UTC", "first": 3},
+        "EarliestSlot": {"slugs": ["mel-nelson"], "timeZone": "UTC"},
+    }
+    async with loopback_gateway({"GATEWAY_PERSISTED_ONLY": "true"}) as base:
+        transport = HTTPXAsyncTransport(url=f"{base}/graphql")
+        async with Client(transport=transport) as session:
+            for name, variables in queries.items():
+                text = (OPERATIONS / f"{name}.graphql").read_text()
+                request = GraphQLRequest(text, variable_values=variables)
+                # What gql sends is its own print of the document, not the file's text.
+                assert request.payload["query"] not in (text, text.strip())
+                data = await session.execute(request)
+                assert data, name
+            with pytest.raises(TransportQueryError) as refused:
+                await session.execute(gql("query Other { meetingLinks(first: 1) { totalCount } }"))
+            assert refused.value.errors is not None
+            assert refused.value.errors[0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"

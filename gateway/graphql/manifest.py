@@ -10,9 +10,10 @@ Two formats are read:
     {"format": "apollo-persisted-query-manifest", "version": 1,
      "operations": [{"id": ..., "name": ..., "type": "query", "body": ...}]}
 
-An id is whatever the tool chose (a SHA-256 of the document unless told otherwise): a client
-sends it as ``extensions.persistedQuery.sha256Hash``. Every document must parse, so that a bad
-manifest stops the start rather than refusing its operations one request at a time.
+An id is whatever the tool chose (a SHA-256 of the document unless told otherwise, which
+graphql-codegen writes prefixed, ``sha256:<hash>``): a client sends it as
+``extensions.persistedQuery.sha256Hash`` or as ``documentId``. Every document must parse, so
+that a bad manifest stops the start rather than refusing its operations one request at a time.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def read_manifest(path: Path) -> dict[str, str]:
             parse(document)
         except GraphQLError as exc:
             raise ManifestError(f"{path}: the document of {key!r} does not parse ({exc})") from exc
-        operations[key] = document
+        # A prefixed id (GraphQL over HTTP's "sha256:<hash>", as graphql-codegen writes them)
+        # is kept as its hash: clients send it either way (see ``gateway.edge.request``).
+        operations[key.removeprefix("sha256:")] = document
     return operations
 
 

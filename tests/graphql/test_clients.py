@@ -1,7 +1,8 @@
 """Real clients against the gateway on loopback. Apollo Client itself (from npm, run by Node):
 automatic persisted queries with ``useGETForHashedQueries``, and the persisted query list that
-Apollo's own tooling generates from ``schema/operations``. Python's ``gql``, which sends its own
-print of every document, in persisted-only mode.
+Apollo's own tooling generates from ``schema/operations``. The persisted documents
+graphql-codegen's client preset writes, loaded as the manifest. Python's ``gql``, which sends
+its own print of every document, in persisted-only mode.
 
 The Node project is ``tests/graphql/clients`` (its lockfile pins the packages); the test
 command installs it with ``npm ci``, and so does this module when it finds it not installed.
@@ -22,9 +23,12 @@ import pytest
 from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXAsyncTransport
+from graphql import OperationDefinitionNode, parse
 
 from gateway.graphql.manifest import read_manifest
+from tests.support.harness import running_gateway
 from tests.support.loopback import loopback_gateway
+from tests.support.query_string import apq, query_params
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 OPERATIONS = Path(__file__).resolve().parents[2] / "schema" / "operations"
@@ -173,3 +177,72 @@ async def test_gql_reprinted_documents_run_in_persisted_only_mode() -> None:
                 await session.execute(gql("query Other { meetingLinks(first: 1) { totalCount } }"))
             assert refused.value.errors is not None
             assert refused.value.errors[0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
+
+
+@pytest.fixture
+def codegen_manifest(clients: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """The persisted documents graphql-codegen's client preset writes for the shipped
+    operations (``{"sha256:<hash>": document}``, each document re-printed its own way)."""
+    out = tmp_path / "gql"
+    config = tmp_path / "codegen.json"
+    preset = {"fragmentMasking": False, "persistedDocuments": {"hashAlgorithm": "sha256"}}
+    config.write_text(
+        json.dumps(
+            {
+                "schema": str(OPERATIONS.parent / "schema.graphql"),
+                "documents": [str(OPERATIONS.resolve() / "*.graphql")],
+                "generates": {f"{out}/": {"preset": "client", "presetConfig": preset}},
+            }
+        )
+    )
+    tool = clients / "node_modules" / ".bin" / "graphql-codegen"
+    subprocess.run(
+        [str(tool), "--config", str(config)],
+        cwd=clients,
+        check=True,
+        capture_output=True,
+        timeout=NODE_TIMEOUT,
+    )
+    manifest = out / "persisted-documents.json"
+    written: dict[str, str] = json.loads(manifest.read_text())
+    return manifest, written
+
+
+async def test_graphql_codegens_persisted_documents_in_persisted_only_mode(
+    codegen_manifest: tuple[Path, dict[str, str]],
+) -> None:
+    manifest, written = codegen_manifest
+    assert len(written) == len(list(OPERATIONS.glob("*.graphql")))
+    assert all(key.startswith("sha256:") for key in written)
+    by_name = {
+        next(
+            d.name.value
+            for d in parse(text).definitions
+            if isinstance(d, OperationDefinitionNode) and d.name
+        ): key
+        for key, text in written.items()
+    }
+    environ = {
+        "GATEWAY_PERSISTED_ONLY": "true",
+        "GATEWAY_PERSISTED_MANIFEST": str(manifest),
+    }
+    variables = {"slug": "mel-nelson", "timeZone": "UTC"}
+    key = by_name["MeetingLinkBookingInfo"]
+    async with running_gateway(environ) as gateway:
+        answers = [
+            await gateway.http.post("/graphql", json={"documentId": key, "variables": variables}),
+            await gateway.http.get(
+                "/graphql", params=query_params(variables=variables) | {"documentId": key}
+            ),
+            await gateway.http.post(
+                "/graphql",
+                json={"variables": variables, "extensions": apq(key.removeprefix("sha256:"))},
+            ),
+            # The document as the tool printed it (its fields sorted), sent in full.
+            await gateway.http.post(
+                "/graphql", json={"query": written[key], "variables": variables}
+            ),
+        ]
+    bodies = [answer.json() for answer in answers]
+    assert bodies[0]["data"]["meetingLink"]["slug"] == "mel-nelson", bodies[0]
+    assert all(body == bodies[0] for body in bodies), bodies

@@ -48,6 +48,12 @@ def test_both_formats_read_as_id_to_document(tmp_path: Path, write: Any) -> None
     assert read_manifest(path) == {sha(PAGE): PAGE, "custom-id-1": OTHER}
 
 
+def test_a_prefixed_id_is_kept_as_its_hash(tmp_path: Path) -> None:
+    # GraphQL over HTTP's prefixed document ids, as graphql-codegen writes them.
+    path = codegen(tmp_path / "manifest.json", {f"sha256:{sha(PAGE)}": PAGE, "x:1": OTHER})
+    assert read_manifest(path) == {sha(PAGE): PAGE, "x:1": OTHER}
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [

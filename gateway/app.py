@@ -25,6 +25,7 @@ from gateway.edge.logs import RequestContext
 from gateway.edge.metrics import RequestMetrics
 from gateway.edge.spans import RequestSpans
 from gateway.endpoints import GraphQLEndpoint, healthz, readyz
+from gateway.graphql.persisted import persisted_operations
 from gateway.graphql.schema import build_schema
 from gateway.mcp.server import McpEndpoint
 from gateway.metrics import Metrics
@@ -62,11 +63,19 @@ def create_app(
     metrics = Metrics()
     schema = build_schema(settings=settings)
     agents = McpEndpoint(settings, observer=metrics)
+    # Read here, so that a bad manifest stops the start (a SettingsError naming it).
+    operations = persisted_operations(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, object]]:
         parts = running(
-            settings, clock=clock, schema=schema, sandbox=sandbox, metrics=metrics, tracing=tracing
+            settings,
+            clock=clock,
+            schema=schema,
+            sandbox=sandbox,
+            metrics=metrics,
+            tracing=tracing,
+            operations=operations,
         )
         async with parts as runtime, agents.running():
             yield {STATE_KEY: runtime}

@@ -123,8 +123,9 @@ def serve(host: str | None, port: int | None) -> int:
     configure_logging(settings.log_format, secrets=secrets)
     try:
         app = create_app(settings, tracing=tracing)
-    except ValueError as exc:
-        # The embedded sandbox's fixtures file (SANDBOX_FIXTURES) is malformed.
+    except (SettingsError, ValueError) as exc:
+        # The embedded sandbox's fixtures file (SANDBOX_FIXTURES) or the persisted-operations
+        # manifest (GATEWAY_PERSISTED_MANIFEST) is malformed.
         return fail(str(exc))
     try:
         uvicorn.run(

@@ -24,9 +24,10 @@ from strawberry.http import GraphQLRequestData
 from gateway.cache import ping
 from gateway.edge.body import graphql_request_of, keep_graphql_request
 from gateway.edge.refusal import GRAPHQL_PATH, BadRequest, refusal_body
-from gateway.edge.request import GraphQLOperation, GraphQLRequest
+from gateway.edge.request import GraphQLOperation, GraphQLRequest, read_graphql_params
 from gateway.edge.request_id import request_id_of
 from gateway.errors import GatewayError
+from gateway.graphql.caching import HttpCaching, noted, uncacheable
 from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.extensions import Shaping, shape
 from gateway.graphql.loaders import Loaders
@@ -72,6 +73,18 @@ def bad_request(refusal: BadRequest) -> Response:
     )
 
 
+# GraphQL over HTTP: a GET runs no mutation (a link or a prefetch must change nothing).
+MUTATION_OVER_GET = refusal_body(
+    GRAPHQL_PATH, "METHOD_NOT_ALLOWED", "a mutation cannot be sent with GET; POST it"
+)
+
+
+def not_over_get() -> Response:
+    return Response(
+        MUTATION_OVER_GET, 405, headers={"Allow": "POST"}, media_type="application/json"
+    )
+
+
 def syntax_error(error: GraphQLError, request_id: str, shaping: Shaping) -> Response:
     """What strawberry answers for a document that does not parse, without parsing it again."""
     shaped = shape(error, request_id, shaping)
@@ -98,7 +111,8 @@ class GraphQLView(GraphQL[Context, None]):
             schema,
             # GraphiQL lives on introspection; without it, it has nothing to show.
             graphql_ide="graphiql" if settings.introspection_enabled else None,
-            allow_queries_via_get=False,
+            # Only what ``GraphQLEndpoint`` checked comes this way (queries, never mutations).
+            allow_queries_via_get=True,
         )
         self.production = settings.production
 
@@ -144,6 +158,7 @@ class GraphQLEndpoint:
     def __init__(self, schema: Schema, settings: Settings, tracing: Tracing | None) -> None:
         self.view = GraphQLView(schema, settings)
         self.settings = settings
+        self.caching = HttpCaching(settings)
         self.shaping = Shaping.of(settings)
         self.tracing = tracing
 
@@ -151,37 +166,88 @@ class GraphQLEndpoint:
         try:
             if request.method == "POST":
                 return await self._post(request)
+            if request.method == "GET" and self._asks_a_query(request):
+                if "text/event-stream" in request.headers.get("accept", ""):
+                    return await self._stream(request)
+                return await self._get(request)
             return await self.view.run(request)
         except StrawberryHTTPError as exc:
             # What strawberry's own ASGI entry answers for a body it cannot read.
             return PlainTextResponse(exc.reason, status_code=exc.status_code)
 
+    def _asks_a_query(self, request: Request) -> bool:
+        """Whether a GET asks for an operation (else it is a browser's, GraphiQL's to answer)."""
+        params = request.query_params
+        if "query" in params or "extensions" in params or "documentId" in params:
+            return True
+        return not self.view.should_render_graphql_ide(EdgeRequestAdapter(request))
+
     async def _post(self, request: Request) -> Response:
-        runtime = runtime_of(request)
-        # Persisted queries resolve to the document, which the response cache keys on.
-        resolved = await runtime.persisted.resolve(graphql_request_of(request.scope))
+        found = graphql_request_of(request.scope)
+        if found is None:
+            # Not a JSON body: strawberry answers it (its refusal of the content type), unless
+            # only persisted operations may run.
+            resolved = await runtime_of(request).persisted.resolve(found)
+            return resolved if isinstance(resolved, Response) else await self.view.run(request)
+        return await self._answer(request, found)
+
+    async def _get(self, request: Request) -> Response:
+        # A query's answer may be kept by browsers and CDNs; nothing else is.
+        found = read_graphql_params(request.query_params, max_tokens=self.settings.max_tokens)
+        response = await self._answer(request, found, over_get=True)
+        ran = graphql_request_of(request.scope)
+        if response.status_code == 200 and isinstance(ran, GraphQLRequest):
+            query, document = ran.query, ran.document
+            if query is not None and document is not None:
+                given = request.headers.get("if-none-match")
+                return self.caching.answer(given, response, query, document)
+        return uncacheable(response)
+
+    async def _stream(self, request: Request) -> Response:
+        """A GET asking for an event stream: the view streams it, once persisted queries (and
+        the allow-list) have had their say."""
+        found = read_graphql_params(request.query_params, max_tokens=self.settings.max_tokens)
+        resolved = await self._resolved(request, found)
+        if isinstance(resolved, Response):
+            return uncacheable(resolved)
+        return await self.view.run(request)
+
+    async def _resolved(
+        self, request: Request, found: GraphQLRequest | BadRequest
+    ) -> GraphQLRequest | Response:
+        """The request to run (a persisted query's document filled in, and kept in the scope
+        for the logs and the view), or the answer that refuses it."""
+        resolved = await runtime_of(request).persisted.resolve(found)
         if isinstance(resolved, Response):
             return resolved
-        if resolved is None:
-            # Not a JSON body: strawberry answers it (its refusal of the content type).
-            return await self.view.run(request)
-        if isinstance(resolved, BadRequest):
-            return bad_request(resolved)
+        if not isinstance(resolved, GraphQLRequest):
+            return bad_request(resolved or NO_QUERY)
         keep_graphql_request(request.scope, resolved)
-        if resolved.query is None:
-            return bad_request(NO_QUERY)
+        return bad_request(NO_QUERY) if resolved.query is None else resolved
+
+    async def _answer(
+        self, request: Request, found: GraphQLRequest | BadRequest, *, over_get: bool = False
+    ) -> Response:
+        # Persisted queries resolve to the document, which the response cache keys on.
+        resolved = await self._resolved(request, found)
+        if isinstance(resolved, Response):
+            return resolved
         if resolved.error is not None:
             return syntax_error(resolved.error, request_id(request), self.shaping)
+        if over_get and resolved.operation.type == "mutation":
+            return not_over_get()
         with self._span(resolved.operation):
             if self.settings.response_cache and (key := response_key(resolved)):
-                responses = runtime.responses_for(request.scope)
+                responses = runtime_of(request).responses_for(request.scope)
                 return await responses.serve(key, lambda reads: self._run_noting(request, reads))
+            if over_get:
+                return await self._run_noting(request, ReadLog())
             return await self.view.run(request)
 
     async def _run_noting(self, request: Request, reads: ReadLog) -> Response:
         # The context made for this request fills the response cache's read log.
         request.scope[READ_LOG] = reads
-        return await self.view.run(request)
+        return noted(await self.view.run(request), reads)
 
     def _span(self, operation: GraphQLOperation) -> AbstractContextManager[None]:
         return nullcontext() if self.tracing is None else self.tracing.operation(operation)

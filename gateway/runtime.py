@@ -12,7 +12,7 @@ sandbox is the upstream, reached in process through httpx's ASGI transport.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -34,7 +34,7 @@ from gateway.cache.holds import HoldStore
 from gateway.cache.idempotency import IdempotencyStore
 from gateway.clock import Clock
 from gateway.edge.access import caller_of
-from gateway.graphql.persisted import PACKAGED_OPERATIONS, PersistedQueries, load_operations
+from gateway.graphql.persisted import PersistedQueries
 from gateway.graphql.responses import ResponseCache
 from gateway.graphql.validation import DocumentCheck
 from gateway.hubspot.budget import CappedBudget
@@ -157,7 +157,9 @@ async def running(
     sandbox: ASGIApp | None,
     metrics: Metrics,
     tracing: Tracing | None,
+    operations: Mapping[str, str],
 ) -> AsyncIterator[Runtime]:
+    """``operations``: id -> document of the persisted operations."""
     http = build_http_client(settings, httpx.ASGITransport(app=sandbox) if sandbox else None)
     metrics.instrument(http)
     redis = build_redis_store(settings)
@@ -183,7 +185,7 @@ async def running(
         flights=Flights(),
         persisted=PersistedQueries(
             cache,
-            load_operations(settings.operations_dir or PACKAGED_OPERATIONS),
+            operations,
             only=settings.persisted_only,
             accepts=DocumentCheck(schema, settings).accepts,
             max_document_bytes=settings.apq_max_document_bytes,

@@ -105,6 +105,8 @@ class Settings:
     # The largest document an automatic persisted query may register (see graphql/persisted.py).
     apq_max_document_bytes: int = 16 * 1024
     operations_dir: Path | None = None
+    # A manifest of persisted operations written by client tooling (see graphql/manifest.py).
+    persisted_manifest: Path | None = None
     # None: on outside production, off in production.
     introspection: bool | None = None
     # Partner apps' keys; empty: no key is asked for (see edge/access.py).
@@ -622,8 +624,8 @@ VARIABLES: tuple[Variable, ...] = (
         "persisted_only",
         _boolean,
         (
-            "run only the persisted operations (by text or APQ hash); others get "
-            "`PERSISTED_QUERY_REQUIRED`"
+            "run only the persisted operations, sent by hash or as their document in any "
+            "formatting (added `__typename` too); others get `PERSISTED_QUERY_REQUIRED`"
         ),
     ),
     Variable(
@@ -633,6 +635,15 @@ VARIABLES: tuple[Variable, ...] = (
         (
             "directory of the persisted `*.graphql` operations; unset: the copy shipped "
             "in the package"
+        ),
+    ),
+    Variable(
+        "GATEWAY_PERSISTED_MANIFEST",
+        "persisted_manifest",
+        _existing_file,
+        (
+            "a persisted-operations manifest (graphql-codegen's `{id: document}` or Apollo's "
+            "`apollo-persisted-query-manifest`) whose operations are persisted too"
         ),
     ),
     Variable(

@@ -67,3 +67,18 @@ async def test_every_graphql_example_of_the_readme_works_today() -> None:
     booked_held = answers["BookHeld"]["bookMeeting"]
     assert booked_held["__typename"] == "BookingConfirmed", booked_held
     assert booked_held["start"] == earliest["slot"]["start"]
+
+
+CURL_GETS = re.findall(r"```sh\n(curl -G .*?)```", README, re.DOTALL)
+
+
+async def test_the_readme_get_example_works() -> None:
+    (example,) = CURL_GETS
+    path = re.search(r"http://localhost:8000(/\S*)", example)
+    assert path is not None
+    params = dict(pair.split("=", 1) for pair in re.findall(r"--data-urlencode '([^']*)'", example))
+    async with running_gateway(now=None) as gateway:
+        answer = await gateway.http.get(path.group(1), params=params)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["meetingLink"]["bookingInfo"]["durationsMinutes"]
+    assert answer.headers["cache-control"] == "public, max-age=60"

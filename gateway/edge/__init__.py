@@ -22,8 +22,8 @@ it once: the JSON object and its document (with ``GATEWAY_MAX_TOKENS``), or the 
 it cannot be run, kept in the request's scope (``body.graphql_request_of``) for everything
 inside and, after the request, for the logs and metrics outside.
 
-Two kinds of module live here. ``request``, ``body``, ``refusal``, ``status`` and
-``request_id`` are leaves (they import nothing else of the gateway), so every layer may read
+Two kinds of module live here. ``request``, ``body``, ``refusal``, ``status``, ``conditional``
+and ``request_id`` are leaves (they import nothing else of the gateway), so every layer may read
 what the edge parsed. The middlewares wrap the app from outside and import only settings,
 errors, the deadline variable (``gateway.deadline``) and the tenant rule
 (``gateway.cache.keys.tenant_id``); what they report to (``gateway.metrics``,

@@ -62,7 +62,7 @@ _EXTRA_FIELDS = (
 class RequestFacts:
     request_id: str
     tenant: str
-    graphql: bool = False  # a POST to /graphql
+    graphql: bool = False  # a POST to /graphql, or a GET with a query string
     scope: Scope = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -107,7 +107,9 @@ class RequestContext:
                 *(pair for pair in scope["headers"] if pair[0] != REQUEST_ID_HEADER),
                 (REQUEST_ID_HEADER, request_id.encode()),
             ]
-        graphql = scope["method"] == "POST" and scope["path"] == GRAPHQL_PATH
+        # A GET asks for an operation in its query string (without one, it is GraphiQL's page).
+        method, asks = scope["method"], bool(scope.get("query_string"))
+        graphql = scope["path"] == GRAPHQL_PATH and (method == "POST" or (method == "GET" and asks))
         facts = RequestFacts(request_id, self.tenant, graphql, scope)
         token = _CURRENT.set(facts)
         started = time.perf_counter()

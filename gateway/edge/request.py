@@ -1,6 +1,7 @@
-"""A POSTed GraphQL request, read once: its JSON object and its parsed document.
+"""A GraphQL request, read once: its JSON body or a GET's query string, and its parsed document.
 
     found = read_graphql_request(body, max_tokens=2000)   # GraphQLRequest | BadRequest
+    found = read_graphql_params(request.query_params, max_tokens=2000)
     found.document, found.error, found.operation
 
 The document is parsed with the token limit, so no document costs more than that many tokens
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -97,17 +99,49 @@ def read_graphql_request(body: bytes, *, max_tokens: int | None) -> GraphQLReque
         return TOO_DEEP
     if not isinstance(data, dict):
         return NOT_AN_OBJECT
+    return _request_of(data, max_tokens)
+
+
+def read_graphql_params(
+    params: Mapping[str, str], *, max_tokens: int | None
+) -> GraphQLRequest | BadRequest:
+    """The request a GET's query string asks for (GraphQL over HTTP: ``query``,
+    ``operationName``, ``documentId``, and ``variables`` and ``extensions`` as JSON text)."""
+    data: dict[str, Any] = {
+        name: params.get(name) for name in ("query", "operationName", "documentId")
+    }
+    for name in ("variables", "extensions"):
+        raw = params.get(name)
+        if not raw:
+            continue
+        try:
+            data[name] = json.loads(raw)
+        except ValueError:
+            return BadRequest(f"`{name}` must be JSON text")
+        except RecursionError:
+            return BadRequest(f"`{name}` is nested too deeply")
+    return _request_of(data, max_tokens)
+
+
+def _request_of(data: dict[str, Any], max_tokens: int | None) -> GraphQLRequest | BadRequest:
     query, name = data.get("query"), data.get("operationName")
     variables, extensions = data.get("variables"), data.get("extensions")
+    document_id = data.get("documentId")
     for value, kind, wanted in (
         (query, "query", str),
         (name, "operationName", str),
         (variables, "variables", dict),
         (extensions, "extensions", dict),
+        (document_id, "documentId", str),
     ):
         if not (value is None or isinstance(value, wanted)):
             noun = "a string" if wanted is str else "an object"
             return BadRequest(f"`{kind}` must be {noun} or null")
+    if document_id is not None and query is None:
+        # GraphQL over HTTP's persisted documents (graphql-codegen's clients send these): the
+        # id is looked up as APQ's hash is, a "sha256:" prefix aside.
+        persisted = {"version": 1, "sha256Hash": document_id.removeprefix("sha256:")}
+        extensions = {**(extensions or {}), "persistedQuery": persisted}
     return GraphQLRequest.parsed(query, name, variables, extensions, max_tokens=max_tokens)
 
 

@@ -9,10 +9,24 @@ Only a document that parses and validates within the document limits, and is at 
 or its data) and the next hash-only request for it gets PERSISTED_QUERY_NOT_FOUND again, so
 what registrations may keep is bounded by what a valid document can be.
 
-Allow-list mode (``GATEWAY_PERSISTED_ONLY``): only the operations shipped in
-``gateway/graphql/operations`` (which ``schema/operations`` links to; ``GATEWAY_OPERATIONS_DIR``
-names another directory) run, sent as their full text or by their hash; any other document,
-or a registration, gets PERSISTED_QUERY_REQUIRED.
+The persisted operations are the ones shipped in ``gateway/graphql/operations`` (which
+``schema/operations`` links to; ``GATEWAY_OPERATIONS_DIR`` names another directory), known by
+the hash of their text, and those of a manifest client tooling wrote
+(``GATEWAY_PERSISTED_MANIFEST``, see ``manifest``), known by the manifest's ids.
+
+Allow-list mode (``GATEWAY_PERSISTED_ONLY``): only persisted operations run, sent by their
+hash or as their document in any formatting: a document runs when its canonical form (below)
+is a persisted operation's. A hash it does not know gets PERSISTED_QUERY_NOT_FOUND, so that an
+APQ client sends the document, which registers only when it is a persisted one; any other
+document gets PERSISTED_QUERY_REQUIRED.
+
+The canonical form of a document is graphql-core's print of it, without the bare
+``__typename`` fields that Apollo Client adds to every selection set: so whitespace,
+comments, commas and re-printing (``gql`` prints what it sends) do not matter, and neither do
+added type names. Dropping those cannot let another operation through: a bare ``__typename``
+takes no argument and reads no data, so the operation with them selects what the persisted
+one does, plus the type names. An aliased one, or one with a directive, is kept (and so must
+match), and so is a selection set's last selection, so ``{ __typename }`` matches only itself.
 
 Either way the request passed on (the edge's ``GraphQLRequest``, read and parsed once) carries
 the resolved document, parsed, in ``query`` and no ``persistedQuery``, so the response cache
@@ -24,13 +38,28 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    SelectionNode,
+    SelectionSetNode,
+    Visitor,
+    print_ast,
+    visit,
+)
 from starlette.responses import JSONResponse, Response
 
 from gateway.cache import Pass, ReadThroughCache, Resource
 from gateway.edge.refusal import BadRequest
-from gateway.edge.request import GraphQLRequest
+from gateway.edge.request import MAX_REMEMBERED_DOCUMENT, GraphQLRequest, parse_document
+from gateway.errors import SettingsError
+from gateway.graphql.manifest import ManifestError, read_manifest
+from gateway.settings import Settings
 
 PACKAGED_OPERATIONS = Path(__file__).resolve().parent / "operations"
 # Documents are not any tenant's data: one namespace for all.
@@ -53,6 +82,57 @@ def load_operations(directory: Path) -> dict[str, str]:
         for form in (text, text.strip()):
             allowed[sha256(form)] = form
     return allowed
+
+
+def _bare_typename(selection: SelectionNode) -> bool:
+    return (
+        isinstance(selection, FieldNode)
+        and selection.name.value == "__typename"
+        and selection.alias is None
+        and not selection.arguments
+        and not selection.directives
+    )
+
+
+class _TypenamesDropped(Visitor):
+    def leave_selection_set(self, node: SelectionSetNode, *_: Any) -> SelectionSetNode | None:
+        kept = tuple(s for s in node.selections if not _bare_typename(s))
+        if not kept or len(kept) == len(node.selections):
+            return None  # unchanged
+        return SelectionSetNode(selections=kept)
+
+
+def canonical(document: DocumentNode) -> str:
+    """The form two documents that ask the same are compared in (see the module docstring)."""
+    return print_ast(visit(document, _TypenamesDropped()))
+
+
+def canonical_text(text: str, max_tokens: int | None) -> str | None:
+    """The canonical form of a document's text; None when it does not parse (within
+    ``max_tokens``)."""
+    # Clients send the same few documents: short ones are worked out once.
+    if len(text) <= MAX_REMEMBERED_DOCUMENT:
+        return _remembered_canonical(text, max_tokens)
+    return _canonical_of(text, max_tokens)
+
+
+def _canonical_of(text: str, max_tokens: int | None) -> str | None:
+    found = parse_document(text, max_tokens)
+    return None if isinstance(found, GraphQLError) else canonical(found)
+
+
+_remembered_canonical = lru_cache(maxsize=512)(_canonical_of)
+
+
+def persisted_operations(settings: Settings) -> dict[str, str]:
+    """Id -> document of every persisted operation: the shipped ones and the manifest's."""
+    operations = load_operations(settings.operations_dir or PACKAGED_OPERATIONS)
+    if settings.persisted_manifest is not None:
+        try:
+            operations.update(read_manifest(settings.persisted_manifest))
+        except ManifestError as exc:
+            raise SettingsError("GATEWAY_PERSISTED_MANIFEST", str(exc)) from exc
+    return operations
 
 
 def refusal(code: str, message: str) -> Response:
@@ -82,6 +162,9 @@ class PersistedQueries:
         """``accepts(document)``: whether a document may be registered (it validates)."""
         self._cache = cache
         self._allowed = dict(operations)
+        # What allow-list mode runs: these texts, and any with one of these canonical forms.
+        self._texts = set(self._allowed.values())
+        self._forms = {form for text in self._texts if (form := canonical_text(text, None))}
         self._only = only
         self._accepts = accepts
         self._max_document_bytes = max_document_bytes
@@ -103,36 +186,59 @@ class PersistedQueries:
         extensions = request.extensions or {}
         persisted = extensions.get("persistedQuery")
         if persisted is None:
-            if self._only and not (query is not None and sha256(query) in self._allowed):
+            if self._only and not self._listed(query, request.max_tokens):
                 return refusal(*REQUIRED)
             return request
-        found = await self._document(persisted, query)
+        found = await self._document(persisted, query, request.max_tokens)
         if isinstance(found, Response):
             return found
         rest = {k: v for k, v in extensions.items() if k != "persistedQuery"}
         return request.resolved(found, rest or None)
 
-    async def _document(self, persisted: object, query: object) -> str | Response:
+    def _listed(self, query: str | None, max_tokens: int | None) -> bool:
+        """Whether allow-list mode runs this document."""
+        if query is None:
+            return False
+        if query in self._texts:
+            return True
+        form = canonical_text(query, max_tokens)
+        return form is not None and form in self._forms
+
+    async def _document(
+        self, persisted: object, query: object, max_tokens: int | None
+    ) -> str | Response:
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
             return refusal(*UNSUPPORTED)
-        digest = persisted.get("sha256Hash")
-        digest = digest.lower() if isinstance(digest, str) else ""
+        given = persisted.get("sha256Hash")
+        given = given if isinstance(given, str) else ""
+        # A manifest's id is the tool's, matched as written; a hash in any case.
+        digest = given.lower()
         if isinstance(query, str):
-            if not _SHA256.match(digest) or sha256(query) != digest:
-                return refusal(*MISMATCH)
-            if digest in self._allowed:
-                return query
-            if self._only:
-                return refusal(*REQUIRED)
-            if self._registrable(query):
-                await self._store(digest, query)
-            return query
+            return await self._registered(given, query, max_tokens)
+        if given in self._allowed:
+            return self._allowed[given]
         if digest in self._allowed:
             return self._allowed[digest]
-        if self._only:
-            return refusal(*REQUIRED)
         stored = await self._lookup(digest) if _SHA256.match(digest) else None
-        return refusal(*NOT_FOUND) if stored is None else stored
+        if stored is None:
+            # Allow-list mode too: an APQ client then sends the document, checked below.
+            return refusal(*NOT_FOUND)
+        if self._only and not self._listed(stored, max_tokens):
+            return refusal(*REQUIRED)
+        return stored
+
+    async def _registered(self, given: str, query: str, max_tokens: int | None) -> str | Response:
+        """``query`` sent with its hash: checked, and kept under it when it may be."""
+        if self._allowed.get(given) == query:
+            return query  # a manifest's id, whatever hash its tool used
+        digest = given.lower()
+        if not _SHA256.match(digest) or sha256(query) != digest:
+            return refusal(*MISMATCH)
+        if self._only and not self._listed(query, max_tokens):
+            return refusal(*REQUIRED)
+        if digest not in self._allowed and self._registrable(query):
+            await self._store(digest, query)
+        return query
 
     def _registrable(self, document: str) -> bool:
         # The size first: it is free, validation is not.

@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from gateway.graphql.persisted import PACKAGED_OPERATIONS
+from tests.support.apollo_shape import apollo_shaped, reprinted
 from tests.support.harness import OPERATIONS, Gateway, operation, running_gateway
+from tests.support.query_string import query_params
 from tests.support.redis_server import RedisServer
 
 LINKS = "query Links { meetingLinks(first: 2) { totalCount nodes { slug } } }"
@@ -85,10 +88,12 @@ async def test_the_allow_list_runs_only_the_persisted_operations() -> None:
         for payload in (
             {"query": LINKS},
             {"query": LINKS, "extensions": persisted(sha(LINKS))},
-            {"extensions": persisted(sha(LINKS))},
             {"query": "{ __typename }"},
         ):
             assert code(await post(gateway, payload)) == "PERSISTED_QUERY_REQUIRED"
+        # An unknown hash is not found (so an APQ client sends its document, refused above).
+        unknown = await post(gateway, {"extensions": persisted(sha(LINKS))})
+        assert code(unknown) == "PERSISTED_QUERY_NOT_FOUND"
         response = await gateway.http.post("/graphql", content=b"not json")
         assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
         assert await gateway.calls() == before
@@ -170,3 +175,91 @@ async def test_apq_registers_only_documents_that_validate_and_fit(
         assert body["data"] == {"__typename": "Query"}
         assert cache.l1_weight <= bound
         assert await gateway.calls() == before
+
+
+AVAILABILITY = operation("MeetingLinkAvailability")
+WINDOW = {"slug": "mel-nelson", "timeZone": "UTC", "durationMinutes": 30, "first": 3}
+
+
+def commented(document: str) -> str:
+    """The same document with a comment, commas and its lines indented otherwise."""
+    return "# sent by a hand-written client\n" + document.replace("\n  ", ",\n\t ")
+
+
+async def test_persisted_only_runs_the_shipped_operations_in_any_formatting() -> None:
+    async with running_gateway({"GATEWAY_PERSISTED_ONLY": "true"}) as gateway:
+        plain = await post(gateway, {"query": AVAILABILITY, "variables": WINDOW})
+        assert "errors" not in plain
+        for form in (reprinted(AVAILABILITY), commented(AVAILABILITY)):
+            assert await post(gateway, {"query": form, "variables": WINDOW}) == plain
+        shaped = apollo_shaped(AVAILABILITY)
+        assert shaped.count("__typename") == 4
+        answer = await post(gateway, {"query": shaped, "variables": WINDOW})
+        # What Apollo asked for: the same data, with the type names its cache needs.
+        link = answer["data"]["meetingLink"]
+        assert link["__typename"] == "MeetingLink"
+        assert link["availability"]["__typename"] == "Availability"
+        slots = [
+            {k: v for k, v in slot.items() if k != "__typename"}
+            for slot in link["availability"]["slots"]
+        ]
+        assert slots == plain["data"]["meetingLink"]["availability"]["slots"]
+        over_get = await gateway.http.get("/graphql", params=query_params(shaped, WINDOW))
+        assert over_get.json() == answer
+
+
+async def test_persisted_only_registers_a_shipped_operation_sent_by_apq() -> None:
+    shaped = apollo_shaped(operation("ListMeetingLinks"))
+    digest = sha(shaped)
+    async with running_gateway({"GATEWAY_PERSISTED_ONLY": "true"}) as gateway:
+        assert code(await post(gateway, {"extensions": persisted(digest)})) == (
+            "PERSISTED_QUERY_NOT_FOUND"
+        )
+        registered = await post(gateway, {"query": shaped, "extensions": persisted(digest)})
+        assert registered["data"]["meetingLinks"]["totalCount"] > 0
+        assert await post(gateway, {"extensions": persisted(digest)}) == registered
+
+
+def one_change_each(document: str) -> dict[str, str]:
+    """Documents that differ from ``document`` in what they ask, each in one way."""
+    return {
+        "an aliased __typename added": document.replace(
+            "    slug\n", "    slug\n    kind: __typename\n", 1
+        ),
+        "a __typename under a directive": document.replace(
+            "    slug\n", "    slug\n    __typename @include(if: true)\n", 1
+        ),
+        "an argument changed": document.replace("(slug: $slug)", '(slug: "acme-team")', 1),
+        "a field dropped": document.replace("    slug\n", "", 1),
+        "a field added": document.replace("    slug\n", "    slug\n    url\n", 1),
+        "a second operation": document + "\nquery Extra { meetingLinks(first: 50) { totalCount } }",
+        "a type name alone": "query MeetingLinkBookingInfo { __typename }",
+        "a renamed operation": document.replace("MeetingLinkBookingInfo", "Renamed", 1),
+    }
+
+
+@pytest.mark.parametrize("change", sorted(one_change_each(INFO)))
+async def test_dropping_type_names_lets_no_other_operation_through(change: str) -> None:
+    changed = one_change_each(INFO)[change]
+    assert changed != INFO
+    variables = {"slug": "mel-nelson", "timeZone": "UTC"}
+    async with running_gateway({"GATEWAY_PERSISTED_ONLY": "true"}) as gateway:
+        before = await gateway.calls()
+        for form in (changed, apollo_shaped(changed)):
+            body = await post(gateway, {"query": form, "variables": variables})
+            assert code(body) == "PERSISTED_QUERY_REQUIRED", form
+        assert await gateway.calls() == before
+
+
+async def test_a_get_asking_for_an_event_stream_meets_the_allow_list_too() -> None:
+    stream = {"accept": "text/event-stream"}
+    async with running_gateway({"GATEWAY_PERSISTED_ONLY": "true"}) as gateway:
+        before = await gateway.calls()
+        refused = await gateway.http.get("/graphql", params=query_params(LINKS), headers=stream)
+        assert code(refused.json()) == "PERSISTED_QUERY_REQUIRED"
+        assert refused.headers["cache-control"] == "no-store"
+        assert await gateway.calls() == before
+        shipped = operation("ListMeetingLinks")
+        answered = await gateway.http.get("/graphql", params=query_params(shipped), headers=stream)
+        assert answered.status_code == 200
+        assert "PERSISTED_QUERY_REQUIRED" not in answered.text

@@ -47,6 +47,7 @@ from gateway.hubspot.client import (
 from gateway.hubspot.stats import UpstreamStats
 from gateway.meetings.flights import Flights
 from gateway.meetings.service import MeetingsService
+from gateway.meetings.watches import Watches
 from gateway.metrics import Metrics
 from gateway.serving import Serving, serving_of
 from gateway.settings import Settings
@@ -74,6 +75,7 @@ class Runtime(Serving):
     holds: HoldStore  # slot holds of every tenant, shared through Redis
     flights: Flights  # bookings without a key under way, of every tenant
     persisted: PersistedQueries
+    watches: Watches  # live availability's watched ranges and streams, every tenant's
     own: Bound = field(init=False)  # the gateway's own credential's
     tenants: Tenants[Bound] | None = field(init=False)  # pass-through mode: each caller's
 
@@ -131,6 +133,8 @@ class Runtime(Serving):
         )
 
     async def aclose(self) -> None:
+        # Open streams end first (cleanly, with what they have queued): nothing feeds them now.
+        await self.watches.aclose()
         # Bookings under way first: their answers are recorded and drop cache entries.
         await self.flights.aclose()
         await self.idempotency.aclose()
@@ -157,7 +161,9 @@ async def running(
     sandbox: ASGIApp | None,
     metrics: Metrics,
     tracing: Tracing | None,
+    watches: Watches | None = None,
 ) -> AsyncIterator[Runtime]:
+    """``watches`` is the app's (its server ends its streams on a signal); default: new."""
     http = build_http_client(settings, httpx.ASGITransport(app=sandbox) if sandbox else None)
     metrics.instrument(http)
     redis = build_redis_store(settings)
@@ -181,6 +187,7 @@ async def running(
         idempotency=build_idempotency_store(redis),
         holds=build_hold_store(redis),
         flights=Flights(),
+        watches=watches or Watches(settings),
         persisted=PersistedQueries(
             cache,
             load_operations(settings.operations_dir or PACKAGED_OPERATIONS),
@@ -189,9 +196,11 @@ async def running(
             max_document_bytes=settings.apq_max_document_bytes,
         ),
     )
+    runtime.watches.attach(cache, runtime.holds)
     watched = (
         metrics.watch(cache_stats=lambda: cache.stats, upstream_stats=lambda: client.stats),
         metrics.watch_holds(lambda: runtime.holds.stats),
+        metrics.watch_streams(runtime.watches),
     )
     try:
         yield runtime

@@ -41,7 +41,7 @@ class Live:
 
     @property
     def runtime(self) -> Runtime:
-        runtime = self.server.lifespan.state[STATE_KEY]  # type: ignore[attr-defined]
+        runtime = self.server.lifespan.state[STATE_KEY]
         assert isinstance(runtime, Runtime)
         return runtime
 

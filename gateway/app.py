@@ -54,7 +54,12 @@ def create_app(
     clock = clock or (FrozenClock(settings.sandbox_now) if settings.sandbox_now else SystemClock())
     sandbox = (
         create_sandbox_app(
-            SandboxConfig(fixtures_path=settings.sandbox_fixtures, now=settings.sandbox_now)
+            SandboxConfig(
+                fixtures_path=settings.sandbox_fixtures,
+                now=settings.sandbox_now,
+                webhook_url=settings.sandbox_webhook_url,
+                client_secret=settings.sandbox_client_secret,
+            )
         )
         if settings.uses_sandbox
         else None

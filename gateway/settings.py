@@ -49,6 +49,9 @@ class Settings:
     redis_url: str | None = None
     sandbox_now: datetime | None = None
     sandbox_fixtures: Path | None = None
+    # The embedded sandbox delivers its bookings here as HubSpot's signed webhooks.
+    sandbox_webhook_url: str | None = None
+    sandbox_client_secret: str | None = field(default=None, repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
     # Cache freshness, seconds: fresh for ``ttl``, then served stale while one refresh runs,
@@ -132,6 +135,12 @@ class Settings:
     def uses_sandbox(self) -> bool:
         """No credential means the embedded sandbox is the upstream."""
         return self.hubspot_access_token is None
+
+    def __post_init__(self) -> None:
+        if (self.sandbox_webhook_url is None) != (self.sandbox_client_secret is None):
+            raise SettingsError(
+                "SANDBOX_WEBHOOK_URL", "goes with SANDBOX_CLIENT_SECRET: set both or neither"
+            )
 
     @property
     def introspection_enabled(self) -> bool:
@@ -373,6 +382,22 @@ VARIABLES: tuple[Variable, ...] = (
         "sandbox_fixtures",
         _existing_file,
         "path of a sandbox fixtures file (must exist)",
+    ),
+    Variable(
+        "SANDBOX_WEBHOOK_URL",
+        "sandbox_webhook_url",
+        _http_url,
+        (
+            "the embedded sandbox delivers every booking it makes to this URL as HubSpot's "
+            "signed meeting-creation webhook (with `SANDBOX_CLIENT_SECRET`)"
+        ),
+    ),
+    Variable(
+        "SANDBOX_CLIENT_SECRET",
+        "sandbox_client_secret",
+        str,
+        "the secret the embedded sandbox signs its webhooks with (as a HubSpot app's)",
+        secret=True,
     ),
     Variable(
         "GATEWAY_HOST",

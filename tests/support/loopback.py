@@ -47,11 +47,11 @@ class Live:
 
 
 @asynccontextmanager
-async def on_loopback(environ: Mapping[str, str]) -> AsyncIterator[Live]:
+async def on_loopback(environ: Mapping[str, str], port: int | None = None) -> AsyncIterator[Live]:
     app = create_app(Settings.from_environ(environ))
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets"
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -69,6 +69,13 @@ async def on_loopback(environ: Mapping[str, str]) -> AsyncIterator[Live]:
         await task
 
 
+async def streams_opened(live: Live, count: int) -> None:
+    """Wait until ``count`` streams were opened (subscribed and their range read) on ``live``."""
+    async with asyncio.timeout(WAIT):
+        while live.runtime.watches.stats.opened < count:
+            await asyncio.sleep(0.01)
+
+
 class Changes:
     """The ``next`` payloads of one subscription, as they come."""
 
@@ -76,15 +83,15 @@ class Changes:
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.completed = asyncio.Event()
 
-    async def next(self, timeout: float = WAIT) -> dict[str, Any]:
-        async with asyncio.timeout(timeout):
+    async def next(self) -> dict[str, Any]:
+        async with asyncio.timeout(WAIT):
             payload = await self.queue.get()
         assert payload is not None, "the stream completed"
         return payload
 
-    async def end(self, timeout: float = WAIT) -> None:
+    async def end(self) -> None:
         """Wait for the server's clean end of the stream (``complete``)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(WAIT):
             await self.completed.wait()
 
 
@@ -116,8 +123,9 @@ async def sse_subscription(
 
     async with httpx.AsyncClient(timeout=httpx.Timeout(WAIT, read=None)) as http:
         task = asyncio.create_task(read(http))
-        async with asyncio.timeout(WAIT):
-            await asyncio.wait([task, asyncio.create_task(opened.wait())], return_when="FIRST_COMPLETED")
+        waiting = asyncio.create_task(opened.wait())
+        await asyncio.wait([task, waiting], timeout=WAIT, return_when="FIRST_COMPLETED")
+        waiting.cancel()
         if task.done():
             task.result()
         try:

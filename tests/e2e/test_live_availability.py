@@ -5,11 +5,11 @@ on the sandbox itself)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 

@@ -22,6 +22,7 @@ masked before it reaches a client.
     │   └── IdempotencyUnrecorded ...... its record could not be kept: not sent
     └── StreamError .............. why a live availability stream is refused or ends
         ├── TooManyStreams ............. the process serves its most open streams already
+        ├── ShuttingDown ............... the process is ending its streams
         └── SlowConsumer ............... the client fell too far behind and was dropped
 """
 
@@ -161,6 +162,10 @@ class StreamError(GatewayError):
 
 class TooManyStreams(StreamError):
     code = "TOO_MANY_STREAMS"
+
+
+class ShuttingDown(StreamError):
+    code = "SHUTTING_DOWN"
 
 
 class SlowConsumer(StreamError):

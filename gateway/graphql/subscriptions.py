@@ -6,6 +6,7 @@ Over graphql-transport-ws (WebSocket) and GraphQL over SSE (distinct connections
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Annotated
@@ -99,6 +100,8 @@ class Subscription:
                 # The connection goes (its client reconnects and subscribes afresh): its
                 # other operations are as far behind.
                 await context.websocket.close(SLOW_CONSUMER_CLOSE, exc.code)
+                # Nothing more may be sent on it: the connection's end cancels this operation.
+                await asyncio.Event().wait()
             raise
         finally:
             context.watches.close(stream)

@@ -40,6 +40,7 @@ from gateway.cache import HoldStore, ReadThroughCache, StoreUnavailable
 from gateway.errors import (
     GatewayError,
     InputError,
+    ShuttingDown,
     SlowConsumer,
     TooManyStreams,
 )
@@ -235,6 +236,9 @@ class Watches:
     def watched_ranges(self) -> int:
         return len(self._watches)
 
+    def watched(self) -> list[Watch]:
+        return list(self._watches.values())
+
     def attach(self, cache: ReadThroughCache, holds: HoldStore) -> None:
         """Listen to ``cache``'s notes and sweep ``holds`` (again after an ``aclose``)."""
         self._ended = False
@@ -257,7 +261,7 @@ class Watches:
         """A stream of the range's changes, once its arguments are checked and it is read."""
         self._check(service, slug, start, end, duration_minutes)
         if self._ended:
-            raise TooManyStreams("the gateway is shutting down; subscribe again elsewhere")
+            raise ShuttingDown("the gateway is shutting down; subscribe again elsewhere")
         if self._streams >= self.settings.max_streams:
             raise TooManyStreams(
                 f"this gateway process serves {self.settings.max_streams} streams already; "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -69,14 +69,19 @@ async def on_loopback(environ: Mapping[str, str], port: int | None = None) -> As
         await task
 
 
-async def streams_opened(live: Live, count: int) -> None:
-    """Wait until ``count`` streams were opened (subscribed and their range read) on ``live``."""
+async def until(check: Callable[[], bool]) -> None:
+    """Wait for a state of the server that no message announces (polled)."""
     async with asyncio.timeout(WAIT):
-        # A stream opens inside the server once its response began: polled, it has no event.
         while True:
-            if live.runtime.watches.stats.opened >= count:
+            if check():
                 return
             await asyncio.sleep(0.01)
+
+
+async def streams_opened(live: Live, count: int) -> None:
+    """Wait until ``count`` streams were opened (subscribed and their range read) on ``live``:
+    a stream opens inside the server once its response began."""
+    await until(lambda: live.runtime.watches.stats.opened >= count)
 
 
 class Changes:

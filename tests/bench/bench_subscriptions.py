@@ -25,6 +25,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +102,9 @@ async def one_round(port: int, count: int, start: str) -> tuple[list[float], int
             tasks.append(asyncio.create_task(stream.run(port, asyncio.Event())))
             if index % 100 == 99:
                 await asyncio.sleep(0.05)  # do not flood the accept queue
-        while await opened_streams(http) < before_open + count:
+        while True:  # the server opens each stream once its response began: polled
+            if await opened_streams(http) >= before_open + count:
+                break
             await asyncio.sleep(0.1)
         rss_after = rss_kib(SERVER_PID[0])
         sent = time.perf_counter()
@@ -125,7 +129,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def measure(count: int) -> dict[str, Any]:
+@contextmanager
+def served_gateway(count: int) -> Iterator[int]:
+    """``meetings-gateway serve`` on a free port, in its own process; its port."""
     port = free_port()
     env = {
         k: v
@@ -142,25 +148,25 @@ async def measure(count: int) -> dict[str, Any]:
     )
     SERVER_PID[:] = [server.pid]
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            for _ in range(300):
-                try:
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            variables = {**WATCHED, "durationMinutes": 30}
-            data = (
-                await http.post("/graphql", json={"query": AVAILABILITY, "variables": variables})
-            ).json()
-            starts = [
-                slot["start"] for slot in data["data"]["meetingLink"]["availability"]["slots"]
-            ]
-        baseline, _, _ = await one_round(port, 1, starts[0])
-        latencies, rss_before, rss_after = await one_round(port, count, starts[4])
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield port
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+async def measure(port: int, count: int) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        body = {"query": AVAILABILITY, "variables": WATCHED}
+        data = (await http.post("/graphql", json=body)).json()
+        starts = [slot["start"] for slot in data["data"]["meetingLink"]["availability"]["slots"]]
+    baseline, _, _ = await one_round(port, 1, starts[0])
+    latencies, rss_before, rss_after = await one_round(port, count, starts[4])
     base = baseline[0]
     return {
         "streams": count,
@@ -180,7 +186,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--streams", type=int, default=1000)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(measure(args.streams)), indent=2))
+    with served_gateway(args.streams) as port:
+        print(json.dumps(asyncio.run(measure(port, args.streams)), indent=2))
 
 
 if __name__ == "__main__":

@@ -203,6 +203,11 @@ class Watch:
                     await asyncio.sleep(STALE_RECHECK)
             self.poke(Reason.UPSTREAM_CHANGED)
 
+    async def caught_up(self) -> None:
+        """Wait until every change noted so far is read and pushed."""
+        while self._reader is not None and not self._reader.done():
+            await asyncio.shield(self._reader)
+
     def tasks(self) -> list[asyncio.Task[Any]]:
         return [t for t in (self.ready, self._reader, self._timer) if t is not None]
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
+from typing import cast
 
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPError
@@ -30,7 +32,10 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.types.unset import UnsetType
 
 from gateway.cache import ping
@@ -112,9 +117,11 @@ class HeartbeatSSE(SSETransport):
         super().__init__(self.interval)
 
 
-class HeartbeatTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws whose server pings once acknowledged: every client answers a
-    ``ping`` with a ``pong``, and proxies see traffic on a quiet stream."""
+class GatewayTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws whose server pings once acknowledged (every client answers a
+    ``ping`` with a ``pong``, and proxies see traffic on a quiet stream), and whose documents
+    are persisted queries as on HTTP (an APQ hash runs its document; with
+    ``GATEWAY_PERSISTED_ONLY`` only the shipped operations run)."""
 
     interval: float = 15.0
     _pinger: asyncio.Task[None] | None = None
@@ -123,6 +130,25 @@ class HeartbeatTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._pinger is None:
             self._pinger = asyncio.create_task(self._ping())
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload, websocket = message.get("payload"), self.context.websocket
+        if self.connection_acknowledged and isinstance(payload, dict) and websocket is not None:
+            query = payload.get("query")
+            request = GraphQLRequest(
+                query if isinstance(query, str) else None,
+                extensions=payload.get("extensions"),
+            )
+            resolved = await runtime_of(websocket).persisted.resolve(request)
+            if isinstance(resolved, Response):
+                refused = json.loads(bytes(resolved.body))["errors"]
+                await self.send_message({"id": message["id"], "type": "error", "payload": refused})
+                return
+            if isinstance(resolved, GraphQLRequest) and resolved.query is not None:
+                message = cast(
+                    SubscribeMessage, {**message, "payload": {**payload, "query": resolved.query}}
+                )
+        await super().handle_subscribe(message)
 
     async def _ping(self) -> None:
         with contextlib.suppress(Exception):
@@ -171,7 +197,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.stream_transport_classes_by_protocol: Mapping[str, type[HTTPStreamTransport]] = {
             GRAPHQL_SSE_PROTOCOL: type("SSE", (HeartbeatSSE,), beat)
         }
-        self.graphql_transport_ws_handler_class = type("TransportWS", (HeartbeatTransportWS,), beat)
+        self.graphql_transport_ws_handler_class = type("TransportWS", (GatewayTransportWS,), beat)
         self.production = settings.production
         self.settings = settings
 

@@ -251,3 +251,22 @@ async def test_streams_end_cleanly_on_shutdown() -> None:
         assert live.runtime.watches.open_streams == 0
         async with sse_subscription(live.url, SUBSCRIBE, WATCHED) as late:
             assert error_code(await late.next()) == "SHUTTING_DOWN"
+
+
+async def test_in_allow_list_mode_only_the_shipped_subscription_runs() -> None:
+    async with on_loopback({"SANDBOX_NOW": NOW, "GATEWAY_PERSISTED_ONLY": "true"}) as live:
+        other = SUBSCRIBE.replace("    at\n", "")
+        async with ws_subscription(live.url, SUBSCRIBE, WATCHED) as shipped:
+            await streams_opened(live, 1)
+            assert shipped.queue.empty()
+        async with ws_subscription(live.url, other, WATCHED) as ws:
+            assert error_code(await ws.next()) == "PERSISTED_QUERY_REQUIRED"
+        # Over HTTP the refusal is the one every request gets: JSON, before any stream.
+        async with httpx.AsyncClient() as http:
+            refused = await http.post(
+                f"{live.url}/graphql",
+                json={"query": other, "variables": WATCHED},
+                headers={"accept": "text/event-stream"},
+            )
+        assert error_code(refused.json()) == "PERSISTED_QUERY_REQUIRED"
+        assert live.runtime.watches.stats.opened == 1

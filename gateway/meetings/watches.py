@@ -54,8 +54,10 @@ log = logging.getLogger("gateway.watches")
 
 # After a read answered stale pages, the next comes this soon (their refresh is under way).
 STALE_RECHECK = 0.25
-# The longest the sweeper sleeps with no hold known to run out (new holds wake it anyway).
+# The longest the sweeper sleeps with no hold known to run out (new holds wake it anyway),
+# and how soon it tries again when the hold store is out of reach.
 SWEEP_IDLE = 5.0
+SWEEP_RETRY_MS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +145,8 @@ class Watch:
         self._reasons: deque[Reason] = deque()
         self._reader: asyncio.Task[None] | None = None
         self._soon = asyncio.Event()
-        self.ready: asyncio.Task[None] = asyncio.ensure_future(self._seed())
         self._timer: asyncio.Task[None] | None = None
+        self.ready: asyncio.Task[None] = asyncio.ensure_future(self._seed())
 
     async def _seed(self) -> None:
         self.slots, _stale = await self._read()
@@ -377,7 +379,7 @@ class Watches:
                 try:
                     left = await holds.sweep(tenant)
                 except StoreUnavailable:
-                    left = round(STALE_RECHECK * 4000)
+                    left = SWEEP_RETRY_MS
                 if left is not None:
                     # Just past it: Redis counts a hold live up to its very millisecond.
                     pause = min(pause, left / 1000 + 0.002)

@@ -270,3 +270,30 @@ async def test_in_allow_list_mode_only_the_shipped_subscription_runs() -> None:
             )
         assert error_code(refused.json()) == "PERSISTED_QUERY_REQUIRED"
         assert live.runtime.watches.stats.opened == 1
+
+
+async def test_streams_outlive_the_request_deadline_and_an_event_source_may_get_them() -> None:
+    environ = {
+        "SANDBOX_NOW": NOW,
+        "GATEWAY_REQUEST_DEADLINE": "0.5",
+        "GATEWAY_STREAM_HEARTBEAT": "0.1",
+    }
+    async with on_loopback(environ) as live, httpx.AsyncClient(timeout=WAIT) as http:
+        start = await first_start(live)
+        headers = {"accept": "text/event-stream"}
+        # What a browser's EventSource sends: a GET, the operation in the query string.
+        params = {"query": SUBSCRIBE, "variables": json.dumps(WATCHED)}
+        async with (
+            http.stream("GET", f"{live.url}/graphql", params=params, headers=headers) as got,
+            sse_subscription(live.url, SUBSCRIBE, WATCHED) as posted,
+        ):
+            await streams_opened(live, 2)
+            chunks = got.aiter_text()
+            beats = 0
+            while beats < 8:  # past the deadline, twice over
+                beats += (await anext(chunks)).count(": ping")
+            await graphql(live, BOOK, booking(SLUG, start, 30))
+            assert (await posted.next())["data"]["availabilityChanged"]["reason"] == "BOOKED"
+            while "event: next" not in (chunk := await anext(chunks)):
+                pass
+            assert '"reason":"BOOKED"' in chunk

@@ -16,9 +16,11 @@ baseline every stream's differences are taken from. A watch is read again
 - on every note (``gateway.meetings.changes``) of its tenant, from any replica: a booking
   (``BOOKED``), a hold granted or released (``HELD``, ``RELEASED``), a hold run out
   (``EXPIRED``), a HubSpot webhook (``UPSTREAM_CHANGED``);
-- every ``GATEWAY_AVAILABILITY_TTL`` seconds, when its cached pages expire (``UPSTREAM_CHANGED``:
-  a meeting booked on HubSpot's own page shows up within the TTL with no webhook at all). A
-  read that answers stale pages (their refresh runs meanwhile) is followed by another soon.
+- as its cached pages expire (``UPSTREAM_CHANGED``: a meeting booked on HubSpot's own page
+  shows up with no webhook at all). The cache does not say when a page was loaded (its clock
+  may be frozen), so the range is read every half ``GATEWAY_AVAILABILITY_TTL`` (an L1 hit,
+  while fresh); the first read past a page's TTL answers it stale and refreshes it, and is
+  followed by another soon. A change at HubSpot thus arrives within 1.5 TTLs at worst.
 
 Expiry is observed by the hold store itself (``gateway.cache.holds``): this process sweeps the
 holds of every tenant it watches when the next one runs out, and whichever replica removes an
@@ -229,7 +231,8 @@ class Watches:
 
     @property
     def ttl(self) -> float:
-        return self.settings.availability_ttl
+        """How often each range is read for changes no note announces."""
+        return self.settings.availability_ttl / 2
 
     @property
     def max_days(self) -> int:

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.cache import HoldStore, ReadThroughCache, StoreUnavailable
 from gateway.errors import (
@@ -54,12 +56,20 @@ from gateway.settings import Settings
 
 log = logging.getLogger("gateway.watches")
 
+T = TypeVar("T")
+
 # After a read answered stale pages, the next comes this soon (their refresh is under way).
 STALE_RECHECK = 0.25
 # The longest the sweeper sleeps with no hold known to run out (new holds wake it anyway),
 # and how soon it tries again when the hold store is out of reach.
 SWEEP_IDLE = 5.0
 SWEEP_RETRY_MS = 1000
+
+
+def detached(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """A task of the watch's own, outside the context of the request that happened to start
+    it: its reads outlive that request, and carry none of its deadline, ids or spans."""
+    return asyncio.get_running_loop().create_task(work, context=contextvars.Context())
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +158,11 @@ class Watch:
         self._reader: asyncio.Task[None] | None = None
         self._soon = asyncio.Event()
         self._timer: asyncio.Task[None] | None = None
-        self.ready: asyncio.Task[None] = asyncio.ensure_future(self._seed())
+        self.ready: asyncio.Task[None] = detached(self._seed())
 
     async def _seed(self) -> None:
         self.slots, _stale = await self._read()
-        self._timer = asyncio.ensure_future(self._tick())
+        self._timer = detached(self._tick())
 
     def poke(self, reason: Reason) -> None:
         """Read the range again for ``reason`` (once per reason already waiting)."""
@@ -160,7 +170,7 @@ class Watch:
             return
         self._reasons.append(reason)
         if self._reader is None or self._reader.done():
-            self._reader = asyncio.ensure_future(self._drain())
+            self._reader = detached(self._drain())
 
     async def _drain(self) -> None:
         while self._reasons:
@@ -365,13 +375,13 @@ class Watches:
         self._track(self._cache.announce(tenant, Reason.EXPIRED.note))
 
     def _track(self, work: Any) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        task: asyncio.Task[None] = detached(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     def _ensure_sweeping(self) -> None:
         if self._holds is not None and (self._sweeper is None or self._sweeper.done()):
-            self._sweeper = asyncio.ensure_future(self._sweep(self._holds))
+            self._sweeper = detached(self._sweep(self._holds))
 
     async def _sweep(self, holds: HoldStore) -> None:
         """Remove the watched tenants' holds as they run out (which announces them)."""

@@ -22,6 +22,8 @@ from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
 from gateway.cache import ping
@@ -41,6 +43,10 @@ from gateway.tracing import Tracing
 from gateway.transports import admit, sse_transports, websocket_handler
 
 NO_QUERY = BadRequest("the request carries no GraphQL query")
+STREAM_REQUIRED = (
+    "a subscription streams: send it with Accept: text/event-stream, or over a WebSocket "
+    "(graphql-transport-ws)"
+)
 
 
 async def healthz(request: Request) -> Response:
@@ -112,10 +118,31 @@ class GraphQLView(GraphQL[Context, None]):
         self.graphql_transport_ws_handler_class = websocket_handler(settings)
         self.production = settings.production
         self.settings = settings
+        self.max_tokens = settings.max_tokens
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         admit(context, self.settings)
         return await super().on_ws_connect(context)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        # Strawberry would run a subscription sent without a streaming transport as a query.
+        if isinstance(request_data, GraphQLRequestData) and request_data.protocol == "http":
+            found = GraphQLRequest.parsed(
+                request_data.query, request_data.operation_name, max_tokens=self.max_tokens
+            )
+            if found.operation.type == "subscription":
+                raise StrawberryHTTPError(400, STREAM_REQUIRED)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter

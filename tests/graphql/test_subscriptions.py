@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from gateway.meetings.changes import Reason, SlotChange
 from gateway.meetings.watches import Stream
 from tests.support.bookings import booking
-from tests.support.harness import NOW, operation
+from tests.support.harness import NOW, operation, running_gateway
 from tests.support.loopback import (
     WAIT,
     Live,
@@ -297,3 +297,15 @@ async def test_streams_outlive_the_request_deadline_and_an_event_source_may_get_
             while "event: next" not in (chunk := await anext(chunks)):
                 pass
             assert '"reason":"BOOKED"' in chunk
+
+
+async def test_a_subscription_without_a_streaming_transport_is_a_400() -> None:
+    async with running_gateway() as gateway:
+        body = {"query": SUBSCRIBE, "variables": WATCHED}
+        posted = await gateway.http.post("/graphql", json=body)
+        params = {"query": SUBSCRIBE, "variables": json.dumps(WATCHED)}
+        got = await gateway.http.get("/graphql", params=params)
+        for answer in (posted, got):
+            assert answer.status_code == 400
+            assert "text/event-stream" in answer.text
+        assert gateway.runtime.watches.stats.opened == 0

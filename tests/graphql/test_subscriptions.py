@@ -14,6 +14,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from gateway.meetings.changes import Reason, SlotChange
+from gateway.meetings.holds import HoldCommand, SlotHeld
 from gateway.meetings.watches import Stream
 from tests.support.bookings import booking
 from tests.support.harness import NOW, operation, running_gateway
@@ -187,7 +188,6 @@ async def test_streams_outlive_the_request_deadline_and_an_event_source_may_get_
         "GATEWAY_STREAM_HEARTBEAT": "0.1",
     }
     async with on_loopback(environ) as live, httpx.AsyncClient(timeout=WAIT) as http:
-        start = await first_start(live)
         headers = {"accept": "text/event-stream"}
         # What a browser's EventSource sends: a GET, the operation in the query string.
         params = {"query": SUBSCRIBE, "variables": json.dumps(WATCHED)}
@@ -200,11 +200,14 @@ async def test_streams_outlive_the_request_deadline_and_an_event_source_may_get_
             beats = 0
             while beats < 8:  # past the deadline, twice over
                 beats += (await anext(chunks)).count(": ping")
-            await graphql(live, BOOK, booking(SLUG, start, 30))
-            assert (await posted.next())["data"]["availabilityChanged"]["reason"] == "BOOKED"
+            # Held through the service: no request of its own to be cut by the short deadline.
+            start = datetime.fromisoformat("2026-03-02T15:00:00+00:00")
+            held = await live.runtime.service.holds.hold(HoldCommand(SLUG, start, 30, "UTC"))
+            assert isinstance(held, SlotHeld), held
+            assert (await posted.next())["data"]["availabilityChanged"]["reason"] == "HELD"
             while "event: next" not in (chunk := await anext(chunks)):
                 pass
-            assert '"reason":"BOOKED"' in chunk
+            assert '"reason":"HELD"' in chunk
 
 
 async def test_a_subscription_without_a_streaming_transport_is_a_400() -> None:

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.cache import tenant_id
 from gateway.clock import Clock, FrozenClock, SystemClock
@@ -28,6 +28,7 @@ from gateway.endpoints import GraphQLEndpoint, healthz, readyz
 from gateway.graphql.persisted import persisted_operations
 from gateway.graphql.schema import build_schema
 from gateway.mcp.server import McpEndpoint
+from gateway.meetings.watches import Watches
 from gateway.metrics import Metrics
 from gateway.rest import routes as rest_routes
 from gateway.runtime import running
@@ -55,7 +56,12 @@ def create_app(
     clock = clock or (FrozenClock(settings.sandbox_now) if settings.sandbox_now else SystemClock())
     sandbox = (
         create_sandbox_app(
-            SandboxConfig(fixtures_path=settings.sandbox_fixtures, now=settings.sandbox_now)
+            SandboxConfig(
+                fixtures_path=settings.sandbox_fixtures,
+                now=settings.sandbox_now,
+                webhook_url=settings.sandbox_webhook_url,
+                client_secret=settings.sandbox_client_secret,
+            )
         )
         if settings.uses_sandbox
         else None
@@ -65,6 +71,9 @@ def create_app(
     agents = McpEndpoint(settings, observer=metrics)
     # Read here, so that a bad manifest stops the start (a SettingsError naming it).
     operations = persisted_operations(settings)
+    graphql = GraphQLEndpoint(schema, settings, tracing)
+    # The app's streams, ended by the server on a signal before it waits for connections.
+    watches = Watches(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, object]]:
@@ -76,6 +85,7 @@ def create_app(
             metrics=metrics,
             tracing=tracing,
             operations=operations,
+            watches=watches,
         )
         async with parts as runtime, agents.running():
             yield {STATE_KEY: runtime}
@@ -85,11 +95,8 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
-            Route(
-                "/graphql",
-                GraphQLEndpoint(schema, settings, tracing).endpoint,
-                methods=["GET", "POST"],
-            ),
+            Route("/graphql", graphql.endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql.websocket),
             Route("/mcp", agents),
             *rest_routes(settings),
         ],
@@ -112,4 +119,5 @@ def create_app(
     )
     # The embedded upstream, for whoever runs the app beside it (the tests reach it here).
     app.state.sandbox = sandbox
+    app.state.watches = watches
     return app

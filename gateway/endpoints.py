@@ -10,6 +10,7 @@ accessor REST uses) for the caller's service, ``runtime_of`` for the rest of the
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from datetime import timedelta
 
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPError
@@ -20,6 +21,10 @@ from starlette.websockets import WebSocket
 from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import SubscriptionExecutionResult
+from strawberry.types.unset import UnsetType
 
 from gateway.cache import ping
 from gateway.edge.body import graphql_request_of, keep_graphql_request
@@ -36,8 +41,13 @@ from gateway.runtime import runtime_of
 from gateway.serving import serving_of
 from gateway.settings import Settings
 from gateway.tracing import Tracing
+from gateway.transports import admit, sse_transports, websocket_handler
 
 NO_QUERY = BadRequest("the request carries no GraphQL query")
+STREAM_REQUIRED = (
+    "a subscription streams: send it with Accept: text/event-stream, or over a WebSocket "
+    "(graphql-transport-ws)"
+)
 
 
 async def healthz(request: Request) -> Response:
@@ -113,8 +123,40 @@ class GraphQLView(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.introspection_enabled else None,
             # Only what ``GraphQLEndpoint`` checked comes this way (queries, never mutations).
             allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.cors_origins,
         )
+        self.stream_transport_classes_by_protocol = sse_transports(settings)
+        self.graphql_transport_ws_handler_class = websocket_handler(settings)
         self.production = settings.production
+        self.settings = settings
+        self.max_tokens = settings.max_tokens
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        admit(context, self.settings)
+        return await super().on_ws_connect(context)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        # Strawberry would run a subscription sent without a streaming transport as a query.
+        if isinstance(request_data, GraphQLRequestData) and request_data.protocol == "http":
+            found = GraphQLRequest.parsed(
+                request_data.query, request_data.operation_name, max_tokens=self.max_tokens
+            )
+            if found.operation.type == "subscription":
+                raise StrawberryHTTPError(400, STREAM_REQUIRED)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
@@ -149,6 +191,8 @@ class GraphQLView(GraphQL[Context, None]):
             production=self.production,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
+            watches=runtime_of(request).watches,
+            websocket=response if isinstance(response, WebSocket) else None,
         )
 
 
@@ -161,6 +205,10 @@ class GraphQLEndpoint:
         self.caching = HttpCaching(settings)
         self.shaping = Shaping.of(settings)
         self.tracing = tracing
+
+    async def websocket(self, websocket: WebSocket) -> None:
+        """graphql-transport-ws on ``/graphql`` (subscriptions; queries and mutations too)."""
+        await self.view.run(websocket)
 
     async def endpoint(self, request: Request) -> Response:
         try:

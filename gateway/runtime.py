@@ -25,6 +25,7 @@ from gateway.cache import (
     ReadThroughCache,
     RedisStore,
     build_cache,
+    build_delivery_log,
     build_hold_store,
     build_idempotency_store,
     build_redis_store,
@@ -47,6 +48,8 @@ from gateway.hubspot.client import (
 from gateway.hubspot.stats import UpstreamStats
 from gateway.meetings.flights import Flights
 from gateway.meetings.service import MeetingsService
+from gateway.meetings.watches import Watches
+from gateway.meetings.webhooks import MeetingEvents
 from gateway.metrics import Metrics
 from gateway.serving import Serving, serving_of
 from gateway.settings import Settings
@@ -74,6 +77,8 @@ class Runtime(Serving):
     holds: HoldStore  # slot holds of every tenant, shared through Redis
     flights: Flights  # bookings without a key under way, of every tenant
     persisted: PersistedQueries
+    watches: Watches  # live availability's watched ranges and streams, every tenant's
+    events: MeetingEvents  # HubSpot's webhook events, each applied once
     own: Bound = field(init=False)  # the gateway's own credential's
     tenants: Tenants[Bound] | None = field(init=False)  # pass-through mode: each caller's
 
@@ -99,6 +104,9 @@ class Runtime(Serving):
 
     def service_for(self, scope: Scope) -> MeetingsService:
         return self.bound(scope).service
+
+    def meeting_events(self) -> MeetingEvents:
+        return self.events
 
     def responses_for(self, scope: Scope) -> ResponseCache:
         return self.bound(scope).responses
@@ -131,7 +139,10 @@ class Runtime(Serving):
         )
 
     async def aclose(self) -> None:
-        # Bookings under way first: their answers are recorded and drop cache entries.
+        # Open streams end first (cleanly, with what they have queued): nothing feeds them now.
+        await self.watches.aclose()
+        await self.events.drain()
+        # Then bookings under way: their answers are recorded and drop cache entries.
         await self.flights.aclose()
         await self.idempotency.aclose()
         await self.cache.aclose()
@@ -158,8 +169,11 @@ async def running(
     metrics: Metrics,
     tracing: Tracing | None,
     operations: Mapping[str, str],
+    watches: Watches | None = None,
 ) -> AsyncIterator[Runtime]:
-    """``operations``: id -> document of the persisted operations."""
+    """``operations``: id -> document of the persisted operations. ``watches`` is the app's (its
+    server ends its streams on a signal); default: new."""
+    live = watches or Watches(settings)
     http = build_http_client(settings, httpx.ASGITransport(app=sandbox) if sandbox else None)
     metrics.instrument(http)
     redis = build_redis_store(settings)
@@ -183,6 +197,8 @@ async def running(
         idempotency=build_idempotency_store(redis),
         holds=build_hold_store(redis),
         flights=Flights(),
+        watches=live,
+        events=MeetingEvents(build_delivery_log(redis), live.stats),
         persisted=PersistedQueries(
             cache,
             operations,
@@ -191,9 +207,11 @@ async def running(
             max_document_bytes=settings.apq_max_document_bytes,
         ),
     )
+    runtime.watches.attach(cache, runtime.holds)
     watched = (
         metrics.watch(cache_stats=lambda: cache.stats, upstream_stats=lambda: client.stats),
         metrics.watch_holds(lambda: runtime.holds.stats),
+        metrics.watch_streams(runtime.watches),
     )
     try:
         yield runtime

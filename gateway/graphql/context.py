@@ -40,3 +40,6 @@ class Context:
     notes: dict[str, str] = field(default_factory=dict)
     # GATEWAY_PRODUCTION: results keep the upstream's own words from the client.
     production: bool = False
+    # The result goes to an encoder that splices pre-serialized values (``orjson.Fragment``);
+    # off, every value is plain Python (``gateway.graphql.execution``).
+    splice: bool = False

@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 
+import orjson
 from starlette.responses import Response
 
 from gateway.cache import Pass, ReadThroughCache, Resource
@@ -83,7 +84,7 @@ class ResponseCache:
             body = bytes(response.body)
             # One that hid a held slot would hide it past the hold's end.
             unusable = log.stale or log.held
-            if response.status_code != 200 or unusable or "errors" in json.loads(body):
+            if response.status_code != 200 or unusable or "errors" in orjson.loads(body):
                 return Pass(response)
             return body
 

@@ -13,6 +13,7 @@ value of the wrong JSON type is still drift, named by its JSON path.
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -127,6 +128,11 @@ class LinkAvailability:
     has_more: bool
     # duration in ms -> offered slots, as HubSpot sent them
     by_duration: dict[int, tuple[TimeRange, ...]]
+    # What the layers above work out from this page once and keep as long as it is cached
+    # (its sorted slots, their rendering): the page is the cached value, so this goes with it.
+    derived: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def parse(cls, obj: WireObject) -> LinkAvailability:

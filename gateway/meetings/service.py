@@ -61,11 +61,16 @@ from gateway.hubspot.models import (
 )
 from gateway.meetings import booking as rules
 from gateway.meetings.availability import (
+    EVERY_MS,
+    NO_SLOTS,
     AvailabilityWindow,
     EmptyReason,
+    MonthSlots,
     Slot,
     empty_reason,
-    merge_slots,
+    first_of,
+    slots_of,
+    window_runs,
 )
 from gateway.meetings.booking import (
     BookingCommand,
@@ -364,18 +369,21 @@ class MeetingsService:
         end = end or self._default_end(view.info, now, start)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
         pages = await self._month_pages(slug, tags, now, start, end)
-        slots, held = await self.holds.unheld(
+        runs, held = await self.holds.unheld_runs(
             await self.link(slug),
-            merge_slots(
+            window_runs(
                 (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
             ),
         )
         has_more = bool(pages) and _more_after(pages[-1].value.availability, to_ms(end))
-        if first is not None and len(slots) > first:
-            slots, has_more = slots[:first], True
+        if first is not None:
+            runs, cut = first_of(runs, first)
+            has_more = has_more or cut
+        slots = slots_of(runs)
         reason = None if slots else _why_empty(view.info, now, start, end, duration_ms)
         return AvailabilityWindow(
-            slots=tuple(slots),
+            slots=slots,
+            runs=tuple(runs),
             durations_ms=view.info.settings.durations_ms,
             has_more=has_more,
             empty_reason=reason,
@@ -437,7 +445,8 @@ class MeetingsService:
         for offset in range(first_offset, first_offset + MAX_PAGES_FOR_NEXT_SLOT):
             read = await self.availability_page(slug, offset, tags)
             page, stale = read.value.availability, stale or read.stale
-            found = merge_slots([page], to_ms(start), 2**62, duration_ms) if page else []
+            month = MonthSlots.of(page, duration_ms) if page else NO_SLOTS
+            found = list(month.run(to_ms(start), EVERY_MS[1]))
             slots, hid = await self.holds.unheld(link, found)
             held = held or hid
             if slots:

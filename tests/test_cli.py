@@ -170,3 +170,12 @@ def test_export_schema_into_a_missing_directory_says_so(tmp_path: Path) -> None:
     result = run_cli("export-schema", "--output", str(tmp_path / "nowhere" / "s.graphql"))
     assert result.returncode == 2
     assert f"{tmp_path / 'nowhere'} is not a directory" in result.stderr
+
+
+@pytest.mark.parametrize("workers", ["0", "65", "two"])
+def test_a_bad_worker_count_is_refused_in_one_line(workers: str) -> None:
+    result = run_cli("serve", "--workers", workers)
+    assert result.returncode == 2
+    assert f"argument --workers: {workers!r} is not a worker count (expected 1-64)" in (
+        result.stderr
+    )

@@ -25,6 +25,8 @@ from gateway.edge.logs import RequestContext
 from gateway.edge.metrics import RequestMetrics
 from gateway.edge.spans import RequestSpans
 from gateway.endpoints import GraphQLEndpoint, healthz, readyz
+from gateway.garbage import settle
+from gateway.graphql.persisted import PACKAGED_OPERATIONS, load_operations
 from gateway.graphql.schema import build_schema
 from gateway.metrics import Metrics
 from gateway.rest import routes as rest_routes
@@ -33,6 +35,7 @@ from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.serving import STATE_KEY
 from gateway.settings import Settings
 from gateway.tracing import Tracing
+from gateway.warmup import warm_up
 
 # What a browser may send and read: the credentials and the headers the surfaces answer by.
 CORS_ALLOW = [
@@ -47,9 +50,15 @@ CORS_EXPOSE = ["etag", "retry-after", "x-request-id"]
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, tracing: Tracing | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    tracing: Tracing | None = None,
+    warm: bool = False,
 ) -> Starlette:
-    """``tracing`` (``Tracing.from_environ``) is owned by the caller, who shuts it down."""
+    """``tracing`` (``Tracing.from_environ``) is owned by the caller, who shuts it down.
+    ``warm``: the lifespan warms the process up (``gateway.warmup``) and settles its garbage
+    collector (``gateway.garbage``) before serving; a serving process's choice, not a test's."""
     clock = clock or (FrozenClock(settings.sandbox_now) if settings.sandbox_now else SystemClock())
     sandbox = (
         create_sandbox_app(
@@ -67,6 +76,10 @@ def create_app(
             settings, clock=clock, schema=schema, sandbox=sandbox, metrics=metrics, tracing=tracing
         )
         async with parts as runtime:
+            if warm:
+                operations = load_operations(settings.operations_dir or PACKAGED_OPERATIONS)
+                await warm_up(runtime, schema, operations.values())
+                settle()
             yield {STATE_KEY: runtime}
 
     app = Starlette(

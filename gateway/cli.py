@@ -170,7 +170,7 @@ def built_app(settings: Settings, tracing: Tracing | None) -> Starlette:
 
     secrets = [settings.hubspot_access_token or "", *(key.key for key in settings.api_keys)]
     configure_logging(settings.log_format, secrets=secrets)
-    return create_app(settings, tracing=tracing)
+    return create_app(settings, tracing=tracing, warm=True)
 
 
 def worker_app() -> Starlette:

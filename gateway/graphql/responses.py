@@ -15,7 +15,6 @@ process and, through the layer's pub/sub, in every other. Mutations are never ca
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Awaitable, Callable
 
 import orjson
@@ -39,12 +38,11 @@ def response_key(request: GraphQLRequest) -> str | None:
         or request.operation.type != "query"
     ):
         return None
-    canonical = json.dumps(
+    canonical = orjson.dumps(
         [document, request.operation_name, request.variables or {}],
-        sort_keys=True,
-        separators=(",", ":"),
+        option=orjson.OPT_SORT_KEYS,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 # Kept responses are their JSON bytes; one answered but not kept is the response itself, with

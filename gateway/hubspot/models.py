@@ -138,11 +138,28 @@ class LinkAvailability:
     def parse(cls, obj: WireObject) -> LinkAvailability:
         by_duration: dict[int, tuple[TimeRange, ...]] = {}
         for item in obj.mapping("linkAvailabilityByDuration").values():
-            by_duration[item.integer("meetingDurationMillis")] = tuple(
-                TimeRange(slot.integer("startMillisUtc"), slot.integer("endMillisUtc"))
-                for slot in item.objects("availabilities")
-            )
+            by_duration[item.integer("meetingDurationMillis")] = _spans(item, "availabilities")
         return cls(has_more=obj.flag("hasMore"), by_duration=by_duration)
+
+
+def _spans(obj: WireObject, key: str) -> tuple[TimeRange, ...]:
+    """A month's slots: thousands of them, so read straight from the JSON, and through
+    ``WireObject`` (which names what drifted) only when one is not two integers."""
+    items = obj.data.get(key)
+    spans: list[TimeRange] = []
+    if isinstance(items, list):
+        for item in items:
+            start = item.get("startMillisUtc") if type(item) is dict else None
+            end = item.get("endMillisUtc") if type(item) is dict else None
+            if type(start) is not int or type(end) is not int:
+                break
+            spans.append(TimeRange(start, end))
+        else:
+            return tuple(spans)
+    return tuple(
+        TimeRange(slot.integer("startMillisUtc"), slot.integer("endMillisUtc"))
+        for slot in obj.objects(key)
+    )
 
 
 @dataclass(frozen=True, slots=True)

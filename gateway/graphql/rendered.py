@@ -22,7 +22,7 @@ from gateway.meetings.availability import MonthSlots, Slot, SlotRun
 from gateway.meetings.timeline import from_ms
 from gateway.meetings.zones import zone
 
-# The sub-fields of ``Slot`` and how each is serialized.
+# The sub-fields of ``Slot``.
 SLOT_FIELDS = ("start", "end", "durationMinutes")
 
 
@@ -46,16 +46,21 @@ def plain_slot_selection(names: Iterable[str]) -> bool:
     return bool(chosen) and len(set(chosen)) == len(chosen) and set(chosen) <= set(SLOT_FIELDS)
 
 
+# Each sub-field as orjson writes it: keys and RFC 3339 instants need no escaping, and an int
+# is its decimal digits (the tests compare the bytes with graphql-core's execution).
+_WRITTEN = {"start": '"start":"%s"', "end": '"end":"%s"', "durationMinutes": '"durationMinutes":%d'}
+
+
 def _pieces(slots: Iterable[Slot], time_zone: str, names: tuple[str, ...]) -> list[bytes]:
     render = renderer(time_zone)
+    template = "{" + ",".join(_WRITTEN[name] for name in names) + "}"
     values: dict[str, Callable[[Slot], str | int]] = {
         "start": lambda slot: render(slot.start_ms),
         "end": lambda slot: render(slot.end_ms),
         "durationMinutes": lambda slot: slot.duration_ms // 60_000,
     }
-    chosen = [(name, values[name]) for name in names]
-    dumps = orjson.dumps
-    return [dumps({name: value(slot) for name, value in chosen}) for slot in slots]
+    chosen = [values[name] for name in names]
+    return [(template % tuple(value(slot) for value in chosen)).encode() for slot in slots]
 
 
 def month_pieces(month: MonthSlots, time_zone: str, names: tuple[str, ...]) -> list[bytes]:

@@ -167,7 +167,8 @@ def slots_of(runs: Iterable[SlotRun]) -> tuple[Slot, ...]:
 class AvailabilityWindow:
     """Offered slots of one link over one range, sorted by start then duration."""
 
-    slots: tuple[Slot, ...]
+    # The slots as runs of month pages' slots (whose renderings are kept beside them).
+    runs: tuple[SlotRun, ...]
     durations_ms: tuple[int, ...]
     has_more: bool
     empty_reason: EmptyReason | None
@@ -175,8 +176,10 @@ class AvailabilityWindow:
     stale: bool
     # A held slot was hidden: the answer must not outlive the hold.
     held: bool = False
-    # ``slots`` as runs of month pages' slots (for what is kept beside them).
-    runs: tuple[SlotRun, ...] = ()
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        return slots_of(self.runs)
 
 
 def merge_slots(

@@ -69,7 +69,6 @@ from gateway.meetings.availability import (
     Slot,
     empty_reason,
     first_of,
-    slots_of,
     window_runs,
 )
 from gateway.meetings.booking import (
@@ -379,10 +378,8 @@ class MeetingsService:
         if first is not None:
             runs, cut = first_of(runs, first)
             has_more = has_more or cut
-        slots = slots_of(runs)
-        reason = None if slots else _why_empty(view.info, now, start, end, duration_ms)
+        reason = None if runs else _why_empty(view.info, now, start, end, duration_ms)
         return AvailabilityWindow(
-            slots=slots,
             runs=tuple(runs),
             durations_ms=view.info.settings.durations_ms,
             has_more=has_more,

@@ -14,6 +14,7 @@ bytes), and it is kept inside the page's cache entry, which carries the tenant i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 from itertools import chain
 
 import orjson
@@ -22,20 +23,60 @@ from gateway.meetings.availability import MonthSlots, Slot, SlotRun
 from gateway.meetings.timeline import from_ms
 from gateway.meetings.zones import zone
 
+ZERO = timedelta(0)
+
 # The sub-fields of ``Slot``.
 SLOT_FIELDS = ("start", "end", "durationMinutes")
 
 
+# Instants are rendered by arithmetic inside spans of this length whose two ends have the same
+# UTC offset: no zone changes its offset twice within six hours.
+SPAN_MS = 6 * 3_600_000
+DAY_MS = 86_400_000
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
 def renderer(time_zone: str) -> Callable[[int], str]:
-    """Epoch ms -> RFC 3339 in ``time_zone``, remembering instants already rendered: slots of
-    different durations share their starts, and one slot's end is often the next one's start."""
+    """Epoch ms -> RFC 3339 in ``time_zone`` (what ``datetime.isoformat`` writes), remembering
+    instants already rendered: slots of different durations share their starts, and one slot's
+    end is often the next one's start. Whole seconds in a span of one whole-minute offset are
+    written from the offset, the rest by ``datetime``."""
     tz = zone(time_zone)
     rendered: dict[int, str] = {}
+    offsets: dict[int, int | None] = {}  # span -> its one offset in ms, or None
+    suffixes: dict[int, str] = {}
+    dates: dict[int, str] = {}
+
+    def offset_of(span: int) -> int | None:
+        if span not in offsets:
+            first = from_ms(span * SPAN_MS, tz).utcoffset()
+            last = from_ms((span + 1) * SPAN_MS - 1, tz).utcoffset()
+            whole = first is not None and first == last and first % timedelta(minutes=1) == ZERO
+            offsets[span] = (
+                first // timedelta(milliseconds=1) if whole and first is not None else None
+            )
+        return offsets[span]
+
+    def written(ms: int) -> str:
+        offset = offset_of(ms // SPAN_MS) if ms % 1000 == 0 else None
+        if offset is None:
+            return from_ms(ms, tz).isoformat()
+        local = ms + offset
+        day, clock = divmod(local, DAY_MS)
+        text = dates.get(day)
+        if text is None:
+            text = dates[day] = date.fromordinal(_EPOCH_DAY + day).isoformat()
+        suffix = suffixes.get(offset)
+        if suffix is None:
+            sign, minutes = ("-", -offset // 60_000) if offset < 0 else ("+", offset // 60_000)
+            suffix = suffixes[offset] = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+        seconds = clock // 1000
+        return f"{text}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}{suffix}"
 
     def render(ms: int) -> str:
         text = rendered.get(ms)
         if text is None:
-            text = rendered[ms] = from_ms(ms, tz).isoformat()
+            text = rendered[ms] = written(ms)
         return text
 
     return render

@@ -384,6 +384,7 @@ def main() -> None:
     parser.add_argument("--cold-samples", type=int, default=5)
     parser.add_argument("--baseline", type=Path, help="another checkout to measure beside")
     parser.add_argument("--baseline-python", default=sys.executable)
+    parser.add_argument("--cold-only", action="store_true", help="only the cold path")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -391,8 +392,9 @@ def main() -> None:
     if args.baseline is not None:
         sources.append(Source("baseline", args.baseline.resolve(), args.baseline_python))
     with tempfile.TemporaryDirectory() as scratch:
-        runs = [one_run(sources, args, scratch) for _ in range(args.runs)]
-        report(median_rows(runs), args.runs)
+        if not args.cold_only:
+            runs = [one_run(sources, args, scratch) for _ in range(args.runs)]
+            report(median_rows(runs), args.runs)
         cold_report(sources, args.cold_samples, scratch)
     calls = asyncio.run(upstream_calls_for_identical_burst(100))
     print(f"\n100 identical concurrent cold month queries -> upstream calls: {calls}")

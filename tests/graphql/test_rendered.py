@@ -15,9 +15,11 @@ from strawberry.http import process_result
 
 from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.loaders import Loaders
-from gateway.graphql.rendered import SLOT_FIELDS, month_pieces
+from gateway.graphql.rendered import SLOT_FIELDS, month_pieces, renderer
 from gateway.graphql.schema import build_schema
 from gateway.meetings.availability import MonthSlots
+from gateway.meetings.timeline import from_ms
+from gateway.meetings.zones import zone
 from tests.support.harness import Gateway, operation, running_gateway
 
 PERSONAL = "mel-nelson"
@@ -187,3 +189,35 @@ async def test_generated_selections_answer_graphql_cores_bytes(
         document = document.replace(" fragment Ends on Slot { end start }", "")
     spliced, executed = await both_ways(executing, document, variables)
     assert spliced == executed
+
+
+INSTANT_ZONES = [
+    "UTC",
+    "America/New_York",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",  # half-hour daylight saving
+    "Pacific/Chatham",  # +12:45 / +13:45
+    "America/St_Johns",  # -03:30 / -02:30
+    "Africa/Casablanca",  # daylight saving suspended for Ramadan
+    "America/Sao_Paulo",
+]
+# 2020-2035 on a minute grid, and any millisecond now and then.
+INSTANTS = st.one_of(
+    st.integers(26_297_280, 34_187_040).map(lambda minutes: minutes * 60_000),
+    st.integers(1_577_836_800_000, 2_051_222_400_000),
+)
+
+
+@given(ms=INSTANTS, name=st.sampled_from(INSTANT_ZONES))
+def test_instants_are_written_as_datetime_writes_them(ms: int, name: str) -> None:
+    assert renderer(name)(ms) == from_ms(ms, zone(name)).isoformat()
+
+
+def test_every_quarter_hour_across_a_year_of_transitions_is_written_as_datetime_does() -> None:
+    for name in INSTANT_ZONES:
+        render, tz = renderer(name), zone(name)
+        start = 1_767_225_600_000  # 2026-01-01T00:00Z
+        for ms in range(start, start + 366 * 86_400_000, 900_000):
+            assert render(ms) == from_ms(ms, tz).isoformat(), (name, ms)

@@ -39,8 +39,9 @@ class Slot:
 
 V = TypeVar("V")
 
-# Renderings kept per month's slots: a few zones and selections cover nearly every visitor.
-MAX_KEPT = 8
+# Renderings kept per month's slots (a few zones and selections cover nearly every visitor);
+# each weighs about what the page's JSON does, held beside the L1 entry, outside its byte bound.
+MAX_KEPT = 4
 # Bounds wide enough for any epoch ms HubSpot sends.
 EVERY_MS = (-(2**62), 2**62)
 

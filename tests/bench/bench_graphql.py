@@ -51,6 +51,7 @@ from typing import Any
 import httpx
 from redis import Redis
 
+from tests.bench import mesh
 from tests.support.harness import NOW, operation, running_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +72,8 @@ MONTH = (
         "to": "2026-04-01T00:00:00-04:00",
     },
 )
+
+SLUG = "mel-nelson"
 
 BARE_APP = """
 from pathlib import Path
@@ -239,7 +242,7 @@ def cold_sandbox(source: Source) -> float:
     port = free_port()
     command = [source.python, "-m", "gateway.cli", "sandbox", "--port", str(port)]
     links = f"http://127.0.0.1:{port}/scheduler/2026-09/meetings/meeting-links"
-    slug = MONTH[1]["slug"]
+    slug = SLUG
     with (
         server(command, environment(source, {}), port, cwd=source.root),
         httpx.Client(timeout=30) as client,
@@ -300,8 +303,30 @@ def bare(answer: bytes, body: bytes, scratch: str, args: argparse.Namespace) -> 
         return wrk(base, body, args.seconds, args.connections)
 
 
+SHAPES = {"links, first 20": "links", "availability, one month": "month"}
+
+
+def mesh_rows(folder: Path, args: argparse.Namespace) -> dict[tuple[str, str], dict[str, float]]:
+    """Mesh + Hive Gateway, with its response cache and without, on a standalone sandbox."""
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+    port = free_port()
+    sandbox = [sys.executable, "-m", "gateway.cli", "sandbox", "--port", str(port)]
+    bodies = {"links": mesh.body(mesh.LINKS), "month": mesh.body(mesh.MONTH, {"slug": SLUG})}
+    with server(sandbox, environment(Source("", ROOT, ""), {}), port) as upstream:
+        for cached in (True, False):
+            port = free_port()
+            command = mesh.command(folder, port, cached)
+            with server(command, mesh.environment(upstream), port, cwd=folder) as base:
+                for label, name in SHAPES.items():
+                    with httpx.Client(timeout=30) as client:
+                        post(client, base, bodies[name])
+                    path = "mesh + hive, response cache" if cached else "mesh + hive, no cache"
+                    rows[(label, path)] = wrk(base, bodies[name], args.seconds, args.connections)
+    return rows
+
+
 def one_run(
-    sources: list[Source], args: argparse.Namespace, scratch: str
+    sources: list[Source], args: argparse.Namespace, scratch: str, mesh_folder: Path | None
 ) -> dict[tuple[str, str], dict[str, float]]:
     """One measurement of every row: (shape, path) -> wrk's figures."""
     rows: dict[tuple[str, str], dict[str, float]] = {}
@@ -319,6 +344,8 @@ def one_run(
         )
         rows[(label, "bare")] = bare(answers[0], body, scratch, args)
         rows[(label, "size")] = {"bytes": len(answers[0]), "slots": answers[0].count(b'"end"')}
+    if mesh_folder is not None:
+        rows |= mesh_rows(mesh_folder, args)
     return rows
 
 
@@ -376,6 +403,16 @@ def cold_report(sources: list[Source], samples: int, scratch: str) -> None:
         redis_server.stop()
 
 
+def prepared_mesh(scratch: str) -> Path | None:
+    folder = Path(scratch) / "mesh"
+    folder.mkdir()
+    reason = mesh.unavailable() or mesh.install(folder)
+    if reason is not None:
+        print(reason)
+        return None
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -385,6 +422,7 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another checkout to measure beside")
     parser.add_argument("--baseline-python", default=sys.executable)
     parser.add_argument("--cold-only", action="store_true", help="only the cold path")
+    parser.add_argument("--no-mesh", action="store_true", help="skip Mesh + Hive Gateway")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -392,8 +430,9 @@ def main() -> None:
     if args.baseline is not None:
         sources.append(Source("baseline", args.baseline.resolve(), args.baseline_python))
     with tempfile.TemporaryDirectory() as scratch:
+        mesh_folder = None if args.no_mesh or args.cold_only else prepared_mesh(scratch)
         if not args.cold_only:
-            runs = [one_run(sources, args, scratch) for _ in range(args.runs)]
+            runs = [one_run(sources, args, scratch, mesh_folder) for _ in range(args.runs)]
             report(median_rows(runs), args.runs)
         cold_report(sources, args.cold_samples, scratch)
     calls = asyncio.run(upstream_calls_for_identical_burst(100))

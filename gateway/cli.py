@@ -146,17 +146,18 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> int:
         "access_log": False,
         **SERVER,
     }
+    try:
+        # Built here for workers too: a malformed fixtures file stops the start, named, once.
+        app = built_app(settings, tracing if workers == 1 else None)
+    except ValueError as exc:
+        # The embedded sandbox's fixtures file (SANDBOX_FIXTURES) is malformed.
+        return fail(str(exc))
     if workers > 1:
         if tracing is not None:
             tracing.shutdown()  # each worker builds its own from the environment
         # Each worker process imports the factory and builds its own app.
         uvicorn.run("gateway.cli:worker_app", factory=True, workers=workers, **where)  # type: ignore[arg-type]
         return 0
-    try:
-        app = built_app(settings, tracing)
-    except ValueError as exc:
-        # The embedded sandbox's fixtures file (SANDBOX_FIXTURES) is malformed.
-        return fail(str(exc))
     try:
         uvicorn.run(app, **where)  # type: ignore[arg-type]
     finally:

@@ -25,6 +25,7 @@ from gateway.edge.logs import RequestContext
 from gateway.edge.metrics import RequestMetrics
 from gateway.edge.spans import RequestSpans
 from gateway.endpoints import GraphQLEndpoint, healthz, readyz
+from gateway.garbage import settle
 from gateway.graphql.persisted import persisted_operations
 from gateway.graphql.schema import build_schema
 from gateway.mcp.server import McpEndpoint
@@ -36,6 +37,7 @@ from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.serving import STATE_KEY
 from gateway.settings import Settings
 from gateway.tracing import Tracing
+from gateway.warmup import warm_up
 
 # What a browser may send and read: the credentials and the headers the surfaces answer by.
 CORS_ALLOW = [
@@ -50,9 +52,15 @@ CORS_EXPOSE = ["etag", "retry-after", "x-request-id"]
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, tracing: Tracing | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    tracing: Tracing | None = None,
+    warm: bool = False,
 ) -> Starlette:
-    """``tracing`` (``Tracing.from_environ``) is owned by the caller, who shuts it down."""
+    """``tracing`` (``Tracing.from_environ``) is owned by the caller, who shuts it down.
+    ``warm``: the lifespan warms the process up (``gateway.warmup``) and settles its garbage
+    collector (``gateway.garbage``) before serving; a serving process's choice, not a test's."""
     clock = clock or (FrozenClock(settings.sandbox_now) if settings.sandbox_now else SystemClock())
     sandbox = (
         create_sandbox_app(
@@ -88,6 +96,9 @@ def create_app(
             watches=watches,
         )
         async with parts as runtime, agents.running():
+            if warm:
+                await warm_up(runtime, schema, operations.values())
+                settle()
             yield {STATE_KEY: runtime}
 
     app = Starlette(

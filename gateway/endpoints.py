@@ -12,6 +12,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPError
 from graphql import GraphQLError
@@ -178,6 +179,9 @@ class GraphQLView(GraphQL[Context, None]):
             protocol=transport.protocol if transport else "http",
         )
 
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
@@ -189,6 +193,8 @@ class GraphQLView(GraphQL[Context, None]):
             request_id=request_id(request),
             reads=reads,
             production=self.production,
+            # Its answer is encoded by ``encode_json``, which splices pre-rendered slot lists.
+            splice=isinstance(request, Request),
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
             watches=runtime_of(request).watches,

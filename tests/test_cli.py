@@ -219,3 +219,12 @@ async def test_sigterm_ends_open_streams_cleanly_then_the_process(tmp_path: Path
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("workers", ["0", "65", "two"])
+def test_a_bad_worker_count_is_refused_in_one_line(workers: str) -> None:
+    result = run_cli("serve", "--workers", workers)
+    assert result.returncode == 2
+    assert f"argument --workers: {workers!r} is not a worker count (expected 1-64)" in (
+        result.stderr
+    )

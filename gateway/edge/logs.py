@@ -15,12 +15,14 @@ with the route template instead of the raw path so no slug or query string is lo
 Nothing a person typed into a booking and no credential may reach a log: lines are built from
 chosen fields only (never request bodies or variables), and every formatted line is scrubbed
 of e-mail addresses, bearer tokens, HubSpot private-app tokens and the configured secrets
-before it is written, as a last guard for exception texts and third-party messages.
+before it is written, as a last guard for exception texts and third-party messages. The access
+line is the exception to the patterns (not to the secrets): every field of it is scrubbed where
+it enters (a route template, a known method, a request id of ``[A-Za-z0-9._-]`` that does not
+look like a HubSpot token, a GraphQL name, a tenant hash, numbers), so no pattern can match it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
+import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.edge.body import graphql_request_of
@@ -44,6 +47,11 @@ ACCESS_LOGGER = "gateway.access"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+")
 _HUBSPOT_TOKEN = re.compile(r"\bpat-[a-z0-9]+-[0-9a-fA-F-]{8,}")
+
+# Methods the access line names as sent; any other is logged as OTHER.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Set on a record whose fields were scrubbed where they entered: its line skips the patterns.
+_SCRUBBED = "scrubbed_at_entry"
 
 # Fields a caller may pass with ``extra=`` that formatters write out; anything else is dropped.
 _EXTRA_FIELDS = (
@@ -99,7 +107,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         request_id = given_request_id(scope["headers"])
-        if request_id is None:
+        if request_id is None or _HUBSPOT_TOKEN.search(request_id):
             request_id = new_request_id()
             # Rewritten so that everything downstream (the GraphQL context's correlation id)
             # sees the same id the logs carry.
@@ -119,16 +127,18 @@ class RequestContext:
             await self.app(scope, receive, answer)
         finally:
             route = route_template(scope)
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
             self.access.info(
                 "%s %s %d",
-                scope["method"],
+                method,
                 route,
                 answer.status,
                 extra={
-                    "method": scope["method"],
+                    "method": method,
                     "route": route,
                     "status": answer.status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    _SCRUBBED: True,
                 },
             )
             _CURRENT.reset(token)
@@ -149,9 +159,11 @@ class _Scrubber:
     def __init__(self, secrets: Iterable[str]) -> None:
         self.secrets = tuple(secret for secret in secrets if secret)
 
-    def __call__(self, line: str) -> str:
+    def __call__(self, line: str, record: logging.LogRecord) -> str:
         for secret in self.secrets:
             line = line.replace(secret, "[redacted]")
+        if getattr(record, _SCRUBBED, False) and not record.exc_info:
+            return line
         line = _BEARER.sub("Bearer [redacted]", line)
         line = _HUBSPOT_TOKEN.sub("[redacted]", line)
         return _EMAIL.sub("[email]", line)
@@ -189,7 +201,7 @@ class JsonFormatter(logging.Formatter):
                 line[name] = getattr(record, name)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return self._scrub(json.dumps(line, default=str))
+        return self._scrub(orjson.dumps(line, default=str).decode(), record)
 
 
 class TextFormatter(logging.Formatter):
@@ -206,7 +218,7 @@ class TextFormatter(logging.Formatter):
             if (value := getattr(record, name, ""))
         ]
         record.context = f"[{' '.join(parts)}] " if parts else ""
-        return self._scrub(super().format(record))
+        return self._scrub(super().format(record), record)
 
 
 class _Installed(logging.StreamHandler):  # type: ignore[type-arg]

@@ -47,3 +47,6 @@ class Context:
     websocket: WebSocket | None = None
     # Filled by graphql-transport-ws from the client's connection_init payload.
     connection_params: dict[str, object] | None = None
+    # The result goes to an encoder that splices pre-serialized values (``orjson.Fragment``);
+    # off, every value is plain Python (``gateway.graphql.execution``).
+    splice: bool = False

@@ -7,6 +7,12 @@ field with no resolver of its own, no arguments and a non-null scalar type needs
 read the attribute, serialize it. Objects made only of such fields (a slot) are built in one
 loop. Anything else, and any value that does not serialize cleanly, takes graphql-core's own
 path, so errors and their paths are exactly what they would have been.
+
+A source may also offer a field's value already serialized (``serialized(field, names)``,
+say a list of slots rendered once per month page: ``gateway.graphql.rendered``). It is taken
+only when the context asks for it (``splice``: its answer goes to an encoder that splices
+``orjson.Fragment``) and the field's sub-selection is plain: named fields, no alias, argument,
+directive or deferral. Anything else executes as before.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 
 from graphql import (
     GraphQLField,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -60,6 +67,26 @@ def _value(lean: Lean, source: Any) -> Any:
     return _NOT_LEAN if serialized is None or serialized is Undefined else serialized
 
 
+def _object_of_list(type_: GraphQLOutputType) -> GraphQLObjectType | None:
+    """The object type of ``[T!]!``, else None."""
+    outer = type_.of_type if isinstance(type_, GraphQLNonNull) else None
+    item = outer.of_type if isinstance(outer, GraphQLList) else None
+    inner = item.of_type if isinstance(item, GraphQLNonNull) else None
+    return inner if isinstance(inner, GraphQLObjectType) else None
+
+
+def _named_only(key: str, group: FieldDetailsList) -> bool:
+    """Every node of ``group`` is the plain field ``key``: no alias, argument or directive."""
+    return all(
+        d.node.name.value == key
+        and d.node.alias is None
+        and not d.node.arguments
+        and not d.node.directives
+        and d.node.selection_set is None
+        for d in group
+    )
+
+
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,6 +96,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._lean_sets: dict[int, tuple[GroupedFieldSet, list[tuple[str, Lean]] | None]] = {}
         manager = self.middleware_manager
         self._plain = manager is None or not manager.middlewares
+        self._splice = self._plain and getattr(self.context_value, "splice", False) is True
 
     def _lean_set(
         self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet
@@ -144,6 +172,23 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             item_type, field_details_list, info, path, items, position_context
         )
 
+    def _serialized(
+        self, parent_type: GraphQLObjectType, source: Any, details: FieldDetailsList
+    ) -> Any:
+        """What ``source`` offers as the field's serialized value, or None."""
+        offer = getattr(source, "serialized", None)
+        if offer is None:
+            return None
+        node = details[0].node
+        field = parent_type.fields.get(node.name.value)
+        inner = _object_of_list(field.type) if field is not None else None
+        if inner is None or node.arguments:
+            return None
+        grouped, defers, _ = self.collect_subfields(inner, details)
+        if defers or not all(_named_only(key, group) for key, group in grouped.items()):
+            return None
+        return offer(node.name.value, tuple(grouped))
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -152,6 +197,10 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any = None,
     ) -> AwaitableOrValue[Any] | UndefinedType:
+        if self._splice:
+            serialized = self._serialized(parent_type, source, field_details_list)
+            if serialized is not None:
+                return serialized
         if self._plain:
             field = _lean(parent_type, field_details_list)
             if field is not None:

@@ -38,11 +38,14 @@ each fragment's own cost is worked out once per request.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
+from cachetools import LRUCache
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -119,7 +122,9 @@ class _Request:
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any],
         settings: Settings,
+        written: _Written | None = None,
     ) -> None:
+        """``written`` is what an earlier request of the same document found written in it."""
         self.schema = schema
         self.settings = settings
         self.variables = dict(variables)
@@ -132,10 +137,12 @@ class _Request:
         }
         self.operation = operation
         self.errors: list[GraphQLError] = []
-        self.written = _Written(settings.max_string_length)
-        visit(operation, self.written)
-        for fragment in self.fragments.values():
-            visit(fragment, self.written)
+        if written is None:
+            written = _Written(settings.max_string_length)
+            visit(operation, written)
+            for fragment in self.fragments.values():
+                visit(fragment, written)
+        self.written = written
         # Per fragment: the cost of its own fields, and every fragment its fields merge with
         # (itself included), worked out once, each after the fragments it spreads.
         self._own: dict[str, int] = {}
@@ -328,12 +335,62 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
     return operations[0] if len(operations) == 1 else None
 
 
+# Documents (and their variables) whose analysis is remembered: clients send a few of each.
+REMEMBERED = 512
+
+
+class Analyses:
+    """What the limits found in recent documents, shared by every request of a schema: the
+    literals and spreads written in a document (its text and operation name are the key),
+    and which requests passed (with their variables; refusals are worked out again)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        # Keyed by digests: a document may be as long as a body, and variables too.
+        self._written: LRUCache[bytes, _Written] = LRUCache(REMEMBERED)
+        self._passed: LRUCache[bytes, bool] = LRUCache(REMEMBERED)
+
+    def check(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any],
+    ) -> list[GraphQLError]:
+        key = _digest(query.encode(), (operation_name or "").encode())
+        try:
+            given = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # not JSON (no HTTP request sends such): checked, not remembered
+            passed = None
+        else:
+            passed = _digest(key, given)
+        if passed is not None and passed in self._passed:
+            return []
+        written = self._written.get(key)
+        request = _Request(schema, document, operation, variables, self.settings, written)
+        errors = request.check()
+        self._written[key] = request.written
+        if passed is not None and not errors:
+            self._passed[passed] = True
+        return errors
+
+
+def _digest(*parts: bytes) -> bytes:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.digest()
+
+
 class RequestLimits(SchemaExtension):
     """List sizes, string lengths and cost, read with this request's variables."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, analyses: Analyses) -> None:
         super().__init__()
-        self.settings = settings
+        self.analyses = analyses
 
     def on_validate(self) -> Iterator[None]:
         # Before strawberry looks at the errors, which it does inside this hook's span; listed
@@ -341,11 +398,21 @@ class RequestLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         operation = None if document is None else _operation(document, context.operation_name)
-        if document is not None and operation is not None and not context.pre_execution_errors:
+        if (
+            document is not None
+            and operation is not None
+            and context.query is not None
+            and not context.pre_execution_errors
+        ):
             variables = context.variables if isinstance(context.variables, dict) else {}
-            schema = context.schema._schema
-            request = _Request(schema, document, operation, variables, self.settings)
-            context.pre_execution_errors = request.check()
+            context.pre_execution_errors = self.analyses.check(
+                context.schema._schema,
+                context.query,
+                document,
+                operation,
+                context.operation_name,
+                variables,
+            )
         yield
 
 
@@ -356,4 +423,5 @@ def token_limit(settings: Settings) -> Extension:
 
 def request_limits(settings: Settings) -> Extension:
     """List sizes, string lengths and cost; goes after ``Validation``."""
-    return lambda: RequestLimits(settings)
+    analyses = Analyses(settings)
+    return lambda: RequestLimits(analyses)

@@ -9,6 +9,7 @@ import strawberry
 
 from gateway.errors import InputError
 from gateway.graphql.context import Context
+from gateway.graphql.rendered import renderer
 from gateway.graphql.scalars import TimeZone
 from gateway.graphql.types import (
     LinkType,
@@ -19,7 +20,6 @@ from gateway.graphql.types import (
     PageInfo,
     SlotObject,
     parse_global_id,
-    renderer,
 )
 from gateway.hubspot import models
 from gateway.meetings.service import MAX_EARLIEST_SLUGS

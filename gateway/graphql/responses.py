@@ -15,9 +15,9 @@ process and, through the layer's pub/sub, in every other. Mutations are never ca
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Awaitable, Callable
 
+import orjson
 from starlette.responses import Response
 
 from gateway.cache import Pass, ReadThroughCache, Resource
@@ -38,12 +38,11 @@ def response_key(request: GraphQLRequest) -> str | None:
         or request.operation.type != "query"
     ):
         return None
-    canonical = json.dumps(
+    canonical = orjson.dumps(
         [document, request.operation_name, request.variables or {}],
-        sort_keys=True,
-        separators=(",", ":"),
+        option=orjson.OPT_SORT_KEYS,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 # Kept responses are their JSON bytes; one answered but not kept is the response itself, with
@@ -83,7 +82,7 @@ class ResponseCache:
             body = bytes(response.body)
             # One that hid a held slot would hide it past the hold's end.
             unusable = log.stale or log.held
-            if response.status_code != 200 or unusable or "errors" in json.loads(body):
+            if response.status_code != 200 or unusable or "errors" in orjson.loads(body):
                 return Pass(response)
             return body
 

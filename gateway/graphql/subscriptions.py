@@ -15,8 +15,9 @@ import strawberry
 
 from gateway.errors import SlowConsumer
 from gateway.graphql.context import Context
+from gateway.graphql.rendered import renderer
 from gateway.graphql.scalars import TimeZone
-from gateway.graphql.types import SlotObject, renderer
+from gateway.graphql.types import SlotObject
 from gateway.meetings.changes import Reason, SlotChange
 from gateway.meetings.zones import zone
 

@@ -8,16 +8,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
+import orjson
 import strawberry
 
 from gateway.errors import InputError
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import AvailabilityKey, NextSlotKey
+from gateway.graphql.rendered import plain_slot_selection, renderer, slot_list
 from gateway.graphql.scalars import TimeZone
 from gateway.hubspot import models
 from gateway.meetings import availability as domain
 from gateway.meetings.service import BookingInfoView
-from gateway.meetings.timeline import from_ms, window_end, window_start
+from gateway.meetings.timeline import window_end, window_start
 from gateway.meetings.zones import zone
 
 Info = strawberry.Info[Context, None]
@@ -85,26 +87,18 @@ class SlotObject:
         )
 
 
-def renderer(time_zone: str) -> Callable[[int], str]:
-    """Epoch ms -> RFC 3339 in ``time_zone``, remembering instants already rendered: slots of
-    different durations share their starts, and one slot's end is often the next one's start."""
-    tz = zone(time_zone)
-    rendered: dict[int, str] = {}
-
-    def render(ms: int) -> str:
-        text = rendered.get(ms)
-        if text is None:
-            text = rendered[ms] = from_ms(ms, tz).isoformat()
-        return text
-
-    return render
+def _slots(root: Availability) -> list[SlotObject]:
+    render = renderer(root.time_zone)
+    return [SlotObject.of(slot, render) for slot in root.window.slots]
 
 
 @strawberry.type(description="Offered slots of a link over a range, merged across months.")
 class Availability:
     time_zone: TimeZone = strawberry.field(description="The zone every instant is rendered in.")
     durations_minutes: list[int] = strawberry.field(description="Durations the link offers.")
-    slots: list[SlotObject] = strawberry.field(description="Slots, sorted by start then duration.")
+    slots: list[SlotObject] = strawberry.field(
+        description="Slots, sorted by start then duration.", resolver=_slots
+    )
     has_more: bool = strawberry.field(
         description="More slots exist after the last one returned (past `to` or `first`)."
     )
@@ -118,20 +112,27 @@ class Availability:
         description="True when served from cache past its freshness (refresh under way, or "
         "the upstream failing)."
     )
+    window: strawberry.Private[domain.AvailabilityWindow]
 
     @classmethod
     def of(cls, window: domain.AvailabilityWindow, time_zone: str) -> Availability:
         tz = zone(time_zone)
-        render = renderer(time_zone)
         return cls(
             time_zone=TimeZone(time_zone),
             durations_minutes=[ms // 60_000 for ms in window.durations_ms],
-            slots=[SlotObject.of(slot, render) for slot in window.slots],
+            window=window,
             has_more=window.has_more,
             empty_reason=window.empty_reason,
             fetched_at=window.fetched_at.astimezone(tz),
             stale=window.stale,
         )
+
+    def serialized(self, field: str, names: tuple[str, ...]) -> orjson.Fragment | None:
+        """``field``'s value with the sub-fields ``names``, already serialized; None when it
+        is to be executed (see ``gateway.graphql.rendered``)."""
+        if field != "slots" or not plain_slot_selection(names):
+            return None
+        return slot_list(self.window.runs, self.time_zone, names)
 
 
 # --- booking info -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+import orjson
 from redis.asyncio import Redis
 
 from gateway.breaker import Breaker
@@ -506,8 +507,9 @@ def _parse(response: httpx.Response, parse: Callable[[object], T]) -> T:
     if response.status_code != 200:
         raise upstream_error(response)
     try:
-        payload = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # orjson: month pages run to hundreds of KB, decoded on every cold read.
+        payload = orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
         raise UpstreamContractError("upstream answered 200 with a body that is not JSON") from exc
     return parse(payload)
 

@@ -13,6 +13,7 @@ value of the wrong JSON type is still drift, named by its JSON path.
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -127,16 +128,38 @@ class LinkAvailability:
     has_more: bool
     # duration in ms -> offered slots, as HubSpot sent them
     by_duration: dict[int, tuple[TimeRange, ...]]
+    # What the layers above work out from this page once and keep as long as it is cached
+    # (its sorted slots, their rendering): the page is the cached value, so this goes with it.
+    derived: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def parse(cls, obj: WireObject) -> LinkAvailability:
         by_duration: dict[int, tuple[TimeRange, ...]] = {}
         for item in obj.mapping("linkAvailabilityByDuration").values():
-            by_duration[item.integer("meetingDurationMillis")] = tuple(
-                TimeRange(slot.integer("startMillisUtc"), slot.integer("endMillisUtc"))
-                for slot in item.objects("availabilities")
-            )
+            by_duration[item.integer("meetingDurationMillis")] = _spans(item, "availabilities")
         return cls(has_more=obj.flag("hasMore"), by_duration=by_duration)
+
+
+def _spans(obj: WireObject, key: str) -> tuple[TimeRange, ...]:
+    """A month's slots: thousands of them, so read straight from the JSON, and through
+    ``WireObject`` (which names what drifted) only when one is not two integers."""
+    items = obj.data.get(key)
+    spans: list[TimeRange] = []
+    if isinstance(items, list):
+        for item in items:
+            start = item.get("startMillisUtc") if type(item) is dict else None
+            end = item.get("endMillisUtc") if type(item) is dict else None
+            if type(start) is not int or type(end) is not int:
+                break
+            spans.append(TimeRange(start, end))
+        else:
+            return tuple(spans)
+    return tuple(
+        TimeRange(slot.integer("startMillisUtc"), slot.integer("endMillisUtc"))
+        for slot in obj.objects(key)
+    )
 
 
 @dataclass(frozen=True, slots=True)

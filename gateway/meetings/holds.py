@@ -36,7 +36,7 @@ from gateway.cache import (
 from gateway.errors import InputError, UpstreamError, UpstreamNotFound
 from gateway.hubspot.models import BookingInfo, LinkType, MeetingLink
 from gateway.meetings import booking as rules
-from gateway.meetings.availability import Slot
+from gateway.meetings.availability import Slot, SlotRun, without
 from gateway.meetings.changes import Reason
 from gateway.meetings.slugs import check_slug
 from gateway.meetings.timeline import to_ms
@@ -195,6 +195,17 @@ class SlotHolds:
             return kept, False
         free = [s for s in kept if not hides(holds, link, s.start_ms, s.end_ms)]
         return free, len(free) != len(kept)
+
+    async def unheld_runs(
+        self, link: MeetingLink | None, runs: list[SlotRun]
+    ) -> tuple[list[SlotRun], bool]:
+        """``unheld`` of the slots of ``runs``, as runs."""
+        if link is None or not runs:
+            return runs, False
+        holds = await self.live()
+        if not holds:
+            return runs, False
+        return without(runs, lambda s: not hides(holds, link, s.start_ms, s.end_ms))
 
     async def unheld_wire(self, link: MeetingLink | None, wire: dict[str, Any]) -> dict[str, Any]:
         """A HubSpot availability page without the slots holds take from ``link``."""

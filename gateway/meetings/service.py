@@ -14,13 +14,14 @@ it is never sent again under its key.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, NoReturn, TypeVar
+
+import orjson
 
 from gateway.cache import (
     Cached,
@@ -61,11 +62,15 @@ from gateway.hubspot.models import (
 )
 from gateway.meetings import booking as rules
 from gateway.meetings.availability import (
+    EVERY_MS,
+    NO_SLOTS,
     AvailabilityWindow,
     EmptyReason,
+    MonthSlots,
     Slot,
     empty_reason,
-    merge_slots,
+    first_of,
+    window_runs,
 )
 from gateway.meetings.booking import (
     BookingCommand,
@@ -119,10 +124,11 @@ RECORD_GRACE = 2.0
 
 def _resource(name: str, ttl: float, max_stale: float, parse: Callable[[object], T]) -> Resource[T]:
     def encode(value: T) -> bytes:
-        return json.dumps(value.wire, separators=(",", ":")).encode()  # type: ignore[attr-defined]
+        # orjson: a month page is hundreds of KB, written to Redis on every load.
+        return orjson.dumps(value.wire)  # type: ignore[attr-defined]
 
     def decode(raw: bytes) -> T:
-        return parse(json.loads(raw))
+        return parse(orjson.loads(raw))
 
     return Resource(name=name, ttl=ttl, max_stale=max_stale, encode=encode, decode=decode)
 
@@ -372,18 +378,19 @@ class MeetingsService:
         end = end or self._default_end(view.info, now, start)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
         pages = await self._month_pages(slug, tags, now, start, end)
-        slots, held = await self.holds.unheld(
+        runs, held = await self.holds.unheld_runs(
             await self.link(slug),
-            merge_slots(
+            window_runs(
                 (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
             ),
         )
         has_more = bool(pages) and _more_after(pages[-1].value.availability, to_ms(end))
-        if first is not None and len(slots) > first:
-            slots, has_more = slots[:first], True
-        reason = None if slots else _why_empty(view.info, now, start, end, duration_ms)
+        if first is not None:
+            runs, cut = first_of(runs, first)
+            has_more = has_more or cut
+        reason = None if runs else _why_empty(view.info, now, start, end, duration_ms)
         return AvailabilityWindow(
-            slots=tuple(slots),
+            runs=tuple(runs),
             durations_ms=view.info.settings.durations_ms,
             has_more=has_more,
             empty_reason=reason,
@@ -445,7 +452,8 @@ class MeetingsService:
         for offset in range(first_offset, first_offset + MAX_PAGES_FOR_NEXT_SLOT):
             read = await self.availability_page(slug, offset, tags)
             page, stale = read.value.availability, stale or read.stale
-            found = merge_slots([page], to_ms(start), 2**62, duration_ms) if page else []
+            month = MonthSlots.of(page, duration_ms) if page else NO_SLOTS
+            found = list(month.run(to_ms(start), EVERY_MS[1]))
             slots, hid = await self.holds.unheld(link, found)
             held = held or hid
             if slots:

@@ -1,22 +1,31 @@
-"""Throughput and latency of cached GraphQL queries against a bare Starlette endpoint.
+"""Throughput and latency of GraphQL queries against a bare Starlette endpoint, before and after.
 
 Run from the project root (needs ``wrk``: ``apt-get install -y wrk``)::
 
-    .venv/bin/python -m tests.bench.bench_graphql [--seconds 10] [--connections 8]
+    .venv/bin/python -m tests.bench.bench_graphql [--seconds 10] [--connections 8] [--runs 3]
+        [--baseline DIR --baseline-python PYTHON]
 
-Every server is a real ``uvicorn`` process with one worker on loopback; ``wrk`` drives it.
-For each query shape (the first page of links; one month of availability, all durations) it
-measures, in one run:
+Every server is a real process on loopback; ``wrk`` drives it. For each query shape (the first
+page of links; one month of availability, all durations) it measures, in one run:
 
-- ``bare``: a Starlette route returning the very same JSON bytes (the ceiling);
+- ``bare``: a Starlette route returning the very same JSON bytes on uvicorn (uvloop and
+  httptools when installed: the same server stack as the gateway's);
 - ``cached``: the gateway answering from its response cache (the hit path);
-- ``executed``: the gateway with the response cache off, its data cache warm (the path every
-  first query of a document takes: parse, validate, execute, serialize);
-- ``cold``: single requests whose upstream data is not cached yet (mean of N).
+- ``executed``: the gateway with the response cache off, its data cache warm (every distinct
+  range, zone or duration a visitor asks for: parse, validate, execute, serialize);
+- ``executed, 2 workers``: the same with ``serve --workers 2``;
+- with ``--baseline``, ``cached`` and ``executed`` of another checkout's gateway (say the code
+  before a change: ``git worktree add /tmp/before <rev>``) run by ``--baseline-python`` (a
+  virtualenv with that checkout's own dependencies), in the same run on the same machine.
 
-It then sends 100 identical concurrent cold queries to a fresh gateway and counts the calls
-its upstream received. Ratios are against ``bare`` of the same run; the numbers depend on
-the machine, the ratios much less.
+Then the cold path: a fresh process's first month query, timed on a client (and connection)
+built before the timed region, once the process is ready (``/readyz``), with and without Redis,
+beside the sandbox's own time for the same upstream reads (a fresh sandbox process asked for
+the booking info and the two month pages in turn). Then 100 identical concurrent cold queries
+to a fresh gateway, counting the calls its upstream received.
+
+Each figure is the median of ``--runs`` runs. Ratios are against ``bare`` of the same run; the
+numbers depend on the machine (and on what else runs on it), the ratios much less.
 """
 
 from __future__ import annotations
@@ -28,17 +37,21 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from redis import Redis
 
+from tests.bench import mesh
 from tests.support.harness import NOW, operation, running_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +72,8 @@ MONTH = (
         "to": "2026-04-01T00:00:00-04:00",
     },
 )
+
+SLUG = "mel-nelson"
 
 BARE_APP = """
 from pathlib import Path
@@ -83,6 +98,15 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Source:
+    """A gateway to measure: a checkout and the Python that runs it."""
+
+    label: str
+    root: Path
+    python: str
+
+
 @contextmanager
 def server(args: list[str], environ: dict[str, str], port: int, cwd: Path = ROOT) -> Iterator[str]:
     process = subprocess.Popen(
@@ -90,35 +114,47 @@ def server(args: list[str], environ: dict[str, str], port: int, cwd: Path = ROOT
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{base}/graphql", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        with httpx.Client(timeout=5) as client:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    client.get(f"{base}/healthz")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
 
 
-def gateway(response_cache: bool) -> tuple[list[str], dict[str, str], int]:
-    port = free_port()
+def environment(source: Source, extra: dict[str, str]) -> dict[str, str]:
     environ = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("HUBSPOT_", "REDIS_", "SANDBOX_", "GATEWAY_"))
+        if not key.startswith(("HUBSPOT_", "REDIS_", "SANDBOX_", "GATEWAY_", "PYTHONPATH"))
     }
-    environ |= {
-        "SANDBOX_NOW": NOW,
-        "GATEWAY_RESPONSE_CACHE": "true" if response_cache else "false",
-        # Long enough that nothing expires during a run.
-        "GATEWAY_LINKS_TTL": "600",
-        "GATEWAY_BOOKING_INFO_TTL": "600",
-        "GATEWAY_AVAILABILITY_TTL": "600",
-    }
-    command = [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)]
+    return environ | {"SANDBOX_NOW": NOW, "PYTHONPATH": str(source.root), **extra}
+
+
+def gateway(
+    source: Source, response_cache: bool, workers: int = 1, redis: str | None = None
+) -> tuple[list[str], dict[str, str], int]:
+    port = free_port()
+    environ = environment(
+        source,
+        {
+            "GATEWAY_RESPONSE_CACHE": "true" if response_cache else "false",
+            # Long enough that nothing expires during a run.
+            "GATEWAY_LINKS_TTL": "600",
+            "GATEWAY_BOOKING_INFO_TTL": "600",
+            "GATEWAY_AVAILABILITY_TTL": "600",
+            **({"REDIS_URL": redis} if redis else {}),
+        },
+    )
+    command = [source.python, "-m", "gateway.cli", "serve", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     return command, environ, port
 
 
@@ -167,21 +203,59 @@ def request_body(shape: tuple[str, dict[str, Any]]) -> bytes:
     return json.dumps({"query": shape[0], "variables": shape[1]}).encode()
 
 
-def cold_latency(shape: tuple[str, dict[str, Any]], samples: int) -> float:
-    """Mean ms of a first query on a fresh gateway: nothing cached, upstream in process."""
-    total = 0.0
-    for _ in range(samples):
-        command, environ, port = gateway(response_cache=True)
-        with server(command, environ, port) as base:
-            started = time.perf_counter()
-            httpx.post(
-                f"{base}/graphql",
-                content=request_body(shape),
-                timeout=30,
-                headers={"Content-Type": "application/json"},
+def post(client: httpx.Client, base: str, body: bytes) -> bytes:
+    response = client.post(
+        f"{base}/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+    if response.status_code != 200 or b'"errors"' in response.content:
+        raise RuntimeError(f"{response.status_code}: {response.text[:500]}")
+    return response.content
+
+
+def until_ready(client: httpx.Client, base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if client.get(f"{base}/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.02)
+    raise RuntimeError(f"{base} never became ready")
+
+
+def cold_gateway(source: Source, redis: str | None) -> float:
+    """Ms of a fresh gateway's first month query, on a client and connection made before."""
+    command, environ, port = gateway(source, response_cache=True, redis=redis)
+    with (
+        server(command, environ, port, cwd=source.root) as base,
+        httpx.Client(timeout=30) as client,
+    ):
+        until_ready(client, base)
+        started = time.perf_counter()
+        post(client, base, request_body(MONTH))
+        return (time.perf_counter() - started) * 1000
+
+
+def cold_sandbox(source: Source) -> float:
+    """Ms a fresh sandbox takes to answer the reads behind the month query, one after another."""
+    port = free_port()
+    command = [source.python, "-m", "gateway.cli", "sandbox", "--port", str(port)]
+    links = f"http://127.0.0.1:{port}/scheduler/2026-09/meetings/meeting-links"
+    slug = SLUG
+    with (
+        server(command, environment(source, {}), port, cwd=source.root),
+        httpx.Client(timeout=30) as client,
+    ):
+        client.get(links, params={"limit": 1})  # what the gateway's readiness read does
+        started = time.perf_counter()
+        client.get(f"{links}/book/{slug}", params={"timezone": "UTC"})
+        for offset in ("0", "1"):
+            client.get(
+                f"{links}/book/availability-page/{slug}",
+                params={"timezone": "UTC", "monthOffset": offset},
             )
-            total += time.perf_counter() - started
-    return total / samples * 1000
+        return (time.perf_counter() - started) * 1000
 
 
 async def upstream_calls_for_identical_burst(count: int) -> dict[str, int]:
@@ -198,69 +272,169 @@ async def upstream_calls_for_identical_burst(count: int) -> dict[str, int]:
         return await running.calls()
 
 
+def throughput(
+    source: Source, response_cache: bool, body: bytes, args: argparse.Namespace, workers: int = 1
+) -> tuple[bytes, dict[str, float]]:
+    command, environ, port = gateway(source, response_cache, workers)
+    with server(command, environ, port, cwd=source.root) as base, httpx.Client(timeout=30) as c:
+        until_ready(c, base)
+        answer = post(c, base, body)  # data (and the response) cached
+        return answer, wrk(base, body, args.seconds, args.connections)
+
+
+def bare(answer: bytes, body: bytes, scratch: str, args: argparse.Namespace) -> dict[str, float]:
+    payload = Path(scratch) / "body.json"
+    payload.write_bytes(answer)
+    port = free_port()
+    (Path(scratch) / "bare_app.py").write_text(BARE_APP.replace("BODY_PATH", repr(str(payload))))
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bare_app:app",
+        "--app-dir",
+        scratch,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    with server(command, dict(os.environ), port) as base:
+        return wrk(base, body, args.seconds, args.connections)
+
+
+SHAPES = {"links, first 20": "links", "availability, one month": "month"}
+
+
+def mesh_rows(folder: Path, args: argparse.Namespace) -> dict[tuple[str, str], dict[str, float]]:
+    """Mesh + Hive Gateway, with its response cache and without, on a standalone sandbox."""
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+    port = free_port()
+    sandbox = [sys.executable, "-m", "gateway.cli", "sandbox", "--port", str(port)]
+    bodies = {"links": mesh.body(mesh.LINKS), "month": mesh.body(mesh.MONTH, {"slug": SLUG})}
+    with server(sandbox, environment(Source("", ROOT, ""), {}), port) as upstream:
+        for cached in (True, False):
+            port = free_port()
+            command = mesh.command(folder, port, cached)
+            with server(command, mesh.environment(upstream), port, cwd=folder) as base:
+                for label, name in SHAPES.items():
+                    with httpx.Client(timeout=30) as client:
+                        post(client, base, bodies[name])
+                    path = "mesh + hive, response cache" if cached else "mesh + hive, no cache"
+                    rows[(label, path)] = wrk(base, bodies[name], args.seconds, args.connections)
+    return rows
+
+
+def one_run(
+    sources: list[Source], args: argparse.Namespace, scratch: str, mesh_folder: Path | None
+) -> dict[tuple[str, str], dict[str, float]]:
+    """One measurement of every row: (shape, path) -> wrk's figures."""
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+    for label, shape in (("links, first 20", LINKS), ("availability, one month", MONTH)):
+        body = request_body(shape)
+        answers = []
+        for source in sources:
+            for path, cache in (("cached", True), ("executed", False)):
+                answer, rows[(label, f"{source.label} {path}")] = throughput(
+                    source, cache, body, args
+                )
+                answers.append(answer)
+        _, rows[(label, f"{sources[0].label} executed, 2 workers")] = throughput(
+            sources[0], False, body, args, workers=2
+        )
+        rows[(label, "bare")] = bare(answers[0], body, scratch, args)
+        rows[(label, "size")] = {"bytes": len(answers[0]), "slots": answers[0].count(b'"end"')}
+    if mesh_folder is not None:
+        rows |= mesh_rows(mesh_folder, args)
+    return rows
+
+
+def median_rows(
+    runs: list[dict[tuple[str, str], dict[str, float]]],
+) -> dict[tuple[str, str], dict[str, float]]:
+    return {
+        key: {field: statistics.median(run[key][field] for run in runs) for field in runs[0][key]}
+        for key in runs[0]
+    }
+
+
+def report(rows: dict[tuple[str, str], dict[str, float]], runs: int) -> None:
+    shapes = dict.fromkeys(shape for shape, _ in rows)
+    for shape in shapes:
+        size = rows[(shape, "size")]
+        print(
+            f"\n{shape}: {size['bytes']:,.0f} bytes, {size['slots']:.0f} slots (medians of {runs})"
+        )
+        base = rows[(shape, "bare")]["rps"]
+        for (row_shape, path), result in rows.items():
+            if row_shape != shape or path == "size":
+                continue
+            print(
+                f"  {path:30} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms"
+                f"  p99 {result['p99']:7.2f} ms  ratio to bare {result['rps'] / base:.3f}"
+                f"  non-2xx {result['errors']:.0f}"
+            )
+
+
+def cold_report(sources: list[Source], samples: int, scratch: str) -> None:
+    from tests.support.redis_server import RedisServer
+
+    (Path(scratch) / "redis").mkdir()
+    redis_server = RedisServer(Path(scratch) / "redis")
+    redis_server.start()
+    try:
+        print(f"\ncold: a fresh process's first month query (median of {samples}, ms)")
+        sandbox = statistics.median(cold_sandbox(sources[0]) for _ in range(samples))
+        print(f"  sandbox's own reads          {sandbox:7.1f}")
+        for source in sources:
+            for label, redis in (("no Redis", None), ("Redis", redis_server.url)):
+                figures = []
+                for _ in range(samples):
+                    if redis is not None:
+                        # The bench's own server: emptied, so nothing is cached for the next.
+                        Redis.from_url(redis).flushall()
+                    figures.append(cold_gateway(source, redis))
+                first = statistics.median(figures)
+                print(
+                    f"  {source.label + ', ' + label:28} {first:7.1f}"
+                    f"  ({first - sandbox:+.1f} on the sandbox's own)"
+                )
+    finally:
+        redis_server.stop()
+
+
+def prepared_mesh(scratch: str) -> Path | None:
+    folder = Path(scratch) / "mesh"
+    folder.mkdir()
+    reason = mesh.unavailable() or mesh.install(folder)
+    if reason is not None:
+        print(reason)
+        return None
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--cold-samples", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cold-samples", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, help="another checkout to measure beside")
+    parser.add_argument("--baseline-python", default=sys.executable)
+    parser.add_argument("--cold-only", action="store_true", help="only the cold path")
+    parser.add_argument("--no-mesh", action="store_true", help="skip Mesh + Hive Gateway")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
-
-    rows: list[tuple[str, str, dict[str, float]]] = []
+    sources = [Source("gateway", ROOT, sys.executable)]
+    if args.baseline is not None:
+        sources.append(Source("baseline", args.baseline.resolve(), args.baseline_python))
     with tempfile.TemporaryDirectory() as scratch:
-        for label, shape in (("links, first 20", LINKS), ("availability, one month", MONTH)):
-            body = request_body(shape)
-            command, environ, port = gateway(response_cache=True)
-            with server(command, environ, port) as base:
-                answer = httpx.post(
-                    f"{base}/graphql",
-                    content=body,
-                    timeout=30,
-                    headers={"Content-Type": "application/json"},
-                ).content
-                assert b'"errors"' not in answer, answer[:500]
-                cached = wrk(base, body, args.seconds, args.connections)
-            command, environ, port = gateway(response_cache=False)
-            with server(command, environ, port) as base:
-                httpx.post(
-                    f"{base}/graphql",
-                    content=body,
-                    timeout=30,
-                    headers={"Content-Type": "application/json"},
-                )
-                executed = wrk(base, body, args.seconds, args.connections)
-            payload = Path(scratch) / "body.json"
-            payload.write_bytes(answer)
-            bare_port = free_port()
-            bare_module = Path(scratch) / "bare_app.py"
-            bare_module.write_text(BARE_APP.replace("BODY_PATH", repr(str(payload))))
-            bare_command = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bare_app:app",
-                "--app-dir",
-                scratch,
-                "--port",
-                str(bare_port),
-                "--log-level",
-                "warning",
-            ]
-            with server(bare_command, dict(os.environ), bare_port) as base:
-                bare = wrk(base, body, args.seconds, args.connections)
-            cold = cold_latency(shape, args.cold_samples)
-            slots = answer.count(b'"durationMinutes"')
-            print(f"\n{label}: {len(answer):,} bytes, {slots} slots")
-            for name, result in (("bare", bare), ("cached", cached), ("executed", executed)):
-                rows.append((label, name, result))
-                ratio = result["rps"] / bare["rps"]
-                print(
-                    f"  {name:9} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms"
-                    f"  p99 {result['p99']:7.2f} ms  ratio to bare {ratio:.3f}"
-                    f"  non-2xx {result['errors']:.0f}"
-                )
-            print(f"  cold      first query {cold:7.1f} ms (mean of {args.cold_samples})")
+        mesh_folder = None if args.no_mesh or args.cold_only else prepared_mesh(scratch)
+        if not args.cold_only:
+            runs = [one_run(sources, args, scratch, mesh_folder) for _ in range(args.runs)]
+            report(median_rows(runs), args.runs)
+        cold_report(sources, args.cold_samples, scratch)
     calls = asyncio.run(upstream_calls_for_identical_burst(100))
     print(f"\n100 identical concurrent cold month queries -> upstream calls: {calls}")
 

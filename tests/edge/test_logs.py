@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from gateway.cache import tenant_id
@@ -122,3 +123,34 @@ def graphql_operation(body: bytes) -> GraphQLOperation:
 def test_the_operation_is_read_from_the_body(body: bytes, expected: tuple[str, str]) -> None:
     found = graphql_operation(body)
     assert (found.type, found.name) == expected
+
+
+async def test_the_access_line_is_scrubbed_where_its_fields_enter(captured: io.StringIO) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from gateway.edge.logs import RequestContext
+
+    async def answer(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    app = RequestContext(
+        Starlette(routes=[Route("/x", answer, methods=["GET", "PURGE"])]), tenant="t"
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://edge") as client:
+        # An id shaped like a HubSpot token is not kept (it would be logged as sent).
+        shaped = await client.get("/x", headers={"X-Request-Id": "pat-na1-1234abcd-0000"})
+        kept = await client.get("/x", headers={"X-Request-Id": "checkout.42"})
+        odd = await client.request("PURGE", "/x", headers={"X-Request-Id": "odd-1"})
+    assert shaped.headers["x-request-id"] != "pat-na1-1234abcd-0000"
+    assert kept.headers["x-request-id"] == "checkout.42"
+    assert odd.status_code == 200
+    access = [line for line in lines(captured) if line["logger"] == "gateway.access"]
+    assert [(line["method"], line["request_id"]) for line in access] == [
+        ("GET", shaped.headers["x-request-id"]),
+        ("GET", "checkout.42"),
+        ("OTHER", "odd-1"),
+    ]
+    assert "pat-na1" not in captured.getvalue()

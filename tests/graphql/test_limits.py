@@ -134,3 +134,38 @@ async def test_the_cost_counts_earliest_slot_per_link() -> None:
         body = await strict.execute(operation("EarliestSlot"), {"slugs": slugs, "timeZone": "UTC"})
         assert body["errors"][0]["extensions"]["cost"] == 61
         assert await strict.calls() == before
+
+
+def test_the_analysis_is_remembered_per_document_and_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from graphql import OperationDefinitionNode, parse
+
+    from gateway.graphql import limits
+    from gateway.graphql.schema import build_schema
+    from gateway.settings import Settings
+
+    checks: list[dict[str, Any]] = []
+    original = limits._Request.check
+
+    def counted(self: limits._Request) -> list[Any]:
+        checks.append(self.variables)
+        return original(self)
+
+    monkeypatch.setattr(limits._Request, "check", counted)
+    schema = build_schema()._schema
+    analyses = limits.Analyses(Settings())
+    query = "query L($first: Int) { meetingLinks(first: $first) { totalCount } }"
+
+    def check(variables: dict[str, Any]) -> set[str]:
+        document = parse(query)
+        (operation,) = document.definitions
+        assert isinstance(operation, OperationDefinitionNode)
+        errors = analyses.check(schema, query, document, operation, "L", variables)
+        return {error.extensions["code"] for error in errors if error.extensions}
+
+    assert check({"first": 5}) == set()
+    assert check({"first": 5}) == set()  # remembered: not analysed again
+    assert check({"first": 5000}) == {"LIST_TOO_LARGE"}
+    assert check({"first": 5000}) == {"LIST_TOO_LARGE"}  # a refusal is worked out each time
+    assert checks == [{"first": 5}, {"first": 5000}, {"first": 5000}]

@@ -1,0 +1,121 @@
+"""Slot lists rendered and serialized once per month page, zone and selection.
+
+An availability answer is mostly its slots, and every slot costs the same each time it is
+answered: an instant rendered in the client's zone, three fields resolved, the JSON written.
+Each month's slots (``MonthSlots``, kept with the cached page) keep their JSON here, one
+piece per slot, for the zone and the sub-fields asked; a request joins the pieces of its runs
+and hands the bytes to the encoder as an ``orjson.Fragment``. Only what the execution context
+recognizes as the plain slot shape (``start``, ``end``, ``durationMinutes``, in any order, no
+alias, argument, directive or ``__typename``) takes this path; anything else is executed.
+A piece is what graphql-core's execution would serialize for the slot (a test compares the
+bytes), and it is kept inside the page's cache entry, which carries the tenant in its key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from itertools import chain
+
+import orjson
+
+from gateway.meetings.availability import MonthSlots, Slot, SlotRun
+from gateway.meetings.timeline import from_ms
+from gateway.meetings.zones import zone
+
+ZERO = timedelta(0)
+
+# The sub-fields of ``Slot``.
+SLOT_FIELDS = ("start", "end", "durationMinutes")
+
+
+# Instants are rendered by arithmetic inside spans of this length whose two ends have the same
+# UTC offset: no zone changes its offset twice within six hours.
+SPAN_MS = 6 * 3_600_000
+DAY_MS = 86_400_000
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+def renderer(time_zone: str) -> Callable[[int], str]:
+    """Epoch ms -> RFC 3339 in ``time_zone`` (what ``datetime.isoformat`` writes), remembering
+    instants already rendered: slots of different durations share their starts, and one slot's
+    end is often the next one's start. Whole seconds in a span of one whole-minute offset are
+    written from the offset, the rest by ``datetime``."""
+    tz = zone(time_zone)
+    rendered: dict[int, str] = {}
+    offsets: dict[int, int | None] = {}  # span -> its one offset in ms, or None
+    suffixes: dict[int, str] = {}
+    dates: dict[int, str] = {}
+
+    def offset_of(span: int) -> int | None:
+        if span not in offsets:
+            first = from_ms(span * SPAN_MS, tz).utcoffset()
+            last = from_ms((span + 1) * SPAN_MS - 1, tz).utcoffset()
+            whole = first is not None and first == last and first % timedelta(minutes=1) == ZERO
+            offsets[span] = (
+                first // timedelta(milliseconds=1) if whole and first is not None else None
+            )
+        return offsets[span]
+
+    def written(ms: int) -> str:
+        offset = offset_of(ms // SPAN_MS) if ms % 1000 == 0 else None
+        if offset is None:
+            return from_ms(ms, tz).isoformat()
+        local = ms + offset
+        day, clock = divmod(local, DAY_MS)
+        text = dates.get(day)
+        if text is None:
+            text = dates[day] = date.fromordinal(_EPOCH_DAY + day).isoformat()
+        suffix = suffixes.get(offset)
+        if suffix is None:
+            sign, minutes = ("-", -offset // 60_000) if offset < 0 else ("+", offset // 60_000)
+            suffix = suffixes[offset] = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+        seconds = clock // 1000
+        return f"{text}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}{suffix}"
+
+    def render(ms: int) -> str:
+        text = rendered.get(ms)
+        if text is None:
+            text = rendered[ms] = written(ms)
+        return text
+
+    return render
+
+
+def plain_slot_selection(names: Iterable[str]) -> bool:
+    chosen = list(names)
+    return bool(chosen) and len(set(chosen)) == len(chosen) and set(chosen) <= set(SLOT_FIELDS)
+
+
+# Each sub-field as orjson writes it: keys and RFC 3339 instants need no escaping, and an int
+# is its decimal digits (the tests compare the bytes with graphql-core's execution).
+_WRITTEN = {"start": '"start":"%s"', "end": '"end":"%s"', "durationMinutes": '"durationMinutes":%d'}
+
+
+def _pieces(slots: Iterable[Slot], time_zone: str, names: tuple[str, ...]) -> list[bytes]:
+    render = renderer(time_zone)
+    template = "{" + ",".join(_WRITTEN[name] for name in names) + "}"
+    values: dict[str, Callable[[Slot], str | int]] = {
+        "start": lambda slot: render(slot.start_ms),
+        "end": lambda slot: render(slot.end_ms),
+        "durationMinutes": lambda slot: slot.duration_ms // 60_000,
+    }
+    chosen = [values[name] for name in names]
+    return [(template % tuple(value(slot) for value in chosen)).encode() for slot in slots]
+
+
+def month_pieces(month: MonthSlots, time_zone: str, names: tuple[str, ...]) -> list[bytes]:
+    """One JSON object per slot of ``month``, made once while the month is kept."""
+    return month.kept(
+        ("graphql-slots", time_zone, names), lambda: _pieces(month.slots, time_zone, names)
+    )
+
+
+def slot_list(runs: Iterable[SlotRun], time_zone: str, names: tuple[str, ...]) -> orjson.Fragment:
+    """The JSON list of ``runs``' slots with the sub-fields ``names``, in that order."""
+    joined = b",".join(
+        chain.from_iterable(
+            month_pieces(run.month, time_zone, names)[run.lo : run.hi] for run in runs
+        )
+    )
+    return orjson.Fragment(b"[" + joined + b"]")

@@ -1,0 +1,80 @@
+"""Warm-up at start: what a fresh process would otherwise do on its first requests.
+
+A process's first query paid for the time zone list (tzdata's directory walk, about 18 ms),
+the parse and validation of its document, graphql-core's and strawberry's first runs through
+their code, and the upstream connection (a TLS handshake to HubSpot). The lifespan runs this
+before the server accepts a connection, so the readiness probe turns ready only after it:
+
+- the IANA zone list, and the zones of the shipped operations' examples' most asked zone (UTC);
+- every shipped operation parsed and validated into the schema's caches, the request limits
+  included, then stopped at its variables (each is sent a value no type accepts), so nothing
+  executes and no upstream call is made;
+- one execution of ``{ __typename }`` through the whole execution path;
+- Redis's connection and the invalidation subscription, when Redis is configured;
+- the upstream's connection pool, by the read the readiness probe makes anyway (the first
+  page of links); an upstream that fails then is the probe's to report, not the start's.
+
+Then the collector is settled (``gateway.garbage``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from graphql import OperationDefinitionNode, parse
+from strawberry import Schema
+
+from gateway.cache import ping
+from gateway.errors import GatewayError
+from gateway.graphql.context import Context, ReadLog
+from gateway.graphql.loaders import Loaders
+from gateway.meetings.service import MeetingsService
+from gateway.meetings.zones import iana_names, zone
+from gateway.runtime import Runtime
+
+log = logging.getLogger("gateway.warmup")
+
+# No GraphQL input type accepts an object with this field: coercion stops every operation.
+UNACCEPTABLE = {"_warm_up_": True}
+
+
+def context(service: MeetingsService) -> Context:
+    reads = ReadLog()
+    return Context(service=service, loaders=Loaders(service, reads), request_id="warm-up")
+
+
+def stopped_variables(document: str) -> dict[str, object] | None:
+    """A value no type accepts for every variable of the document's one operation (None when
+    it has none or several: then it would run, or not be warmed as clients send it)."""
+    operations = [d for d in parse(document).definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != 1 or not operations[0].variable_definitions:
+        return None
+    return {d.variable.name.value: UNACCEPTABLE for d in operations[0].variable_definitions}
+
+
+async def warm_schema(schema: Schema, service: MeetingsService, documents: Iterable[str]) -> int:
+    """Parse and validate ``documents`` into the schema's caches; how many were warmed."""
+    warmed = 0
+    for document in documents:
+        variables = stopped_variables(document)
+        if variables is None:
+            continue
+        await schema.execute(document, variables, context_value=context(service))
+        warmed += 1
+    await schema.execute("{ __typename }", context_value=context(service))
+    return warmed
+
+
+async def warm_up(runtime: Runtime, schema: Schema, documents: Iterable[str]) -> None:
+    iana_names()
+    zone("UTC")
+    warmed = await warm_schema(schema, runtime.own.service, documents)
+    if runtime.redis is not None:
+        await ping(runtime.redis)
+        await runtime.cache.start()
+    try:
+        await runtime.own.service.links_page(limit=1, after=None)
+    except GatewayError as exc:
+        log.warning("the upstream did not answer the warm-up read: %s", exc.code)
+    log.info("warmed up: %d operations validated", warmed)

@@ -1,0 +1,61 @@
+"""Warm-up at start: the shipped operations validated without running, one upstream read."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.garbage import THRESHOLDS
+from gateway.graphql.persisted import PACKAGED_OPERATIONS, load_operations
+from gateway.graphql.schema import build_schema
+from gateway.settings import Settings
+from gateway.warmup import UNACCEPTABLE, stopped_variables, warm_schema
+from tests.support.harness import NOW, Gateway, operation
+from tests.support.served import served
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    """The warm-up freezes the process's objects and raises the thresholds: undone after."""
+    before = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*before)
+
+
+async def test_the_shipped_operations_are_validated_and_none_runs(gateway: Gateway) -> None:
+    documents = list(load_operations(PACKAGED_OPERATIONS).values())
+    before = await gateway.calls()
+    warmed = await warm_schema(build_schema(), gateway.runtime.service, documents)
+    # Each of the 8 files as written and stripped: clients send either.
+    assert warmed == len(documents) == 16
+    assert await gateway.calls() == before
+
+
+def test_every_variable_is_sent_what_no_type_accepts() -> None:
+    variables = stopped_variables(operation("MeetingLinkAvailability"))
+    assert variables == dict.fromkeys(
+        ["slug", "timeZone", "from", "to", "durationMinutes", "first"], UNACCEPTABLE
+    )
+    assert stopped_variables("{ __typename }") is None
+    assert stopped_variables("query A($a: Int) { x } query B($b: Int) { y }") is None
+
+
+@pytest.mark.usefixtures("collector")
+async def test_a_warm_process_read_the_links_once_and_settled_its_collector() -> None:
+    app = create_app(Settings.from_environ({"SANDBOX_NOW": NOW}), warm=True)
+    async with served(app) as server:
+        sandbox = httpx.ASGITransport(app=app.state.sandbox)
+        async with httpx.AsyncClient(transport=sandbox, base_url="http://sandbox") as upstream:
+            calls = (await upstream.get("/_sandbox/calls")).json()
+            assert calls == {"list_links": 1, "booking_info": 0, "availability": 0, "book": 0}
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == THRESHOLDS
+        transport = httpx.ASGITransport(app=server)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            ready = await http.get("/readyz")
+            assert ready.json() == {"status": "ready", "upstream": "ok", "cache": "ok"}

@@ -221,7 +221,7 @@ class GraphQLEndpoint:
             if request.method == "POST":
                 return await self._post(request)
             if request.method == "GET" and self._asks_a_query(request):
-                if "text/event-stream" in request.headers.get("accept", ""):
+                if asks_a_stream(request):
                     return await self._stream(request)
                 return await self._get(request)
             return await self.view.run(request)
@@ -291,7 +291,9 @@ class GraphQLEndpoint:
         if over_get and resolved.operation.type == "mutation":
             return not_over_get()
         with self._span(resolved.operation):
-            if self.settings.response_cache and (key := response_key(resolved)):
+            # A stream (GraphQL over SSE, a query's answer as one event) is never kept.
+            kept = self.settings.response_cache and not asks_a_stream(request)
+            if kept and (key := response_key(resolved)):
                 responses = runtime_of(request).responses_for(request.scope)
                 return await responses.serve(key, lambda reads: self._run_noting(request, reads))
             if over_get:
@@ -305,3 +307,8 @@ class GraphQLEndpoint:
 
     def _span(self, operation: GraphQLOperation) -> AbstractContextManager[None]:
         return nullcontext() if self.tracing is None else self.tracing.operation(operation)
+
+
+def asks_a_stream(request: Request) -> bool:
+    """Whether the client asked for GraphQL over SSE (the view answers with an event stream)."""
+    return "text/event-stream" in request.headers.get("accept", "")

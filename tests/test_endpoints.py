@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 
 from tests.support.bookings import booking
 from tests.support.harness import Gateway, operation
@@ -126,3 +127,22 @@ async def test_logs_and_metrics_name_the_operation_of_a_get(gateway: Gateway) ->
     assert value(samples, "gateway_requests_total", operation="Links", **route) == 1
     # GraphiQL's page is no operation.
     assert value(samples, "gateway_requests_total", operation="", **route) == 1
+
+
+async def test_a_query_asking_for_an_event_stream_streams_its_answer_each_time(
+    gateway: Gateway,
+) -> None:
+    availability = operation("MeetingLinkAvailability")
+    variables = {"slug": "mel-nelson", "timeZone": "Asia/Kolkata"}
+    answered = await gateway.execute(availability, variables)
+    body = {"query": availability, "variables": variables}
+    for _ in range(2):  # the second would be the kept answer, were streams kept
+        streamed = await gateway.http.post(
+            "/graphql", json=body, headers={"accept": "text/event-stream"}
+        )
+        assert streamed.status_code == 200, streamed.text
+        assert streamed.headers["content-type"].startswith("text/event-stream")
+        events = [event for event in streamed.text.split("\r\n\r\n") if event]
+        assert [event.split("\r\n")[0] for event in events] == ["event: next", "event: complete"]
+        data = events[0].split("\r\n", 1)[1].removeprefix("data: ")
+        assert orjson.loads(data) == answered

@@ -33,6 +33,7 @@ from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.serving import STATE_KEY
 from gateway.settings import Settings
 from gateway.tracing import Tracing
+from gateway.web import routes as web_routes
 
 # What a browser may send and read: the credentials and the headers the surfaces answer by.
 CORS_ALLOW = [
@@ -80,6 +81,7 @@ def create_app(
                 methods=["GET", "POST"],
             ),
             *rest_routes(settings),
+            *web_routes(),
         ],
         middleware=[
             Middleware(RequestContext, tenant=tenant_id(settings.hubspot_access_token)),

@@ -30,11 +30,13 @@ from gateway.errors import GatewayError
 from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.extensions import Shaping, shape
 from gateway.graphql.loaders import Loaders
+from gateway.graphql.persisted import PACKAGED_OPERATIONS
 from gateway.graphql.responses import response_key
 from gateway.runtime import runtime_of
 from gateway.serving import serving_of
 from gateway.settings import Settings
 from gateway.tracing import Tracing
+from gateway.web import GraphiQLPage
 
 NO_QUERY = BadRequest("the request carries no GraphQL query")
 
@@ -101,6 +103,11 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=False,
         )
         self.production = settings.production
+        self.ide = GraphiQLPage(settings.operations_dir or PACKAGED_OPERATIONS)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # The gateway's own GraphiQL (its bundled assets, the shipped operations as tabs).
+        return await self.ide.response(request)
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter

@@ -37,7 +37,11 @@ def lint(tree: Path) -> subprocess.CompletedProcess[str]:
 
 
 def copy_of_the_package(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "gateway", tmp_path / "gateway")
+    shutil.copytree(
+        ROOT / "gateway",
+        tmp_path / "gateway",
+        ignore=shutil.ignore_patterns("node_modules", "dist", "src"),
+    )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 

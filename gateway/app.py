@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.cache import tenant_id
 from gateway.clock import Clock, FrozenClock, SystemClock
@@ -26,6 +26,7 @@ from gateway.edge.metrics import RequestMetrics
 from gateway.edge.spans import RequestSpans
 from gateway.endpoints import GraphQLEndpoint, healthz, readyz
 from gateway.graphql.schema import build_schema
+from gateway.meetings.watches import Watches
 from gateway.metrics import Metrics
 from gateway.rest import routes as rest_routes
 from gateway.runtime import running
@@ -54,18 +55,32 @@ def create_app(
     clock = clock or (FrozenClock(settings.sandbox_now) if settings.sandbox_now else SystemClock())
     sandbox = (
         create_sandbox_app(
-            SandboxConfig(fixtures_path=settings.sandbox_fixtures, now=settings.sandbox_now)
+            SandboxConfig(
+                fixtures_path=settings.sandbox_fixtures,
+                now=settings.sandbox_now,
+                webhook_url=settings.sandbox_webhook_url,
+                client_secret=settings.sandbox_client_secret,
+            )
         )
         if settings.uses_sandbox
         else None
     )
     metrics = Metrics()
     schema = build_schema(settings=settings)
+    graphql = GraphQLEndpoint(schema, settings, tracing)
+    # The app's streams, ended by the server on a signal before it waits for connections.
+    watches = Watches(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, object]]:
         parts = running(
-            settings, clock=clock, schema=schema, sandbox=sandbox, metrics=metrics, tracing=tracing
+            settings,
+            clock=clock,
+            schema=schema,
+            sandbox=sandbox,
+            metrics=metrics,
+            tracing=tracing,
+            watches=watches,
         )
         async with parts as runtime:
             yield {STATE_KEY: runtime}
@@ -75,11 +90,8 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
-            Route(
-                "/graphql",
-                GraphQLEndpoint(schema, settings, tracing).endpoint,
-                methods=["GET", "POST"],
-            ),
+            Route("/graphql", graphql.endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql.websocket),
             *rest_routes(settings),
             *web_routes(),
         ],
@@ -102,4 +114,5 @@ def create_app(
     )
     # The embedded upstream, for whoever runs the app beside it (the tests reach it here).
     app.state.sandbox = sandbox
+    app.state.watches = watches
     return app

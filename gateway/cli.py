@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 
 from gateway.edge.logs import configure_logging
 from gateway.errors import SettingsError
@@ -111,6 +113,24 @@ def run_sandbox(host: str, port: int) -> int:
     return 0
 
 
+class StreamsFirstServer(uvicorn.Server):
+    """On SIGTERM or SIGINT the app's open streams end first (each with its ``complete``), so
+    the connections uvicorn then waits for close within the deadline instead of never."""
+
+    def __init__(self, config: uvicorn.Config, app: Starlette) -> None:
+        super().__init__(config)
+        self.app = app
+
+    def handle_exit(self, sig: int, frame: object) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            loop.call_soon_threadsafe(self.app.state.watches.end)
+        super().handle_exit(sig, frame)  # type: ignore[arg-type]
+
+
 def serve(host: str | None, port: int | None) -> int:
     try:
         settings = Settings.from_environ(os.environ)
@@ -127,7 +147,7 @@ def serve(host: str | None, port: int | None) -> int:
         # The embedded sandbox's fixtures file (SANDBOX_FIXTURES) is malformed.
         return fail(str(exc))
     try:
-        uvicorn.run(
+        config = uvicorn.Config(
             app,
             host=settings.host if host is None else host,
             port=settings.port if port is None else port,
@@ -136,7 +156,10 @@ def serve(host: str | None, port: int | None) -> int:
             # own, which logs route templates rather than raw paths and client addresses.
             log_config=None,
             access_log=False,
+            # graphql-transport-ws subscriptions: uvicorn's maintained WebSocket protocol.
+            ws="websockets-sansio",
         )
+        StreamsFirstServer(config, app).run()
     finally:
         if tracing is not None:
             tracing.shutdown()

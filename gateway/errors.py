@@ -15,11 +15,15 @@ masked before it reaches a client.
     │   ├── UpstreamUnavailable ........ 5xx, timeouts, refused connections, open breaker
     │   │   └── UpstreamOutcomeUnknown . a write reached HubSpot, its answer never did
     │   └── UpstreamContractError ...... a 200 whose JSON does not match the spec
-    └── IdempotencyError ......... what an idempotency key's record says of its request
-        ├── IdempotencyConflict ........ the key was used for another request
-        ├── IdempotencyInProgress ...... its request is still running elsewhere
-        ├── IdempotencyInDoubt ......... it was sent and its answer never recorded
-        └── IdempotencyUnrecorded ...... its record could not be kept: not sent
+    ├── IdempotencyError ......... what an idempotency key's record says of its request
+    │   ├── IdempotencyConflict ........ the key was used for another request
+    │   ├── IdempotencyInProgress ...... its request is still running elsewhere
+    │   ├── IdempotencyInDoubt ......... it was sent and its answer never recorded
+    │   └── IdempotencyUnrecorded ...... its record could not be kept: not sent
+    └── StreamError .............. why a live availability stream is refused or ends
+        ├── TooManyStreams ............. the process serves its most open streams already
+        ├── ShuttingDown ............... the process is ending its streams
+        └── SlowConsumer ............... the client fell too far behind and was dropped
 """
 
 from __future__ import annotations
@@ -150,3 +154,21 @@ class IdempotencyUnrecorded(IdempotencyError):
     """The key's record could not be written, so its request must not be sent."""
 
     code = "IDEMPOTENCY_UNRECORDED"
+
+
+class StreamError(GatewayError):
+    """A live availability stream is refused, or ends, for this reason."""
+
+
+class TooManyStreams(StreamError):
+    code = "TOO_MANY_STREAMS"
+
+
+class ShuttingDown(StreamError):
+    code = "SHUTTING_DOWN"
+
+
+class SlowConsumer(StreamError):
+    """The client read its changes more slowly than they came; they are not buffered for it."""
+
+    code = "SLOW_CONSUMER"

@@ -33,6 +33,7 @@ from gateway.cache.holds import HoldStats
 from gateway.cache.stats import CacheStats
 from gateway.hubspot.paths import upstream_operation
 from gateway.hubspot.stats import UpstreamStats
+from gateway.meetings.watches import Watches
 
 MAX_OPERATIONS = 100
 BREAKER_STATES = ("closed", "open", "half-open")
@@ -100,6 +101,12 @@ class Metrics:
         self.registry.register(collector)
         return collector
 
+    def watch_streams(self, watches: Watches) -> Collector:
+        """Live availability: open streams, watched ranges, changes sent, webhook deliveries."""
+        collector = StreamCollector(watches)
+        self.registry.register(collector)
+        return collector
+
     def instrument(self, http: httpx.AsyncClient) -> None:
         """Time every upstream exchange with httpx's own event hooks. Calls that got no
         response at all are counted by ``UpstreamStats`` (outcome "timeout" and the like)."""
@@ -161,6 +168,37 @@ class HoldCollector(Collector):
         for event in ("granted", "refused", "released", "expired", "consumed"):
             holds.add_metric([event], getattr(stats, event))
         yield holds
+
+
+class StreamCollector(Collector):
+    def __init__(self, watches: Watches) -> None:
+        self._watches = watches
+
+    def collect(self) -> Iterator[Metric]:
+        watches, stats = self._watches, self._watches.stats
+        yield GaugeMetricFamily(
+            "gateway_open_streams", "Open availabilityChanged streams.", value=watches.open_streams
+        )
+        yield GaugeMetricFamily(
+            "gateway_watched_ranges",
+            "Distinct watched ranges (each read once per change, whatever its streams).",
+            value=watches.watched_ranges,
+        )
+        yield _counter("gateway_streams_opened", "Streams opened.", stats.opened)
+        yield _counter("gateway_stream_changes", "Changes handed to streams.", stats.changes)
+        yield _counter(
+            "gateway_streams_dropped", "Streams dropped as slow consumers.", stats.dropped
+        )
+        yield _counter("gateway_watched_range_reads", "Watched-range reads.", stats.reads)
+        deliveries = CounterMetricFamily(
+            "gateway_webhook_deliveries",
+            "HubSpot webhook deliveries by outcome: accepted, refused (signature, timestamp, "
+            "size, shape), and events applied or ignored as replays.",
+            labels=["outcome"],
+        )
+        for outcome, count in sorted(stats.webhooks.items()):
+            deliveries.add_metric([outcome], count)
+        yield deliveries
 
 
 def _counter(name: str, documentation: str, value: float) -> CounterMetricFamily:

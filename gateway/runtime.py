@@ -25,6 +25,7 @@ from gateway.cache import (
     ReadThroughCache,
     RedisStore,
     build_cache,
+    build_delivery_log,
     build_hold_store,
     build_idempotency_store,
     build_redis_store,
@@ -47,6 +48,8 @@ from gateway.hubspot.client import (
 from gateway.hubspot.stats import UpstreamStats
 from gateway.meetings.flights import Flights
 from gateway.meetings.service import MeetingsService
+from gateway.meetings.watches import Watches
+from gateway.meetings.webhooks import MeetingEvents
 from gateway.metrics import Metrics
 from gateway.serving import Serving, serving_of
 from gateway.settings import Settings
@@ -74,6 +77,8 @@ class Runtime(Serving):
     holds: HoldStore  # slot holds of every tenant, shared through Redis
     flights: Flights  # bookings without a key under way, of every tenant
     persisted: PersistedQueries
+    watches: Watches  # live availability's watched ranges and streams, every tenant's
+    events: MeetingEvents  # HubSpot's webhook events, each applied once
     own: Bound = field(init=False)  # the gateway's own credential's
     tenants: Tenants[Bound] | None = field(init=False)  # pass-through mode: each caller's
 
@@ -99,6 +104,9 @@ class Runtime(Serving):
 
     def service_for(self, scope: Scope) -> MeetingsService:
         return self.bound(scope).service
+
+    def meeting_events(self) -> MeetingEvents:
+        return self.events
 
     def responses_for(self, scope: Scope) -> ResponseCache:
         return self.bound(scope).responses
@@ -131,6 +139,9 @@ class Runtime(Serving):
         )
 
     async def aclose(self) -> None:
+        # Open streams end first (cleanly, with what they have queued): nothing feeds them now.
+        await self.watches.aclose()
+        await self.events.drain()
         # Bookings under way first: their answers are recorded and drop cache entries.
         await self.flights.aclose()
         await self.idempotency.aclose()
@@ -157,7 +168,10 @@ async def running(
     sandbox: ASGIApp | None,
     metrics: Metrics,
     tracing: Tracing | None,
+    watches: Watches | None = None,
 ) -> AsyncIterator[Runtime]:
+    """``watches`` is the app's (its server ends its streams on a signal); default: new."""
+    live = watches or Watches(settings)
     http = build_http_client(settings, httpx.ASGITransport(app=sandbox) if sandbox else None)
     metrics.instrument(http)
     redis = build_redis_store(settings)
@@ -181,6 +195,8 @@ async def running(
         idempotency=build_idempotency_store(redis),
         holds=build_hold_store(redis),
         flights=Flights(),
+        watches=live,
+        events=MeetingEvents(build_delivery_log(redis), live.stats),
         persisted=PersistedQueries(
             cache,
             load_operations(settings.operations_dir or PACKAGED_OPERATIONS),
@@ -189,9 +205,11 @@ async def running(
             max_document_bytes=settings.apq_max_document_bytes,
         ),
     )
+    runtime.watches.attach(cache, runtime.holds)
     watched = (
         metrics.watch(cache_stats=lambda: cache.stats, upstream_stats=lambda: client.stats),
         metrics.watch_holds(lambda: runtime.holds.stats),
+        metrics.watch_streams(runtime.watches),
     )
     try:
         yield runtime

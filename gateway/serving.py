@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
 from gateway.meetings.service import MeetingsService
+from gateway.meetings.webhooks import MeetingEvents
 
 STATE_KEY = "serving"
 
@@ -23,6 +24,10 @@ class Serving(ABC):
     @abstractmethod
     def service_for(self, scope: Scope) -> MeetingsService:
         """The service answering this request: its caller's tenant's in pass-through mode."""
+
+    @abstractmethod
+    def meeting_events(self) -> MeetingEvents:
+        """Where HubSpot's webhook events go (``/webhooks/hubspot``)."""
 
 
 def serving_of(connection: HTTPConnection) -> Serving:

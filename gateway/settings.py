@@ -49,6 +49,9 @@ class Settings:
     redis_url: str | None = None
     sandbox_now: datetime | None = None
     sandbox_fixtures: Path | None = None
+    # The embedded sandbox delivers its bookings here as HubSpot's signed webhooks.
+    sandbox_webhook_url: str | None = None
+    sandbox_client_secret: str | None = field(default=None, repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
     # Cache freshness, seconds: fresh for ``ttl``, then served stale while one refresh runs,
@@ -119,11 +122,25 @@ class Settings:
     hold_max_renewals: int = 3
     # Pass-through tenants whose parts each process keeps (the least recently seen dropped).
     max_tenants: int = 1024
+    # Live availability (``availabilityChanged``): its limits and heartbeat (see
+    # meetings/watches.py), and the HubSpot app's secret that signs webhook deliveries.
+    max_streams: int = 10_000
+    max_subscriptions_per_connection: int = 10
+    subscription_max_days: int = 31
+    stream_queue: int = 32
+    stream_heartbeat: float = 15.0
+    hubspot_client_secret: str | None = field(default=None, repr=False)
 
     @property
     def uses_sandbox(self) -> bool:
         """No credential means the embedded sandbox is the upstream."""
         return self.hubspot_access_token is None
+
+    def __post_init__(self) -> None:
+        if (self.sandbox_webhook_url is None) != (self.sandbox_client_secret is None):
+            raise SettingsError(
+                "SANDBOX_WEBHOOK_URL", "goes with SANDBOX_CLIENT_SECRET: set both or neither"
+            )
 
     @property
     def introspection_enabled(self) -> bool:
@@ -365,6 +382,22 @@ VARIABLES: tuple[Variable, ...] = (
         "sandbox_fixtures",
         _existing_file,
         "path of a sandbox fixtures file (must exist)",
+    ),
+    Variable(
+        "SANDBOX_WEBHOOK_URL",
+        "sandbox_webhook_url",
+        _http_url,
+        (
+            "the embedded sandbox delivers every booking it makes to this URL as HubSpot's "
+            "signed meeting-creation webhook (with `SANDBOX_CLIENT_SECRET`)"
+        ),
+    ),
+    Variable(
+        "SANDBOX_CLIENT_SECRET",
+        "sandbox_client_secret",
+        str,
+        "the secret the embedded sandbox signs its webhooks with (as a HubSpot app's)",
+        secret=True,
     ),
     Variable(
         "GATEWAY_HOST",
@@ -691,5 +724,43 @@ VARIABLES: tuple[Variable, ...] = (
         "hold_max_renewals",
         _non_negative_int,
         "times `renewHold` may extend a hold to a full TTL again",
+    ),
+    Variable(
+        "GATEWAY_MAX_STREAMS",
+        "max_streams",
+        _positive_int,
+        "open `availabilityChanged` streams one process serves; past it a subscription is refused",
+    ),
+    Variable(
+        "GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+        "max_subscriptions_per_connection",
+        _positive_int,
+        "operations one WebSocket connection may run at once",
+    ),
+    Variable(
+        "GATEWAY_SUBSCRIPTION_MAX_DAYS",
+        "subscription_max_days",
+        _positive_int,
+        "the longest range (`from` to `to`, days) one `availabilityChanged` may watch",
+    ),
+    Variable(
+        "GATEWAY_STREAM_QUEUE",
+        "stream_queue",
+        _positive_int,
+        "changes a stream may have unsent; a client that falls further behind is dropped",
+    ),
+    Variable(
+        "GATEWAY_STREAM_HEARTBEAT",
+        "stream_heartbeat",
+        _positive_float,
+        "seconds between heartbeats on open streams (an SSE comment, a WebSocket `ping`)",
+    ),
+    Variable(
+        "HUBSPOT_CLIENT_SECRET",
+        "hubspot_client_secret",
+        str,
+        "the HubSpot app's client secret, which signs its webhooks; unset: "
+        "`/webhooks/hubspot` answers 404",
+        secret=True,
     ),
 )

@@ -2,6 +2,7 @@
 flight, stale-while-revalidate, tenant-scoped keys and tag invalidation, plus idempotent
 bookings. ``layer`` and ``idempotency`` document the behaviour; ``keys`` the key layout."""
 
+from gateway.cache.deliveries import DeliveryLog, build_delivery_log
 from gateway.cache.factory import (
     build_cache,
     build_idempotency_store,
@@ -35,6 +36,7 @@ __all__ = [
     "CacheStats",
     "Cached",
     "Claim",
+    "DeliveryLog",
     "Hit",
     "HoldDraft",
     "HoldStats",
@@ -54,6 +56,7 @@ __all__ = [
     "Store",
     "StoreUnavailable",
     "build_cache",
+    "build_delivery_log",
     "build_hold_store",
     "build_idempotency_store",
     "build_redis_store",

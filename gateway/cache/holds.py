@@ -3,6 +3,13 @@
     store = build_hold_store(redis)                 # in process without REDIS_URL
     remaining_ms = await store.grant(tenant, draft, ttl_ms)   # None: something overlaps
     held = await store.active(tenant)               # every live hold of the tenant
+    store.observer = on_expired                     # on_expired(tenant): some hold ran out
+    next_ms = await store.sweep(tenant)             # drop what ran out; ms to the next expiry
+
+Expiry is the store's own: the index holds each hold's expiry, and whatever call finds one
+past it (a grant, a read, a ``sweep``) removes it in the same script and tells ``observer``.
+The removal is atomic, so of all the replicas exactly one observes each expiry. (Redis's
+keyspace events would need ``notify-keyspace-events`` on every Redis the gateway meets.)
 
 A hold covers ``scopes`` (``link:<slug>``, ``member:<user id>``) over ``[start_ms, end_ms)``;
 a grant is refused when a live hold of the same tenant overlaps it in time and shares a
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -99,6 +107,16 @@ if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) 
 return {1, record, ttl, renewals + 1}
 """
 
+# KEYS: index. Returns the holds that ran out (removed here), then ms to the next expiry or -1.
+_SWEEP = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expired = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if first[2] then return {expired, tonumber(first[2]) - now} end
+return {expired, -1}
+"""
+
 # KEYS: index, hold key. ARGV: id. Returns the record of the live hold it dropped, or false.
 _RELEASE = """
 local t = redis.call('TIME')
@@ -146,8 +164,16 @@ class HoldStats:
     consumed: int = 0
 
 
+# Told the tenant whose holds ran out (from inside the store: it must not block).
+ExpiryObserver = Callable[[str], None]
+
+
 class HoldStore(Protocol):
     stats: HoldStats
+    observer: ExpiryObserver | None
+
+    async def sweep(self, tenant: str) -> int | None:
+        """Drop the tenant's holds that ran out; the ms until its next one does, or None."""
 
     async def grant(self, tenant: str, draft: HoldDraft, ttl_ms: int) -> int | None: ...
 
@@ -174,14 +200,23 @@ class MemoryHoldStore:
     """One process's holds; nothing here awaits, so each call is atomic in its event loop."""
 
     stats: HoldStats = field(default_factory=HoldStats)
+    observer: ExpiryObserver | None = None
     _holds: dict[tuple[str, str], _Held] = field(default_factory=dict)
 
     def _sweep(self, tenant: str) -> dict[str, _Held]:
         now = time.monotonic()
-        for key in [k for k, held in self._holds.items() if held.expires <= now]:
+        ran_out = [k for k, held in self._holds.items() if held.expires <= now]
+        for key in ran_out:
             del self._holds[key]
             self.stats.expired += 1
+        if self.observer is not None:
+            for owner in {key[0] for key in ran_out}:
+                self.observer(owner)
         return {k[1]: held for k, held in self._holds.items() if k[0] == tenant}
+
+    async def sweep(self, tenant: str) -> int | None:
+        left = [held.expires for held in self._sweep(tenant).values()]
+        return max(0, round((min(left) - time.monotonic()) * 1000)) if left else None
 
     async def grant(self, tenant: str, draft: HoldDraft, ttl_ms: int) -> int | None:
         for held in self._sweep(tenant).values():
@@ -229,6 +264,7 @@ class RedisHoldStore:
 
     def __init__(self, redis: RedisStore) -> None:
         self.stats = HoldStats()
+        self.observer: ExpiryObserver | None = None
         self._redis = redis
         self._changes = asyncio.Lock()
         self._reads: dict[str, asyncio.Task[list[LiveHold]]] = {}
@@ -237,6 +273,18 @@ class RedisHoldStore:
         self._active = client.register_script(_ACTIVE)
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
+        self._sweep = client.register_script(_SWEEP)
+
+    def _ran_out(self, tenant: str, count: int) -> None:
+        self.stats.expired += count
+        if count and self.observer is not None:
+            self.observer(tenant)
+
+    async def sweep(self, tenant: str) -> int | None:
+        keys = [hold_index_key(tenant)]
+        expired, next_ms = await self._redis.call(lambda c: self._sweep(keys, [], client=c))
+        self._ran_out(tenant, int(expired))
+        return None if int(next_ms) < 0 else int(next_ms)
 
     async def grant(self, tenant: str, draft: HoldDraft, ttl_ms: int) -> int | None:
         keys = [hold_index_key(tenant), hold_key(tenant, draft.id)]
@@ -250,7 +298,7 @@ class RedisHoldStore:
         ]
         async with self._changes:
             granted, expired = await self._redis.call(lambda c: self._grant(keys, args, client=c))
-        self.stats.expired += int(expired)
+        self._ran_out(tenant, int(expired))
         return int(granted) or None
 
     async def active(self, tenant: str, *, fresh: bool = False) -> list[LiveHold]:
@@ -265,7 +313,7 @@ class RedisHoldStore:
     async def _read(self, tenant: str) -> list[LiveHold]:
         keys, args = [hold_index_key(tenant)], [hold_key(tenant, "")]
         out = await self._redis.call(lambda c: self._active(keys, args, client=c))
-        self.stats.expired += int(out[0])
+        self._ran_out(tenant, int(out[0]))
         rows = out[1:]
         return [
             LiveHold(bytes(rows[i]), int(rows[i + 1]), int(rows[i + 2]))

@@ -7,7 +7,8 @@
     mg:v1:i:<tenant>:<sha256(key)>           an idempotent booking
     mg:v1:hi:<tenant>                        the tenant's live slot holds (id -> expiry)
     mg:v1:h:<tenant>:<hold id>               one slot hold (see holds)
-    mg:v1:invalidate                         the pub/sub channel for invalidations
+    mg:v1:w:<tenant>:<sha256(event id)>      a webhook event applied (see deliveries)
+    mg:v1:invalidate                         the pub/sub channel for invalidations and notes
 
 ``<tenant>`` is ``tenant_id(credential)``; ``<params>`` is the query string of the parameters
 sorted by name with ``None`` dropped and every name and value percent-quoted, so no two parameter
@@ -97,3 +98,9 @@ def hold_index_key(tenant: str) -> str:
 def hold_key(tenant: str, hold_id: str) -> str:
     """With an empty ``hold_id``: the prefix every hold key of ``tenant`` begins with."""
     return f"{PREFIX}:h:{tenant}:{hold_id}"
+
+
+def delivery_key(tenant: str, event_id: str) -> str:
+    # Hashed: the id is the sender's, its length and bytes are not ours to trust.
+    digest = hashlib.sha256(event_id.encode()).hexdigest()
+    return f"{PREFIX}:w:{tenant}:{digest}"

@@ -5,6 +5,9 @@
     got.value, got.fetched_at, got.stale
     await cache.invalidate(tenant, [f"link:{slug}"])    # after a booking, say
     await cache.forget_tenant(tenant)    # everything of a tenant, e.g. its credential refused
+    await cache.invalidate(tenant, tags, note="booked")   # and tell every process's observers
+    await cache.announce(tenant, "expired")      # a note alone, nothing dropped
+    cache.observe(lambda tenant, note: ...)      # notes, here and from every other process
     await cache.start()     # optional: subscribe to invalidations now, not on first use
     cache.stats             # CacheStats: hits by tier, loads, stale answers, breaker...
     await cache.drain()     # waits for the refreshes and retries under way
@@ -49,6 +52,11 @@ get it, nothing is stored, and it is no load error. Keys are described in
   is refused by a script when a tag's generation moved since the load began. When Redis is
   unreachable at the time, the Redis half of an invalidation is retried in the background
   until it succeeds or ``max_stale`` has passed (after which nothing it could drop exists).
+- Notes: an invalidation may carry a ``note`` (or ``announce`` sends one alone). Every
+  process's observers get ``(tenant, note)`` once its entries are gone: the others' after the
+  message dropped their L1 (one message, so a note never overtakes its invalidation), this
+  one's after the Redis half landed (so no read it prompts finds the dropped L2 entry). Notes
+  are how live availability learns, on every replica, that a tenant's slots may have moved.
 - Every entry carries the tag ``EVERY_ENTRY`` besides its own, so that one invalidation of it
   drops a whole tenant.
 - After the invalidation channel is resubscribed (Redis restarted or the connection broke),
@@ -66,6 +74,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import secrets
 import struct
 import time
@@ -95,6 +104,8 @@ from gateway.errors import (
 )
 
 T = TypeVar("T")
+
+log = logging.getLogger("gateway.cache")
 
 _FETCHED_AT = struct.Struct("!d")
 
@@ -213,6 +224,7 @@ class ReadThroughCache:
         self._closed = False
         # The last generation seen in Redis per (tenant, tag), lent to loads made without it.
         self._known: dict[tuple[str, str], str] = {}
+        self._observers: list[Callable[[str, str], None]] = []
 
     @property
     def stats(self) -> CacheStats:
@@ -282,22 +294,48 @@ class ReadThroughCache:
         self._stats.read(resource.name, _READ_OUTCOME[outcome.source])
         return cast(Cached[T], outcome.cached)
 
-    async def invalidate(self, tenant: str, tags: Iterable[str]) -> None:
-        """Drop every entry of ``tenant`` carrying any of ``tags``, here and everywhere."""
+    async def invalidate(
+        self, tenant: str, tags: Iterable[str], *, note: str | None = None
+    ) -> None:
+        """Drop every entry of ``tenant`` carrying any of ``tags``, here and everywhere, then
+        hand ``note`` (if any) to every process's observers."""
         doomed = sorted(set(tags))
-        if not doomed:
+        if not doomed and note is None:
             return
         self._ensure_listening()
-        self._drop_local(tenant, frozenset(doomed))
+        if doomed:
+            self._drop_local(tenant, frozenset(doomed))
         if self._redis is None:
+            self._tell(tenant, note)
             return
-        message = json.dumps({"origin": self._origin, "tenant": tenant, "tags": doomed}).encode()
+        message = json.dumps(
+            {"origin": self._origin, "tenant": tenant, "tags": doomed, "note": note}
+        ).encode()
         try:
             landed = await self._redis.invalidate(tenant, doomed, INVALIDATION_CHANNEL, message)
         except StoreUnavailable:
             self._track(asyncio.create_task(self._retry_invalidation(tenant, doomed, message)))
+            self._tell(tenant, note)
             return
         self._advance(tenant, landed)
+        self._tell(tenant, note)
+
+    async def announce(self, tenant: str, note: str) -> None:
+        """Hand ``note`` to every process's observers, dropping nothing."""
+        await self.invalidate(tenant, (), note=note)
+
+    def observe(self, observer: Callable[[str, str], None]) -> None:
+        """Call ``observer(tenant, note)`` for every note, this process's and the others'."""
+        self._observers.append(observer)
+
+    def _tell(self, tenant: str, note: str | None) -> None:
+        if note is None:
+            return
+        for observer in self._observers:
+            try:
+                observer(tenant, note)
+            except Exception:
+                log.exception("an observer of cache notes failed")
 
     async def forget_tenant(self, tenant: str) -> None:
         """Drop every entry of ``tenant``, here, in Redis and in every other process."""
@@ -665,7 +703,10 @@ class ReadThroughCache:
             return  # not ours to understand; never let it kill the subscriber
         if origin == self._origin or not isinstance(tenant, str) or not isinstance(tags, list):
             return
-        self._drop_local(tenant, frozenset(str(tag) for tag in tags))
+        if tags:
+            self._drop_local(tenant, frozenset(str(tag) for tag in tags))
+        note = message.get("note")
+        self._tell(tenant, note if isinstance(note, str) else None)
 
     def _track(self, task: asyncio.Task[T]) -> asyncio.Task[T]:
         self._tasks.add(task)

@@ -5,6 +5,9 @@ the cache can answer stale data, or a resolver a typed error, before the backsto
 The backstop (``asyncio.timeout``) catches whatever else might hang, such as a wait on another
 process's cache lease, and answers a typed 504 in the shape of the surface asked (GraphQL's
 errors on ``/graphql``, HubSpot's error body on REST paths) rather than a 500 or nothing.
+
+A subscription streamed over SSE (``Accept: text/event-stream``) is no request to answer in
+time: it lives until its client or the server ends it, so it has no deadline.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import asyncio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.deadline import deadline_after
+from gateway.edge.body import graphql_request_of, header_of
 from gateway.edge.refusal import refuse
+from gateway.edge.request import GraphQLRequest
 from gateway.edge.status import ResponseStatus
 
 TIMED_OUT = "UPSTREAM_UNAVAILABLE"
@@ -30,7 +35,7 @@ class DeadlineMiddleware:
         self.margin = min(0.5, seconds * 0.1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _is_stream(scope):
             await self.app(scope, receive, send)
             return
         answer = ResponseStatus(send)
@@ -44,3 +49,11 @@ class DeadlineMiddleware:
                     raise
                 message = f"The gateway could not answer within its {self.seconds:g} s deadline."
                 await refuse(scope, send, 504, TIMED_OUT, message, executed=True)
+
+
+def _is_stream(scope: Scope) -> bool:
+    if "text/event-stream" not in (header_of(scope, b"accept") or ""):
+        return False
+    found = graphql_request_of(scope)
+    # A persisted query sent by its hash alone has no type yet; its document may subscribe.
+    return isinstance(found, GraphQLRequest) and found.operation.type not in ("query", "mutation")

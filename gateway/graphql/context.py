@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.websockets import WebSocket
 
 from gateway.meetings.service import MeetingsService
+from gateway.meetings.watches import Watches
 
 if TYPE_CHECKING:
     from gateway.graphql.loaders import Loaders
@@ -40,3 +42,8 @@ class Context:
     notes: dict[str, str] = field(default_factory=dict)
     # GATEWAY_PRODUCTION: results keep the upstream's own words from the client.
     production: bool = False
+    # Live availability's streams, and the WebSocket they run on (if they do).
+    watches: Watches | None = None
+    websocket: WebSocket | None = None
+    # Filled by graphql-transport-ws from the client's connection_init payload.
+    connection_params: dict[str, object] | None = None

@@ -18,6 +18,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import DocumentNode, GraphQLError
 from starlette.requests import Request
@@ -148,13 +149,20 @@ class ErrorShaping(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self._shape(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # A subscription's results go out one by one, before its operation ends.
+        self._shape(result)
+        yield
+
+    def _shape(self, result: object) -> None:
         errors = getattr(result, "errors", None)
         if not errors:
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None) or uuid.uuid4().hex
-        result.errors = [  # type: ignore[union-attr]
+        result.errors = [  # type: ignore[attr-defined]
             shape(error, request_id, self.shaping) for error in errors
         ]
 

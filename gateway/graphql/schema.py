@@ -14,6 +14,7 @@ from gateway.graphql.holds import Mutation
 from gateway.graphql.limits import request_limits, token_limit
 from gateway.graphql.queries import Query
 from gateway.graphql.scalars import SCALARS
+from gateway.graphql.subscriptions import Subscription
 from gateway.graphql.types import MeetingLinkObject
 from gateway.graphql.validation import validation
 from gateway.settings import Settings
@@ -36,6 +37,7 @@ def build_schema(*, lean: bool = True, settings: Settings | None = None) -> stra
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[MeetingLinkObject],
         # Classes or factories, never shared instances: an extension holds one request's state.
         extensions=[

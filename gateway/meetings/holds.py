@@ -37,6 +37,7 @@ from gateway.errors import InputError, UpstreamError, UpstreamNotFound
 from gateway.hubspot.models import BookingInfo, LinkType, MeetingLink
 from gateway.meetings import booking as rules
 from gateway.meetings.availability import Slot
+from gateway.meetings.changes import Reason
 from gateway.meetings.slugs import check_slug
 from gateway.meetings.timeline import to_ms
 
@@ -254,7 +255,7 @@ class SlotHolds:
             return self._refused(command)
         self._store.stats.granted += 1
         log.info("hold granted on %s (%d scopes)", command.slug, len(scopes))
-        await self._changed(command.slug)
+        await self._service.offer_changed(command.slug, Reason.HELD)
         return SlotHeld(self._hold(LiveHold(record, remaining, 0)))
 
     async def renew(self, hold_id: str) -> SlotHeld | HoldNotFound | HoldRenewalLimitReached:
@@ -277,7 +278,7 @@ class SlotHolds:
             return _not_found(hold_id)
         self._store.stats.released += 1
         log.info("hold released on %s", json.loads(record)["slug"])
-        await self._changed(json.loads(record)["slug"])
+        await self._service.offer_changed(json.loads(record)["slug"], Reason.RELEASED)
         return HoldReleased(hold_id)
 
     # --- bookings ---------------------------------------------------------------------------
@@ -336,9 +337,6 @@ class SlotHolds:
             command.start,
             command.duration_minutes,
         )
-
-    async def _changed(self, slug: str) -> None:
-        await self._service.offer_changed(slug)
 
     def _id_for(self, idempotency_key: str | None) -> str:
         if idempotency_key is None:

@@ -79,6 +79,7 @@ from gateway.meetings.booking import (
     decode_outcome,
     encode_outcome,
 )
+from gateway.meetings.changes import Reason
 from gateway.meetings.cursors import UPSTREAM_PAGE_LIMIT, decode_cursor, encode_cursor
 from gateway.meetings.flights import Flights, SendMark
 from gateway.meetings.fresh import FreshReads
@@ -99,6 +100,9 @@ log = logging.getLogger("gateway.meetings")
 # Every booking drops what carries this tag, whatever link it was on: for derived data, such
 # as whole GraphQL responses, that cannot tell which links and members it depends on.
 EVERY_BOOKING = "bookings"
+# Carried by every availability page and booking info: what HubSpot's webhooks say may have
+# moved (a meeting made, changed or deleted outside the gateway) without saying on which link.
+OFFERED_TIMES = "offered"
 # nextAvailableSlot looks at most this many month pages ahead before giving up.
 MAX_PAGES_FOR_NEXT_SLOT = 6
 # The most upstream calls one booking makes: the link list, its booking info, the fresh read
@@ -189,6 +193,10 @@ class MeetingsService:
 
     def now(self) -> datetime:
         return self._clock.now()
+
+    @property
+    def tenant(self) -> str:
+        return self._tenant
 
     # --- links ----------------------------------------------------------------------------------
 
@@ -322,7 +330,7 @@ class MeetingsService:
                 self._info,
                 {"slug": slug, "timezone": zone},
                 lambda: self._client.booking_info(slug, zone),
-                await self._tags(slug) if tags is None else tuple(tags),
+                (*(await self._tags(slug) if tags is None else tags), OFFERED_TIMES),
             )
         except UpstreamNotFound:
             return None
@@ -340,7 +348,7 @@ class MeetingsService:
             self._pages,
             {"slug": slug, "monthOffset": month_offset, "timezone": zone},
             lambda: self._client.availability_page(slug, zone, month_offset),
-            await self._tags(slug) if tags is None else tuple(tags),
+            (*(await self._tags(slug) if tags is None else tags), OFFERED_TIMES),
         )
 
     async def availability(
@@ -568,13 +576,22 @@ class MeetingsService:
             await self.holds.consume(command.hold_id)
         return outcome
 
-    async def offer_changed(self, slug: str) -> None:
+    async def offer_changed(self, slug: str, reason: Reason) -> None:
         """A hold came or went on ``slug``: kept answers that may show its slot go, here
-        and in every replica. Cached upstream pages stay: holds are applied on reading."""
+        and in every replica, whose watched ranges are read again. Cached upstream pages
+        stay: holds are applied on reading."""
         try:
-            await self._cache.invalidate(self._tenant, (EVERY_BOOKING,))
+            await self._cache.invalidate(self._tenant, (EVERY_BOOKING,), note=reason.note)
         except Exception:
             log.exception("hold on %s changed, but dropping kept answers failed", slug)
+
+    async def upstream_changed(self) -> None:
+        """HubSpot says meetings moved outside the gateway: every cached page of offered
+        times and every kept answer of the tenant go, everywhere, and watched ranges are read
+        again (links themselves did not change)."""
+        await self._cache.invalidate(
+            self._tenant, (OFFERED_TIMES, EVERY_BOOKING), note=Reason.UPSTREAM_CHANGED.note
+        )
 
     async def earliest_slot(
         self, slugs: Sequence[str], *, duration_minutes: int | None, after: datetime | None
@@ -626,7 +643,7 @@ class MeetingsService:
                 type(outcome).__name__,
             )
         try:
-            await self._cache.invalidate(self._tenant, stale_tags)
+            await self._cache.invalidate(self._tenant, stale_tags, note=Reason.BOOKED.note)
         except Exception:
             # The meeting is booked; a failed invalidation only leaves cached pages to expire.
             log.exception("booking on %s answered, but its cache invalidation failed", slug)

@@ -13,6 +13,7 @@ GET  /scheduler/{version}/meetings/meeting-links            200 list (ETag, Cach
 GET  .../meeting-links/book/availability-page/{slug}        200 month page | 304 | 404
 GET  .../meeting-links/book/{slug}                          200 booking info | 304 | 404
 POST .../meeting-links/book                                 200 booking | 400 404 409 422 502
+POST /webhooks/hubspot                                      204 | 400 401 404 413 (``webhooks``)
 ==========================================================  ====================================
 
 Refusals, all in HubSpot's error shape (``errors``):
@@ -44,6 +45,8 @@ from starlette.routing import BaseRoute, Route
 from gateway.hubspot.paths import ALL_PATHS, ApiPaths
 from gateway.rest.endpoints import Endpoints, answering, no_such_operation
 from gateway.rest.openapi import OpenApi
+from gateway.rest.webhooks import PATH as WEBHOOKS_PATH
+from gateway.rest.webhooks import HubSpotWebhooks
 from gateway.settings import Settings
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
@@ -58,6 +61,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         # Last of the surface: every other path under it is HubSpot's 404, in its shape.
         Route("/scheduler{rest:path}", no_such_operation, methods=METHODS),
         Route("/openapi.json", docs.document, methods=["GET"]),
+        Route(WEBHOOKS_PATH, HubSpotWebhooks(settings).endpoint, methods=["POST"]),
     ]
 
 

@@ -26,6 +26,8 @@ Test controls, not part of HubSpot's API, never counted, never faulted, never au
   change fault knobs; absent keys stay, ``"rateLimit": null`` lifts the limit. Answers the knobs.
 * ``PUT /_sandbox/clock`` with ``{"now": "2026-03-06T14:00:00Z"}`` - freeze the clock at that
   instant (``null`` returns to real time). "Today" for fixture busy times moves with it.
+* ``GET /_sandbox/webhooks`` - the signed webhook deliveries of bookings (``webhooks.py``):
+  ``{"delivered": 1, "attempts": 2, "failed": 0}``.
 * ``PUT /_sandbox/tokens`` with ``{"revoked": ["pat-..."]}`` - revoke those bearer tokens (as a
   HubSpot admin would): every call with one is answered 401 from now on, whatever
   ``valid_tokens`` says. The list replaces the previous one; ``[]`` revokes none.

@@ -46,6 +46,7 @@ from gateway.sandbox.payloads import (
     user_busy_times,
 )
 from gateway.sandbox.store import Store
+from gateway.sandbox.webhooks import Webhooks
 
 # HubSpot's scheduler API versions, each serving the same operations and schemas under
 # /scheduler/{version}/meetings. The sandbox's own copy: it imports nothing of the gateway.
@@ -62,7 +63,7 @@ Handler = Callable[[Request], Awaitable[Any]]
 def create_sandbox_app(config: SandboxConfig) -> Starlette:
     """A fresh sandbox with its own state; fails with ``FixtureError`` on a bad fixtures file."""
     store = Store(load_fixtures(config.fixtures_path), config)
-    api = _Api(store)
+    api = _Api(store, Webhooks(config.webhook_url, config.client_secret))
     routes = [route for version in API_VERSIONS for route in _api_routes(api, version)]
     routes += [
         Route("/_sandbox/calls", api.calls, methods=["GET"]),
@@ -70,12 +71,14 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
         Route("/_sandbox/faults", api.faults, methods=["PUT"]),
         Route("/_sandbox/clock", api.clock, methods=["PUT"]),
         Route("/_sandbox/tokens", api.tokens, methods=["PUT"]),
+        Route("/_sandbox/webhooks", api.webhook_counts, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.store = store
+    app.state.webhooks = api.webhooks
     return app
 
 
@@ -101,8 +104,9 @@ def _api_routes(api: _Api, version: str) -> list[Route]:
 
 
 class _Api:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, webhooks: Webhooks) -> None:
         self.store = store
+        self.webhooks = webhooks
 
     def operation(self, name: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         """Wrap a HubSpot operation in what every call goes through: count, faults, auth."""
@@ -219,7 +223,12 @@ class _Api:
         booking = read_booking(
             await request.body(), request.query_params.get("timezone"), self.store
         )
-        return await book(self.store, booking)
+        confirmation = await book(self.store, booking)
+        self.webhooks.meeting_created(self.store.now_ms())
+        return confirmation
+
+    async def webhook_counts(self, request: Request) -> Response:
+        return JSONResponse(self.webhooks.counts.wire())
 
     async def calls(self, request: Request) -> Response:
         return JSONResponse(self.store.calls)

@@ -29,6 +29,9 @@ class SandboxConfig:
     error_rate: float = 0
     rate_limit: int | None = None
     seed: int | None = None
+    # Where bookings are delivered as HubSpot's signed webhooks (both set, or none).
+    webhook_url: str | None = None
+    client_secret: str | None = None
 
     def __post_init__(self) -> None:
         if self.now is not None and self.now.utcoffset() is None:
@@ -36,6 +39,8 @@ class SandboxConfig:
         check_latency(self.latency_ms, "latency_ms")
         check_error_rate(self.error_rate, "error_rate")
         check_rate_limit(self.rate_limit, "rate_limit")
+        if (self.webhook_url is None) != (self.client_secret is None):
+            raise ValueError("SANDBOX_WEBHOOK_URL and SANDBOX_CLIENT_SECRET go together")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> SandboxConfig:
@@ -43,8 +48,9 @@ class SandboxConfig:
 
         ``SANDBOX_NOW``, ``SANDBOX_FIXTURES``, ``SANDBOX_TOKENS``, ``SANDBOX_READ_ONLY_TOKENS``
         (comma lists), ``SANDBOX_LATENCY_MS``, ``SANDBOX_ERROR_RATE``, ``SANDBOX_RATE_LIMIT``
-        and ``SANDBOX_SEED`` (the seed of injected errors and generated ids). Unset or empty
-        means the default.
+        ``SANDBOX_SEED`` (the seed of injected errors and generated ids), and
+        ``SANDBOX_WEBHOOK_URL`` with ``SANDBOX_CLIENT_SECRET`` (see ``webhooks``). Unset or
+        empty means the default.
         """
         fixtures = environ.get("SANDBOX_FIXTURES", "").strip()
         return cls(
@@ -56,6 +62,8 @@ class SandboxConfig:
             error_rate=_parse(environ, "SANDBOX_ERROR_RATE", _error_rate) or 0,
             rate_limit=_parse(environ, "SANDBOX_RATE_LIMIT", _rate_limit),
             seed=_parse(environ, "SANDBOX_SEED", int),
+            webhook_url=_parse(environ, "SANDBOX_WEBHOOK_URL", _url),
+            client_secret=environ.get("SANDBOX_CLIENT_SECRET", "").strip() or None,
         )
 
 
@@ -123,6 +131,12 @@ def _rate_limit(raw: str) -> int:
         raise ValueError(f"expected a whole number of calls, got {raw!r}") from None
     check_rate_limit(value, "rate limit")
     return value
+
+
+def _url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError(f"expected an http(s) URL, got {raw!r}")
+    return raw
 
 
 def _tokens(raw: str) -> frozenset[str]:

@@ -31,6 +31,7 @@ ORDER = (
     "RenewHold",
     "ReleaseHold",
     "BookMeeting",
+    "AvailabilityChanged",
 )
 ZONE = "UTC"
 UNKNOWN_SLUG = "your-link-slug"
@@ -64,6 +65,12 @@ class Sample:
                 "first": 20,
             },
             "EarliestSlot": {"slugs": [self.slug], "timeZone": ZONE},
+            "AvailabilityChanged": {
+                "slug": self.slug,
+                "timeZone": ZONE,
+                "from": self.now.isoformat(),
+                "to": (self.now + timedelta(days=7)).isoformat(),
+            },
             "HoldSlot": {"input": slot},
             "RenewHold": {"id": HOLD_ID},
             "ReleaseHold": {"id": HOLD_ID},

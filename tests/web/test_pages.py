@@ -77,7 +77,7 @@ async def test_the_docs_page_renders_the_served_document(gateway: Gateway) -> No
     assert (await gateway.http.get(document)).json()["openapi"] == "3.1.0"
 
 
-OPERATION_NAME = re.compile(r"^(?:query|mutation) (\w+)", re.M)
+OPERATION_NAME = re.compile(r"^(?:query|mutation|subscription) (\w+)", re.M)
 # What the tabs' variables run as they open; the hold ids of RenewHold and ReleaseHold are
 # the visitor's to paste, and BookMeeting would book.
 RUNS_AS_OPENED = (

@@ -4,6 +4,14 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Why slots moved: a booking or hold made through the gateway (BOOKED, HELD), a hold released or run out (RELEASED, EXPIRED), or a change seen at HubSpot (UPSTREAM_CHANGED: its webhook, or the range read again when its cached pages expired). */
+export type AvailabilityChangeReason =
+  | 'BOOKED'
+  | 'EXPIRED'
+  | 'HELD'
+  | 'RELEASED'
+  | 'UPSTREAM_CHANGED';
+
 /** Everything needed to book one meeting. */
 export type BookMeetingInput = {
   /** One of the link's durations. */
@@ -70,6 +78,17 @@ export type LinkType =
   | 'OTHER'
   | 'PERSONAL_LINK'
   | 'ROUND_ROBIN_CALENDAR';
+
+export type AvailabilityChangedSubscriptionVariables = Exact<{
+  slug: string;
+  timeZone: string;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  durationMinutes?: number | null | undefined;
+}>;
+
+
+export type AvailabilityChangedSubscription = { availabilityChanged: { slug: string, reason: AvailabilityChangeReason, at: string, removed: Array<{ start: string, end: string, durationMinutes: number }>, added: Array<{ start: string, end: string, durationMinutes: number }> } };
 
 export type BookMeetingMutationVariables = Exact<{
   input: BookMeetingInput;
@@ -181,6 +200,31 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const AvailabilityChangedDocument = new TypedDocumentString(`
+    subscription AvailabilityChanged($slug: String!, $timeZone: TimeZone!, $from: DateTime, $to: DateTime, $durationMinutes: Int) {
+  availabilityChanged(
+    slug: $slug
+    timeZone: $timeZone
+    from: $from
+    to: $to
+    durationMinutes: $durationMinutes
+  ) {
+    slug
+    reason
+    removed {
+      start
+      end
+      durationMinutes
+    }
+    added {
+      start
+      end
+      durationMinutes
+    }
+    at
+  }
+}
+    `, {"hash":"sha256:c07523e16495797529a0b9b9d6a30e75f227ef32cc3a569313953af8c8a75321"}) as unknown as TypedDocumentString<AvailabilityChangedSubscription, AvailabilityChangedSubscriptionVariables>;
 export const BookMeetingDocument = new TypedDocumentString(`
     mutation BookMeeting($input: BookMeetingInput!) {
   bookMeeting(input: $input) {

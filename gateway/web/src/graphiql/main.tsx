@@ -16,7 +16,11 @@ interface GraphiQLData {
 }
 
 const data = pageData<GraphiQLData>("page-data");
-const fetcher = createGraphiQLFetcher({ url: new URL(data.endpoint, location.href).href });
+const endpoint = new URL(data.endpoint, location.href);
+const socket = new URL(endpoint);
+socket.protocol = endpoint.protocol === "https:" ? "wss:" : "ws:";
+// Subscriptions (availabilityChanged) over graphql-transport-ws on the same path.
+const fetcher = createGraphiQLFetcher({ url: endpoint.href, subscriptionUrl: socket.href });
 const root = document.getElementById("root");
 if (root !== null) {
   createRoot(root).render(

@@ -32,6 +32,7 @@ ORDER = (
     "ReleaseHold",
     "BookMeeting",
     "AvailabilityChanged",
+    "BookingPage",
 )
 ZONE = "UTC"
 UNKNOWN_SLUG = "your-link-slug"
@@ -57,6 +58,7 @@ class Sample:
         every: dict[str, dict[str, Any]] = {
             "ListMeetingLinks": {"first": 10},
             "MeetingLinkBookingInfo": {"slug": self.slug, "timeZone": ZONE},
+            "BookingPage": {"slug": self.slug, "timeZone": ZONE},
             "MeetingLinkAvailability": {
                 "slug": self.slug,
                 "timeZone": ZONE,

@@ -86,6 +86,7 @@ RUNS_AS_OPENED = (
     "MeetingLinkAvailability",
     "EarliestSlot",
     "HoldSlot",
+    "BookingPage",
 )
 
 

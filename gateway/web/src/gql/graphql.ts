@@ -106,6 +106,14 @@ export type BookMeetingMutation = { bookMeeting:
     | { __typename: 'UpstreamUnavailable', message: string, retryAfterSeconds: number | null }
    };
 
+export type BookingPageQueryVariables = Exact<{
+  slug: string;
+  timeZone: string;
+}>;
+
+
+export type BookingPageQuery = { meetingLink: { slug: string, name: string | null, type: LinkType, organizerUserId: string, bookingInfo: { timeZone: string, durationsMinutes: Array<number>, location: string | null, welcomeTitle: string | null, welcomeDescription: string | null, bookingWindow: { start: string, end: string }, formFields: Array<{ name: string, label: string, fieldType: string, required: boolean, options: Array<{ label: string, value: string }> }>, guestSettings: { canAddGuests: boolean, maxGuestCount: number }, legalConsent: { enabled: boolean, processingConsentType: string | null, processingConsentText: string | null, processingConsentCheckboxLabel: string | null, communicationConsentText: string | null, privacyPolicyText: string | null, checkboxes: Array<{ communicationTypeId: string, label: string, required: boolean }> }, branding: { companyName: string | null, primaryColor: string | null } | null, members: Array<{ userId: string, fullName: string | null }> } | null } | null };
+
 export type EarliestSlotQueryVariables = Exact<{
   slugs: Array<string> | string;
   timeZone: string;
@@ -276,6 +284,62 @@ export const BookMeetingDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:b88f366638fe4a9245d8b393207c4ff675ab29893f85737d8c680860cdeb383c"}) as unknown as TypedDocumentString<BookMeetingMutation, BookMeetingMutationVariables>;
+export const BookingPageDocument = new TypedDocumentString(`
+    query BookingPage($slug: String!, $timeZone: TimeZone!) {
+  meetingLink(slug: $slug) {
+    slug
+    name
+    type
+    organizerUserId
+    bookingInfo(timeZone: $timeZone) {
+      timeZone
+      durationsMinutes
+      bookingWindow {
+        start
+        end
+      }
+      formFields {
+        name
+        label
+        fieldType
+        required
+        options {
+          label
+          value
+        }
+      }
+      guestSettings {
+        canAddGuests
+        maxGuestCount
+      }
+      legalConsent {
+        enabled
+        processingConsentType
+        processingConsentText
+        processingConsentCheckboxLabel
+        communicationConsentText
+        privacyPolicyText
+        checkboxes {
+          communicationTypeId
+          label
+          required
+        }
+      }
+      branding {
+        companyName
+        primaryColor
+      }
+      members {
+        userId
+        fullName
+      }
+      location
+      welcomeTitle
+      welcomeDescription
+    }
+  }
+}
+    `, {"hash":"sha256:2665fd4eb07bf66442178de18c8d320469b6497a45f2df2be026af3fc84454d3"}) as unknown as TypedDocumentString<BookingPageQuery, BookingPageQueryVariables>;
 export const EarliestSlotDocument = new TypedDocumentString(`
     query EarliestSlot($slugs: [String!]!, $timeZone: TimeZone!, $durationMinutes: Int, $after: DateTime) {
   earliestSlot(

@@ -1,0 +1,322 @@
+"""The booking page in a real Chromium, against the gateway on loopback and a standalone
+sandbox: the whole flow to one booking (the sandbox's own count proves it), keyboard only on
+a phone's width, embedded in a host page, and live changes while the visitor looks.
+
+Every step is checked by axe-core and saved as a screenshot (``tests/web/screenshots/``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.support.bookings import booking
+from tests.support.browser import (
+    PHONE,
+    Visit,
+    chromium,
+    horizontal_overflow,
+    host_page,
+    visiting,
+)
+from tests.support.harness import NOW, operation
+from tests.support.loopback import Live, on_loopback, until
+from tests.support.replicas import served_sandbox
+
+BOOK = operation("BookMeeting")
+RELEASE = operation("ReleaseHold")
+AVAILABILITY = operation("MeetingLinkAvailability")
+
+
+@pytest.fixture
+def sandbox() -> Iterator[str]:
+    with served_sandbox() as base:
+        yield base
+
+
+@asynccontextmanager
+async def gateway_on(sandbox: str) -> AsyncIterator[Live]:
+    environ = {
+        "SANDBOX_NOW": NOW,
+        "HUBSPOT_BASE_URL": sandbox,
+        "HUBSPOT_ACCESS_TOKEN": "pat-na1-00000000-test",
+    }
+    async with on_loopback(environ) as live:
+        yield live
+
+
+@asynccontextmanager
+async def browser_and_gateway(sandbox: str) -> AsyncIterator[tuple[Browser, Live]]:
+    async with gateway_on(sandbox) as live, chromium() as browser:
+        yield browser, live
+
+
+def bookings_made(sandbox: str) -> int:
+    calls: dict[str, int] = httpx.get(f"{sandbox}/_sandbox/calls").json()
+    return calls.get("book", 0)
+
+
+async def graphql(live: Live, document: str, variables: dict[str, Any]) -> Any:
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        answer = (
+            await http.post("/graphql", json={"query": document, "variables": variables})
+        ).json()
+    assert "errors" not in answer, answer
+    return answer["data"]
+
+
+async def choose_first_day(page: Page) -> None:
+    await page.locator("button.day.offered").first.click()
+    await expect(page.locator("button.slot").first).to_be_focused()
+
+
+async def test_the_whole_flow_books_one_meeting(sandbox: str) -> None:
+    async with (
+        browser_and_gateway(sandbox) as (browser, live),
+        visiting(browser, "whole-flow", zone="Europe/Berlin") as visit,
+    ):
+        page = visit.page
+        await page.goto(f"{live.url}/book/lena-fischer/consent-call")
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "GDPR-ready intro call with Lena"
+        )
+        await expect(page.get_by_text("with Lena Fischer")).to_be_visible()
+        # The visitor's zone, detected.
+        await expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+        first_day = page.locator("button.day.offered").first
+        await expect(first_day).to_have_attribute(
+            "aria-label", re.compile(r"^\w+day, March \d+, 2026: \d+ times? available$")
+        )
+        assert await page.locator("button.day:disabled").count() > 0
+        await visit.step("calendar")
+
+        await choose_first_day(page)
+        slot = page.locator("button.slot").first
+        chosen = await slot.inner_text()
+        await visit.step("slots")
+
+        await slot.click()
+        await expect(page.get_by_role("timer")).to_have_text(
+            re.compile(r"held for you for [45]:\d\d")
+        )
+        # Back releases the hold: the time is offered again.
+        await page.get_by_role("button", name="Back to times").click()
+        await expect(page.locator("button.slot").first).to_be_focused()
+        assert await page.locator("button.slot").first.inner_text() == chosen
+
+        await page.locator("button.slot").first.click()
+        await page.get_by_label("First name").fill("Ada")
+        await page.get_by_label("Last name").fill("Lovelace")
+        await page.get_by_label("Email").fill("ada@")
+        await page.get_by_label(re.compile("store and process my personal data")).check()
+        await visit.step("form")
+
+        await page.get_by_role("button", name="Book this time").click()
+        # The gateway's per-field errors, each beside its field: the address first...
+        await expect(page.locator("#field-email-error")).to_have_text(
+            "email is not a valid address"
+        )
+        await expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+        await visit.step("errors")
+        # ...then the link's own rules (a required consent).
+        await page.get_by_label("Email").fill("ada@acme-corp.io")
+        await page.get_by_role("button", name="Book this time").click()
+        await expect(page.locator("#consent-987654-error")).to_have_text(
+            re.compile("consent is required")
+        )
+        await expect(page.locator("#field-email-error")).to_have_count(0)
+        assert bookings_made(sandbox) == 0
+        await visit.step("consent-error")
+
+        await page.get_by_label(re.compile("receive communications about this meeting")).check()
+        await page.get_by_role("button", name="Book this time").click()
+        confirmed = page.get_by_role("heading", name="You are booked")
+        await expect(confirmed).to_be_focused()
+        details = page.locator(".confirmation dl")
+        await expect(details).to_contain_text("Your time (Europe/Berlin)")
+        await expect(details).to_contain_text("Organizer's time (UTC)")
+        await expect(details.get_by_role("link")).to_have_attribute(
+            "href", re.compile(r"^https://teams\.microsoft\.com/")
+        )
+        await visit.step("confirmation")
+        visit.assert_only_loopback()
+    assert bookings_made(sandbox) == 1
+
+
+async def tab_to(page: Page, selector: str, most: int = 80) -> None:
+    """Press Tab until the focused element matches ``selector``."""
+    for _ in range(most):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+async def test_keyboard_alone_books_on_a_phones_width(sandbox: str) -> None:
+    async with (
+        browser_and_gateway(sandbox) as (browser, live),
+        visiting(browser, "keyboard-phone", viewport=PHONE, zone="America/New_York") as visit,
+    ):
+        page = visit.page
+        await page.goto(f"{live.url}/book/mel-nelson")
+        await expect(page.locator("button.day.offered").first).to_be_visible()
+        assert await horizontal_overflow(page) == 0
+        await visit.step("calendar")
+
+        await tab_to(page, "button.day.offered")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("button.slot").first).to_be_focused()
+        assert await horizontal_overflow(page) == 0
+        await visit.step("slots")
+
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("heading", name="Your details")).to_be_focused()
+        for selector, text in (
+            ("#field-firstName", "Grace"),
+            ("#field-lastName", "Hopper"),
+            ("#field-email", "grace@acme-corp.io"),
+        ):
+            await tab_to(page, selector)
+            await page.keyboard.type(text)
+        assert await horizontal_overflow(page) == 0
+        await visit.step("form")
+
+        await tab_to(page, "button[type=submit]")
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("heading", name="You are booked")).to_be_focused()
+        await expect(page.locator(".confirmation dl")).to_contain_text(
+            "Your time (America/New York)"
+        )
+        assert await horizontal_overflow(page) == 0
+        await visit.step("confirmation")
+        visit.assert_only_loopback()
+    assert bookings_made(sandbox) == 1
+
+
+HOST_PAGE = """<!doctype html><html lang="en"><head><title>Host</title></head><body>
+<script>window.heard = []; addEventListener("message", (e) => window.heard.push(e.data));</script>
+<iframe title="Booking" src="{src}" width="900" height="800"></iframe></body></html>"""
+
+
+async def test_an_embedding_page_prefills_themes_and_hears_the_events(sandbox: str) -> None:
+    query = (
+        "timeZone=Asia/Tokyo&duration=60&firstName=Ada&lastName=Lovelace"
+        "&email=ada%40acme-corp.io&accent=%23004488"
+    )
+    async with (
+        browser_and_gateway(sandbox) as (browser, live),
+        visiting(browser, "embedded") as visit,
+    ):
+        page = visit.page
+        host = HOST_PAGE.format(src=f"{live.url}/book/lena-fischer/product-demo?{query}")
+        async with host_page(host) as url:
+            await page.goto(url)
+            await embedded_flow(visit)
+    assert bookings_made(sandbox) == 1
+
+
+async def embedded_flow(visit: Visit) -> None:
+    page = visit.page
+    frame = page.frame_locator("iframe")
+    await expect(frame.get_by_label("Time zone")).to_have_value("Asia/Tokyo")
+    await expect(frame.get_by_label("60 minutes")).to_be_checked()
+    accent = await frame.locator("html").evaluate(
+        "(e) => getComputedStyle(e).getPropertyValue('--mg-accent')"
+    )
+    assert accent.strip() == "#004488"
+    await frame.locator("button.day.offered").first.click()
+    await frame.locator("button.slot").first.click()
+    await expect(frame.get_by_label("First name")).to_have_value("Ada")
+    await expect(frame.get_by_label("Email")).to_have_value("ada@acme-corp.io")
+    heard = await page.evaluate("window.heard")
+    assert [event["type"] for event in heard] == ["meetings-gateway:slot-held"]
+    held = heard[0]
+    assert held["slug"] == "lena-fischer/product-demo"
+    assert held["durationMinutes"] == 60
+    assert held["start"].endswith("+09:00")
+    await frame.get_by_label(re.compile("Company size")).select_option("11-50")
+    await frame.get_by_role("button", name="Book this time").click()
+    await expect(frame.get_by_role("heading", name="You are booked")).to_be_visible()
+    heard = await page.evaluate("window.heard")
+    assert [event["type"] for event in heard][1:] == ["meetings-gateway:booked"]
+    assert heard[1]["start"] == held["start"]
+    # Framed, the page's axe-core runs are the whole flow's; here its picture in a host.
+    await page.screenshot(path=visit.shots / "01-embedded-confirmation.png", full_page=True)
+
+
+async def open_day(visit: Visit, live: Live, slug: str) -> list[str]:
+    """The page on its first offered day, subscribed; the starts of that day's slots."""
+    page = visit.page
+    async with page.expect_response(
+        lambda r: (
+            r.request.post_data is not None and "MeetingLinkAvailability" in r.request.post_data
+        )
+    ) as read:
+        await page.goto(f"{live.url}/book/{slug}")
+    slots = (await (await read.value).json())["data"]["meetingLink"]["availability"]["slots"]
+    await until(lambda: live.runtime.watches.stats.opened >= 1)
+    await choose_first_day(page)
+    day = slots[0]["start"][:10]
+    return [slot["start"] for slot in slots if slot["start"].startswith(day)]
+
+
+async def test_a_slot_booked_elsewhere_disappears_from_the_open_page(sandbox: str) -> None:
+    async with (
+        browser_and_gateway(sandbox) as (browser, live),
+        visiting(browser, "booked-elsewhere") as visit,
+    ):
+        starts = await open_day(visit, live, "mel-nelson")
+        slots = visit.page.locator("button.slot")
+        await expect(slots).to_have_count(len(starts))
+        first = await slots.first.inner_text()
+        taken = await graphql(live, BOOK, booking("mel-nelson", starts[0], 30))
+        assert taken["bookMeeting"]["__typename"] == "BookingConfirmed"
+        # Gone while the page stays open (with the times the booking now overlaps).
+        await expect(slots.filter(has_text=first)).to_have_count(0)
+        assert 0 < await slots.count() < len(starts)
+        await visit.step("after-booking-elsewhere")
+    assert bookings_made(sandbox) == 1
+
+
+async def test_a_slot_lost_between_choice_and_submit_is_explained(sandbox: str) -> None:
+    async with (
+        browser_and_gateway(sandbox) as (browser, live),
+        visiting(browser, "lost-slot") as visit,
+    ):
+        page = visit.page
+        starts = await open_day(visit, live, "mel-nelson")
+        chosen = await page.locator("button.slot").first.inner_text()
+        async with page.expect_response(
+            lambda r: r.request.post_data is not None and "HoldSlot" in r.request.post_data
+        ) as holding:
+            await page.locator("button.slot").first.click()
+        hold = (await (await holding.value).json())["data"]["holdSlot"]["hold"]
+        assert hold["start"] == starts[0]
+        await page.get_by_label("First name").fill("Ada")
+        await page.get_by_label("Last name").fill("Lovelace")
+        await page.get_by_label("Email").fill("ada@acme-corp.io")
+        # The hold ends (as when it runs out) and someone else books the time.
+        released = await graphql(live, RELEASE, {"id": hold["id"]})
+        assert released["releaseHold"]["__typename"] == "HoldReleased"
+        taken = await graphql(live, BOOK, booking("mel-nelson", starts[0], 30))
+        assert taken["bookMeeting"]["__typename"] == "BookingConfirmed"
+        # Said while the visitor is still on the form...
+        await expect(page.locator(".lost")).to_have_text(re.compile("just been booked"))
+        await visit.step("told-on-the-form")
+        await page.get_by_role("button", name="Book this time").click()
+        # ...and on submit: nothing booked, why, and the remaining times; details kept.
+        await expect(page.get_by_role("status")).to_have_text(
+            re.compile("taken while you were filling in the form, so nothing was booked")
+        )
+        await expect(page.locator("button.slot").filter(has_text=chosen)).to_have_count(0)
+        assert await page.locator("button.slot").count() > 0
+        await visit.step("explained")
+        await page.locator("button.slot").first.click()
+        await expect(page.get_by_label("First name")).to_have_value("Ada")
+    assert bookings_made(sandbox) == 1

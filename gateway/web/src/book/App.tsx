@@ -120,21 +120,24 @@ export function App({ data, params }: { data: PageData; params: URLSearchParams 
 
   useEffect(() => {
     setSlots(null);
-    loadSlots().catch((error: unknown) => setFailure(error instanceof Error ? error.message : String(error)));
+    loadSlots().catch((error: unknown) => setNotice(error instanceof Error ? error.message : String(error)));
   }, [loadSlots]);
 
-  const heldStart = step.kind === "form" ? step.hold.start : null;
+  // Read by the live stream when a change comes, so a hold does not reopen the stream.
+  const heldStart = useRef<string | null>(null);
+  heldStart.current = step.kind === "form" ? step.hold.start : null;
   // Live: slots taken elsewhere leave the page while the visitor looks.
   useEffect(() => {
     if (range === null || duration === null) return undefined;
     return watch(data.endpoint, { slug: data.slug, timeZone: zone, ...range }, (change) => {
       setSlots((shown) => (shown === null ? shown : applyChange(shown, change, duration)));
       const takenElsewhere = change.reason === "BOOKED" || change.reason === "UPSTREAM_CHANGED";
-      if (takenElsewhere && heldStart !== null && change.removed.some((slot) => slot.start === heldStart)) {
+      const held = heldStart.current;
+      if (takenElsewhere && held !== null && change.removed.some((slot) => slot.start === held)) {
         setLost("This time has just been booked by someone else. Please go back and choose another time.");
       }
     });
-  }, [data.endpoint, data.slug, zone, range, duration, heldStart]);
+  }, [data.endpoint, data.slug, zone, range, duration]);
 
   useEffect(() => {
     if (!focusSlots.current || day === null) return;

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -320,3 +321,34 @@ async def test_a_slot_lost_between_choice_and_submit_is_explained(sandbox: str) 
         await page.locator("button.slot").first.click()
         await expect(page.get_by_label("First name")).to_have_value("Ada")
     assert bookings_made(sandbox) == 1
+
+
+async def test_the_hold_is_renewed_while_the_form_is_open() -> None:
+    # The real clock (a frozen one never brings a hold nearer its end), and a hold short
+    # enough that the page renews it at once: under a minute left.
+    environ = {"GATEWAY_HOLD_TTL": "62"}
+    async with (
+        on_loopback(environ) as live,
+        chromium() as browser,
+        visiting(browser, "renewal") as visit,
+    ):
+        page = visit.page
+        await page.goto(f"{live.url}/book/mel-nelson")
+        await page.locator("button.day.offered").first.click()
+        async with page.expect_response(
+            lambda r: "HoldSlot" in (r.request.post_data or "")
+        ) as holding:
+            await page.locator("button.slot").first.click()
+        hold = (await (await holding.value).json())["data"]["holdSlot"]["hold"]
+        async with page.expect_response(
+            lambda r: "RenewHold" in (r.request.post_data or ""), timeout=15_000
+        ) as renewing:
+            await expect(page.get_by_role("timer")).to_have_text(re.compile(r"for 1:0\d"))
+        renewed = (await (await renewing.value).json())["data"]["renewHold"]
+        assert renewed["__typename"] == "SlotHeld"
+        assert renewed["hold"]["id"] == hold["id"]
+        ends = datetime.fromisoformat(renewed["hold"]["expiresAt"])
+        assert ends > datetime.fromisoformat(hold["expiresAt"])
+        await expect(page.get_by_role("timer")).to_have_text(re.compile(r"for 1:0\d"))
+        await expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+        visit.assert_only_loopback()

@@ -7,16 +7,19 @@ Every step is checked by axe-core and saved as a screenshot (``tests/web/screens
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from gateway.sandbox.fixtures import DEFAULT_PATH
 from tests.support.bookings import booking
 from tests.support.browser import (
     PHONE,
@@ -38,6 +41,42 @@ AVAILABILITY = operation("MeetingLinkAvailability")
 @pytest.fixture
 def sandbox() -> Iterator[str]:
     with served_sandbox() as base:
+        yield base
+
+
+# Every kind of question HubSpot's forms ask, on a link that takes guests.
+QUESTIONS = [
+    {"name": "team", "label": "Team", "type": "enumeration", "fieldType": "radio",
+     "isRequired": True, "isCustom": True,
+     "options": [{"label": "Sales", "value": "sales"}, {"label": "Support", "value": "support"}]},
+    {"name": "topics", "label": "Topics", "type": "enumeration", "fieldType": "checkbox",
+     "isRequired": False, "isCustom": True,
+     "options": [{"label": "Pricing", "value": "pricing"},
+                 {"label": "Onboarding", "value": "onboarding"},
+                 {"label": "Security", "value": "security"}]},
+    {"name": "newsletter", "label": "Send me the newsletter", "type": "bool",
+     "fieldType": "booleancheckbox", "isRequired": False, "isCustom": True},
+    {"name": "seats", "label": "Seats", "type": "number", "fieldType": "number",
+     "isRequired": False, "isCustom": True},
+    {"name": "start_date", "label": "Start date", "type": "date", "fieldType": "date",
+     "isRequired": False, "isCustom": True},
+    {"name": "phone", "label": "Phone number", "type": "string", "fieldType": "phonenumber",
+     "isRequired": False, "isCustom": False},
+    {"name": "company", "label": "Company", "type": "string", "fieldType": "text",
+     "isRequired": True, "isCustom": False},
+    {"name": "notes", "label": "Notes", "type": "string", "fieldType": "textarea",
+     "isRequired": False, "isCustom": True},
+]  # fmt: skip
+
+
+@pytest.fixture
+def questioning_sandbox(tmp_path: Path) -> Iterator[str]:
+    portal = json.loads(DEFAULT_PATH.read_text())
+    (link,) = [link for link in portal["links"] if link["slug"] == "priya-raman"]
+    link["formFields"] = QUESTIONS
+    fixtures = tmp_path / "portal.json"
+    fixtures.write_text(json.dumps(portal))
+    with served_sandbox({"SANDBOX_FIXTURES": str(fixtures)}) as base:
         yield base
 
 
@@ -352,3 +391,55 @@ async def test_the_hold_is_renewed_while_the_form_is_open() -> None:
         await expect(page.get_by_role("timer")).to_have_text(re.compile(r"for 1:0\d"))
         await expect(page.get_by_role("heading", name="Your details")).to_be_visible()
         visit.assert_only_loopback()
+
+
+async def test_every_kind_of_question_is_asked_and_answered(questioning_sandbox: str) -> None:
+    sandbox = questioning_sandbox
+    async with (
+        browser_and_gateway(sandbox) as (browser, live),
+        visiting(browser, "every-question") as visit,
+    ):
+        page = visit.page
+        await page.goto(
+            f"{live.url}/book/priya-raman?firstName=Ada&lastName=Lovelace&email=ada%40acme-corp.io"
+        )
+        await choose_first_day(page)
+        await page.locator("button.slot").first.click()
+        await page.get_by_role("radio", name="Support").check()
+        await page.get_by_role("checkbox", name="Pricing").check()
+        await page.get_by_role("checkbox", name="Security").check()
+        await page.get_by_role("checkbox", name="Send me the newsletter").check()
+        await page.get_by_label("Seats").fill("12")
+        await page.get_by_label("Start date").fill("2026-04-01")
+        await page.get_by_label("Phone number").fill("+15550100123")
+        await page.get_by_label("Notes").fill("Two teams")
+        for guest in ("grace@acme-corp.io", "alan@acme-corp.io"):
+            await page.get_by_role("button", name="Add a guest").click()
+            await page.get_by_label(re.compile(r"^Guest \d email")).last.fill(guest)
+        await visit.step("every-question")
+        # The required text question, left empty: the gateway's error is shown beside it.
+        await page.get_by_role("button", name="Book this time").click()
+        await expect(page.locator("#form-company-error")).to_have_text(
+            re.compile("required form field company")
+        )
+        await page.get_by_label("Company").fill("Analytical Engines")
+        async with page.expect_request(lambda r: "BookMeeting" in (r.post_data or "")) as sent:
+            await page.get_by_role("button", name="Book this time").click()
+        await expect(page.get_by_role("heading", name="You are booked")).to_be_visible()
+        body = (await sent.value).post_data_json
+        assert body is not None
+        sent_input = body["variables"]["input"]
+        assert {field["name"]: field["value"] for field in sent_input["formFields"]} == {
+            "team": "support",
+            "topics": "pricing;security",
+            "newsletter": "true",
+            "seats": "12",
+            "start_date": "2026-04-01",
+            "phone": "+15550100123",
+            "company": "Analytical Engines",
+            "notes": "Two teams",
+        }
+        assert sent_input["guestEmails"] == ["grace@acme-corp.io", "alan@acme-corp.io"]
+        await expect(page.locator(".confirmation dl")).to_contain_text("grace@acme-corp.io")
+        await visit.step("confirmation")
+    assert bookings_made(sandbox) == 1

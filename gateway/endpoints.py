@@ -9,9 +9,6 @@ accessor REST uses) for the caller's service, ``runtime_of`` for the rest of the
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 
@@ -23,18 +20,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.websockets import WebSocket
 from strawberry import Schema
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
-from strawberry.http.streaming import HTTPStreamTransport, SSETransport
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
 from gateway.cache import ping
-from gateway.edge.access import Caller, find_key
 from gateway.edge.body import graphql_request_of, keep_graphql_request
 from gateway.edge.refusal import GRAPHQL_PATH, BadRequest, refusal_body
 from gateway.edge.request import GraphQLOperation, GraphQLRequest
@@ -49,9 +41,14 @@ from gateway.runtime import runtime_of
 from gateway.serving import serving_of
 from gateway.settings import Settings
 from gateway.tracing import Tracing
+from gateway.transports import admit, sse_transports, websocket_handler
 from gateway.web import GraphiQLPage
 
 NO_QUERY = BadRequest("the request carries no GraphQL query")
+STREAM_REQUIRED = (
+    "a subscription streams: send it with Accept: text/event-stream, or over a WebSocket "
+    "(graphql-transport-ws)"
+)
 
 
 async def healthz(request: Request) -> Response:
@@ -105,56 +102,6 @@ class EdgeRequestAdapter(StarletteRequestAdapter):
 READ_LOG = "gateway.read_log"
 
 
-class HeartbeatSSE(SSETransport):
-    """GraphQL over SSE with the gateway's heartbeat (a comment every client skips)."""
-
-    interval: float = 15.0
-
-    def __init__(self) -> None:
-        super().__init__(self.interval)
-
-
-class HeartbeatTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws whose server pings once acknowledged: every client answers a
-    ``ping`` with a ``pong``, and proxies see traffic on a quiet stream."""
-
-    interval: float = 15.0
-    _pinger: asyncio.Task[None] | None = None
-
-    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
-        if self.connection_acknowledged and self._pinger is None:
-            self._pinger = asyncio.create_task(self._ping())
-
-    async def _ping(self) -> None:
-        with contextlib.suppress(Exception):
-            while True:
-                await asyncio.sleep(self.interval)
-                await self.send_message({"type": "ping"})
-
-    async def shutdown(self) -> None:
-        if self._pinger is not None:
-            self._pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pinger
-        await super().shutdown()
-
-
-def _websocket_credential(
-    websocket: WebSocket, params: Mapping[str, object], scheme: str, header: str | None = None
-) -> str | None:
-    """A credential from the upgrade request's headers, else from ``connection_init``'s
-    payload (browsers cannot set headers on a WebSocket), under the same names."""
-    found: list[str] = []
-    for source in (websocket.headers, {str(k).lower(): v for k, v in params.items()}):
-        if header is not None and isinstance(value := source.get(header), str):
-            found.append(value.strip())
-        word, _, credential = str(source.get("authorization") or "").strip().partition(" ")
-        if word.lower() == scheme.lower() and credential.strip():
-            found.append(credential.strip())
-    return found[0] if found else None
-
-
 class GraphQLView(GraphQL[Context, None]):
     request_adapter_class = EdgeRequestAdapter
 
@@ -169,13 +116,11 @@ class GraphQLView(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             allowed_origins=settings.cors_origins,
         )
-        beat = {"interval": settings.stream_heartbeat}
-        self.stream_transport_classes_by_protocol: Mapping[str, type[HTTPStreamTransport]] = {
-            GRAPHQL_SSE_PROTOCOL: type("SSE", (HeartbeatSSE,), beat)
-        }
-        self.graphql_transport_ws_handler_class = type("TransportWS", (HeartbeatTransportWS,), beat)
+        self.stream_transport_classes_by_protocol = sse_transports(settings)
+        self.graphql_transport_ws_handler_class = websocket_handler(settings)
         self.production = settings.production
         self.settings = settings
+        self.max_tokens = settings.max_tokens
         self.ide = GraphiQLPage(settings.operations_dir or PACKAGED_OPERATIONS)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -183,28 +128,28 @@ class GraphQLView(GraphQL[Context, None]):
         return await self.ide.response(request)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Access control as on HTTP (``gateway.edge.access``), from the upgrade's headers or
-        the ``connection_init`` payload; the context is then its caller's tenant's."""
-        websocket, params = context.websocket, context.connection_params or {}
-        if websocket is None:
-            raise ConnectionRejectionError()
-        settings = self.settings
-        key_name = None
-        if settings.api_keys:
-            given = _websocket_credential(websocket, params, "ApiKey", "x-api-key")
-            key = find_key(settings.api_keys, given)
-            if key is None:
-                raise ConnectionRejectionError()
-            key_name = key.name
-        token = None
-        if settings.pass_through_auth:
-            token = _websocket_credential(websocket, params, "Bearer")
-            if token is None:
-                raise ConnectionRejectionError()
-        websocket.scope.setdefault("state", {})["caller"] = Caller(key_name, token)
-        context.service = serving_of(websocket).service_for(websocket.scope)
-        context.loaders = Loaders(context.service, context.reads)
+        admit(context, self.settings)
         return await super().on_ws_connect(context)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        # Strawberry would run a subscription sent without a streaming transport as a query.
+        if isinstance(request_data, GraphQLRequestData) and request_data.protocol == "http":
+            found = GraphQLRequest.parsed(
+                request_data.query, request_data.operation_name, max_tokens=self.max_tokens
+            )
+            if found.operation.type == "subscription":
+                raise StrawberryHTTPError(400, STREAM_REQUIRED)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter

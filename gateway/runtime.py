@@ -142,7 +142,7 @@ class Runtime(Serving):
         # Open streams end first (cleanly, with what they have queued): nothing feeds them now.
         await self.watches.aclose()
         await self.events.drain()
-        # Bookings under way first: their answers are recorded and drop cache entries.
+        # Then bookings under way: their answers are recorded and drop cache entries.
         await self.flights.aclose()
         await self.idempotency.aclose()
         await self.cache.aclose()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -170,3 +172,50 @@ def test_export_schema_into_a_missing_directory_says_so(tmp_path: Path) -> None:
     result = run_cli("export-schema", "--output", str(tmp_path / "nowhere" / "s.graphql"))
     assert result.returncode == 2
     assert f"{tmp_path / 'nowhere'} is not a directory" in result.stderr
+
+
+def opened_streams(base: str) -> float:
+    for line in httpx.get(f"{base}/metrics", timeout=5).text.splitlines():
+        if line.startswith("gateway_streams_opened_total "):
+            return float(line.split()[1])
+    return 0.0
+
+
+async def test_sigterm_ends_open_streams_cleanly_then_the_process(tmp_path: Path) -> None:
+    port = free_port()
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("HUBSPOT_", "REDIS_", "SANDBOX_", "GATEWAY_"))
+    }
+    process = subprocess.Popen(  # noqa: ASYNC220 - the server under test, started once
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**environ, "SANDBOX_NOW": "2026-03-02T14:00:00Z"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    subscription = (ROOT / "schema" / "operations" / "AvailabilityChanged.graphql").read_text()
+    body = {"query": subscription, "variables": {"slug": "mel-nelson", "timeZone": "UTC"}}
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            for _ in range(300):
+                try:
+                    if (await http.get(f"{base}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            headers = {"accept": "text/event-stream"}
+            async with http.stream("POST", f"{base}/graphql", json=body, headers=headers) as sse:
+                while opened_streams(base) < 1:  # noqa: ASYNC110 - another process's state
+                    await asyncio.sleep(0.05)
+                process.send_signal(signal.SIGTERM)
+                text = "".join([chunk async for chunk in sse.aiter_text()])
+        assert text.endswith("event: complete\r\ndata: \r\n\r\n"), text
+        # uvicorn raises the signal again once it has shut down, as the process's exit.
+        assert process.wait(timeout=10) in (0, -signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)

@@ -216,3 +216,46 @@ def test_hold_settings_default_and_parse() -> None:
     assert (Settings().hold_ttl, Settings().hold_max_renewals) == (300.0, 3)
     parsed = Settings.from_environ({"GATEWAY_HOLD_TTL": "1800", "GATEWAY_HOLD_MAX_RENEWALS": "0"})
     assert (parsed.hold_ttl, parsed.hold_max_renewals) == (1800.0, 0)
+
+
+def test_live_availability_settings_default_and_parse() -> None:
+    defaults = Settings.from_environ({})
+    assert (defaults.max_streams, defaults.max_subscriptions_per_connection) == (10_000, 10)
+    assert (defaults.subscription_max_days, defaults.stream_queue) == (31, 32)
+    assert defaults.stream_heartbeat == 15.0
+    assert defaults.hubspot_client_secret is None
+    settings = Settings.from_environ(
+        {
+            "GATEWAY_MAX_STREAMS": "5",
+            "GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION": "2",
+            "GATEWAY_SUBSCRIPTION_MAX_DAYS": "7",
+            "GATEWAY_STREAM_QUEUE": "4",
+            "GATEWAY_STREAM_HEARTBEAT": "2.5",
+            "HUBSPOT_CLIENT_SECRET": "s3cret-value",
+            "SANDBOX_WEBHOOK_URL": "http://127.0.0.1:8000/webhooks/hubspot",
+            "SANDBOX_CLIENT_SECRET": "s3cret-value",
+        }
+    )
+    assert (settings.max_streams, settings.max_subscriptions_per_connection) == (5, 2)
+    assert (settings.subscription_max_days, settings.stream_queue) == (7, 4)
+    assert settings.stream_heartbeat == 2.5
+    assert settings.hubspot_client_secret == "s3cret-value"
+    assert "s3cret-value" not in repr(settings)
+    assert settings.sandbox_webhook_url == "http://127.0.0.1:8000/webhooks/hubspot"
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"GATEWAY_MAX_STREAMS": "0"}, "GATEWAY_MAX_STREAMS"),
+        ({"GATEWAY_STREAM_HEARTBEAT": "-1"}, "GATEWAY_STREAM_HEARTBEAT"),
+        ({"SANDBOX_WEBHOOK_URL": "http://127.0.0.1:8000/hook"}, "SANDBOX_WEBHOOK_URL"),
+        ({"SANDBOX_WEBHOOK_URL": "ftp://x", "SANDBOX_CLIENT_SECRET": "s"}, "SANDBOX_WEBHOOK_URL"),
+    ],
+)
+def test_bad_live_availability_values_name_their_variable(
+    environ: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_environ(environ)
+    assert refused.value.variable == variable

@@ -6,8 +6,9 @@ The backstop (``asyncio.timeout``) catches whatever else might hang, such as a w
 process's cache lease, and answers a typed 504 in the shape of the surface asked (GraphQL's
 errors on ``/graphql``, HubSpot's error body on REST paths) rather than a 500 or nothing.
 
-A subscription streamed over SSE (``Accept: text/event-stream``) is no request to answer in
-time: it lives until its client or the server ends it, so it has no deadline.
+A subscription streamed over SSE (``Accept: text/event-stream``: a POST whose document is not
+a query or mutation, or a GET, as a browser's ``EventSource`` sends) is no request to answer
+in time: it lives until its client or the server ends it, so it has no deadline.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class DeadlineMiddleware:
 def _is_stream(scope: Scope) -> bool:
     if "text/event-stream" not in (header_of(scope, b"accept") or ""):
         return False
+    if scope["method"] == "GET":
+        return True  # a browser's EventSource: its document is in the query string
     found = graphql_request_of(scope)
     # A persisted query sent by its hash alone has no type yet; its document may subscribe.
     return isinstance(found, GraphQLRequest) and found.operation.type not in ("query", "mutation")

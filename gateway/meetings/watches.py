@@ -16,9 +16,11 @@ baseline every stream's differences are taken from. A watch is read again
 - on every note (``gateway.meetings.changes``) of its tenant, from any replica: a booking
   (``BOOKED``), a hold granted or released (``HELD``, ``RELEASED``), a hold run out
   (``EXPIRED``), a HubSpot webhook (``UPSTREAM_CHANGED``);
-- every ``GATEWAY_AVAILABILITY_TTL`` seconds, when its cached pages expire (``UPSTREAM_CHANGED``:
-  a meeting booked on HubSpot's own page shows up within the TTL with no webhook at all). A
-  read that answers stale pages (their refresh runs meanwhile) is followed by another soon.
+- as its cached pages expire (``UPSTREAM_CHANGED``: a meeting booked on HubSpot's own page
+  shows up with no webhook at all). The cache does not say when a page was loaded (its clock
+  may be frozen), so the range is read every half ``GATEWAY_AVAILABILITY_TTL`` (an L1 hit,
+  while fresh); the first read past a page's TTL answers it stale and refreshes it, and is
+  followed by another soon. A change at HubSpot thus arrives within 1.5 TTLs at worst.
 
 Expiry is observed by the hold store itself (``gateway.cache.holds``): this process sweeps the
 holds of every tenant it watches when the next one runs out, and whichever replica removes an
@@ -30,11 +32,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.cache import HoldStore, ReadThroughCache, StoreUnavailable
 from gateway.errors import (
@@ -52,10 +56,20 @@ from gateway.settings import Settings
 
 log = logging.getLogger("gateway.watches")
 
+T = TypeVar("T")
+
 # After a read answered stale pages, the next comes this soon (their refresh is under way).
 STALE_RECHECK = 0.25
-# The longest the sweeper sleeps with no hold known to run out (new holds wake it anyway).
+# The longest the sweeper sleeps with no hold known to run out (new holds wake it anyway),
+# and how soon it tries again when the hold store is out of reach.
 SWEEP_IDLE = 5.0
+SWEEP_RETRY_MS = 1000
+
+
+def detached(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """A task of the watch's own, outside the context of the request that happened to start
+    it: its reads outlive that request, and carry none of its deadline, ids or spans."""
+    return asyncio.get_running_loop().create_task(work, context=contextvars.Context())
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +157,12 @@ class Watch:
         self._reasons: deque[Reason] = deque()
         self._reader: asyncio.Task[None] | None = None
         self._soon = asyncio.Event()
-        self.ready: asyncio.Task[None] = asyncio.ensure_future(self._seed())
         self._timer: asyncio.Task[None] | None = None
+        self.ready: asyncio.Task[None] = detached(self._seed())
 
     async def _seed(self) -> None:
         self.slots, _stale = await self._read()
-        self._timer = asyncio.ensure_future(self._tick())
+        self._timer = detached(self._tick())
 
     def poke(self, reason: Reason) -> None:
         """Read the range again for ``reason`` (once per reason already waiting)."""
@@ -156,7 +170,7 @@ class Watch:
             return
         self._reasons.append(reason)
         if self._reader is None or self._reader.done():
-            self._reader = asyncio.ensure_future(self._drain())
+            self._reader = detached(self._drain())
 
     async def _drain(self) -> None:
         while self._reasons:
@@ -203,6 +217,11 @@ class Watch:
                     await asyncio.sleep(STALE_RECHECK)
             self.poke(Reason.UPSTREAM_CHANGED)
 
+    async def caught_up(self) -> None:
+        """Wait until every change noted so far is read and pushed."""
+        while self._reader is not None and not self._reader.done():
+            await asyncio.shield(self._reader)
+
     def tasks(self) -> list[asyncio.Task[Any]]:
         return [t for t in (self.ready, self._reader, self._timer) if t is not None]
 
@@ -222,7 +241,8 @@ class Watches:
 
     @property
     def ttl(self) -> float:
-        return self.settings.availability_ttl
+        """How often each range is read for changes no note announces."""
+        return self.settings.availability_ttl / 2
 
     @property
     def max_days(self) -> int:
@@ -355,13 +375,13 @@ class Watches:
         self._track(self._cache.announce(tenant, Reason.EXPIRED.note))
 
     def _track(self, work: Any) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        task: asyncio.Task[None] = detached(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     def _ensure_sweeping(self) -> None:
         if self._holds is not None and (self._sweeper is None or self._sweeper.done()):
-            self._sweeper = asyncio.ensure_future(self._sweep(self._holds))
+            self._sweeper = detached(self._sweep(self._holds))
 
     async def _sweep(self, holds: HoldStore) -> None:
         """Remove the watched tenants' holds as they run out (which announces them)."""
@@ -372,7 +392,7 @@ class Watches:
                 try:
                     left = await holds.sweep(tenant)
                 except StoreUnavailable:
-                    left = round(STALE_RECHECK * 4000)
+                    left = SWEEP_RETRY_MS
                 if left is not None:
                     # Just past it: Redis counts a hold live up to its very millisecond.
                     pause = min(pause, left / 1000 + 0.002)

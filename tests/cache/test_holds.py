@@ -3,6 +3,7 @@ a real Redis shared by two clients."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -69,3 +70,22 @@ async def test_release_and_renew_up_to_the_cap(
     assert await first.release(tenant, "a") is None
     assert await first.renew(tenant, "a", TTL, 1) is None
     assert await first.grant(tenant, draft("b", 0, 30, "member:1"), TTL) == TTL
+
+
+async def test_an_expiry_is_observed_once_whoever_sweeps(
+    stores: tuple[HoldStore, HoldStore], tenant: str
+) -> None:
+    one, other = stores
+    seen: list[str] = []
+    one.observer = other.observer = seen.append
+    assert await one.sweep(tenant) is None  # nothing held, nothing to wait for
+    assert await one.grant(tenant, draft("h1", 0, 30, "link:a"), 80) == 80
+    left = await other.sweep(tenant)
+    assert left is not None
+    assert 0 < left <= 80
+    assert seen == []
+    await asyncio.sleep(left / 1000 + 0.02)  # the hold's own time has to pass
+    assert await other.sweep(tenant) is None
+    assert await one.sweep(tenant) is None
+    assert seen == [tenant]
+    assert one.stats.expired + (other.stats.expired if other is not one else 0) == 1

@@ -846,3 +846,53 @@ async def test_with_swr_zero_nothing_past_its_ttl_is_served_while_another_holds_
     assert loader.calls == 2
     await one.aclose()
     await two.aclose()
+
+
+async def test_a_note_reaches_every_process_after_its_entries_are_gone(
+    redis_store: RedisStore, other_redis_store: RedisStore, raw_redis: Redis, tenant: str
+) -> None:
+    one = shared_cache(redis_store)
+    two = shared_cache(other_redis_store)
+    await one.start()
+    await two.start()
+    loader = Loader()
+    resource = text_resource()
+    tags = ["link:demo"]
+    await two.get(resource, tenant, SLUG, loader, tags=tags)
+    heard: list[tuple[str, str, int]] = []
+
+    def on_one(note_tenant: str, note: str) -> None:
+        # By now the entry is gone from Redis too: a read this note prompts loads afresh.
+        heard.append(("one", note, 0))
+
+    def on_two(note_tenant: str, note: str) -> None:
+        heard.append(("two", note, two.l1_entries))
+        assert note_tenant == tenant
+
+    one.observe(on_one)
+    two.observe(on_two)
+    await one.invalidate(tenant, tags, note="slots:BOOKED")
+    assert heard == [("one", "slots:BOOKED", 0)]
+    assert await raw_redis.exists(entry_key(tenant, resource.name, SLUG)) == 0
+    await eventually(lambda: len(heard) == 2)
+    assert heard[1] == ("two", "slots:BOOKED", 0)  # its L1 copy went first
+    # A note alone drops nothing.
+    await two.get(resource, tenant, SLUG, loader, tags=tags)
+    invalidations = two.stats.invalidations
+    await one.announce(tenant, "slots:EXPIRED")
+    await eventually(lambda: len(heard) == 4)
+    assert [note for _, note, _ in heard[2:]] == ["slots:EXPIRED", "slots:EXPIRED"]
+    assert two.stats.invalidations == invalidations
+    assert two.l1_entries == 1
+    await one.aclose()
+    await two.aclose()
+
+
+async def test_without_redis_a_note_stays_in_the_process() -> None:
+    cache = memory_cache()
+    heard: list[tuple[str, str]] = []
+    cache.observe(lambda tenant, note: heard.append((tenant, note)))
+    await cache.invalidate("t", ["link:demo"], note="slots:HELD")
+    await cache.announce("t", "slots:EXPIRED")
+    await cache.invalidate("t", ["link:demo"])  # no note, nothing heard
+    assert heard == [("t", "slots:HELD"), ("t", "slots:EXPIRED")]

@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from gateway.meetings.changes import Reason, SlotChange
 from gateway.meetings.watches import Stream
 from tests.support.bookings import booking
-from tests.support.harness import NOW, operation
+from tests.support.harness import NOW, operation, running_gateway
 from tests.support.loopback import (
     WAIT,
     Live,
@@ -97,61 +97,6 @@ async def test_an_unknown_link_is_refused_once_read() -> None:
         assert (live.runtime.watches.open_streams, live.runtime.watches.watched_ranges) == (0, 0)
 
 
-async def test_api_keys_guard_both_transports() -> None:
-    environ = {"SANDBOX_NOW": NOW, "GATEWAY_API_KEYS": f"page:{KEY}:600"}
-    async with on_loopback(environ) as live:
-        refused = await httpx.AsyncClient().__aenter__()
-        try:
-            response = await refused.post(
-                f"{live.url}/graphql",
-                json={"query": SUBSCRIBE, "variables": WATCHED},
-                headers={"accept": "text/event-stream"},
-            )
-        finally:
-            await refused.aclose()
-        assert response.status_code == 401
-        with pytest.raises(ConnectionClosed) as closed:
-            async with ws_connection(live.url, {"x-api-key": "not-the-key"}):
-                pass
-        assert closed.value.rcvd is not None
-        assert closed.value.rcvd.code == 4403
-        start = await first_start(live, {"x-api-key": KEY})
-        # A browser's key in connection_init's payload; a server's in the upgrade's headers.
-        async with (
-            ws_subscription(live.url, SUBSCRIBE, WATCHED, {"x-api-key": KEY}) as ws,
-            ws_subscription(
-                live.url, SUBSCRIBE, WATCHED, {"Authorization": f"ApiKey {KEY}"}
-            ) as ws2,
-            sse_subscription(live.url, SUBSCRIBE, WATCHED, {"x-api-key": KEY}) as sse,
-        ):
-            await streams_opened(live, 3)
-            await graphql(live, BOOK, booking(SLUG, start, 30), {"x-api-key": KEY})
-            for changes in (ws, ws2, sse):
-                assert (await changes.next())["data"]["availabilityChanged"]["reason"] == "BOOKED"
-
-
-async def test_a_pass_through_caller_sees_its_own_tenants_changes_only() -> None:
-    async with on_loopback({"SANDBOX_NOW": NOW, "GATEWAY_PASS_THROUGH_AUTH": "true"}) as live:
-        mine, theirs = {"authorization": "Bearer pat-mine"}, {"authorization": "Bearer pat-theirs"}
-        start = await first_start(live, mine)
-        with pytest.raises(ConnectionClosed):
-            async with ws_connection(live.url, {}):
-                pass
-        async with (
-            ws_subscription(live.url, SUBSCRIBE, WATCHED, mine) as own,
-            sse_subscription(live.url, SUBSCRIBE, WATCHED, theirs) as other,
-        ):
-            await streams_opened(live, 2)
-            assert live.runtime.watches.watched_ranges == 2  # one per tenant
-            reads = live.runtime.watches.stats.reads
-            await graphql(live, BOOK, booking(SLUG, start, 30), mine)
-            assert (await own.next())["data"]["availabilityChanged"]["reason"] == "BOOKED"
-            # The note reached every watch of the booking's tenant at once: the other
-            # tenant's range was not read (it learns at HubSpot's pace, as UPSTREAM_CHANGED).
-            assert live.runtime.watches.stats.reads == reads + 1
-            assert other.queue.empty()
-
-
 async def test_one_read_per_watched_range_whatever_its_subscribers() -> None:
     async with on_loopback({"SANDBOX_NOW": NOW}) as live:
         start = await first_start(live)
@@ -190,24 +135,6 @@ async def test_the_limits_refuse_more_streams_and_subscriptions() -> None:
                 assert error_code(await third.next()) == "TOO_MANY_STREAMS"
             assert live.runtime.watches.open_streams == 2
             assert second.queue.empty()
-
-
-async def test_heartbeats_on_both_transports() -> None:
-    async with (
-        on_loopback({"SANDBOX_NOW": NOW, "GATEWAY_STREAM_HEARTBEAT": "0.05"}) as live,
-        ws_connection(live.url) as socket,
-        httpx.AsyncClient(timeout=WAIT) as http,
-    ):
-        async with asyncio.timeout(WAIT):
-            assert json.loads(await socket.recv()) == {"type": "ping"}
-        body = {"query": SUBSCRIBE, "variables": WATCHED}
-        headers = {"accept": "text/event-stream"}
-        async with http.stream("POST", f"{live.url}/graphql", json=body, headers=headers) as sse:
-            assert sse.headers["content-type"].startswith("text/event-stream")
-            async with asyncio.timeout(WAIT):
-                async for chunk in sse.aiter_text():
-                    if ": ping" in chunk:
-                        break
 
 
 async def test_a_slow_consumer_is_dropped_with_a_close_code() -> None:
@@ -251,3 +178,42 @@ async def test_streams_end_cleanly_on_shutdown() -> None:
         assert live.runtime.watches.open_streams == 0
         async with sse_subscription(live.url, SUBSCRIBE, WATCHED) as late:
             assert error_code(await late.next()) == "SHUTTING_DOWN"
+
+
+async def test_streams_outlive_the_request_deadline_and_an_event_source_may_get_them() -> None:
+    environ = {
+        "SANDBOX_NOW": NOW,
+        "GATEWAY_REQUEST_DEADLINE": "0.5",
+        "GATEWAY_STREAM_HEARTBEAT": "0.1",
+    }
+    async with on_loopback(environ) as live, httpx.AsyncClient(timeout=WAIT) as http:
+        start = await first_start(live)
+        headers = {"accept": "text/event-stream"}
+        # What a browser's EventSource sends: a GET, the operation in the query string.
+        params = {"query": SUBSCRIBE, "variables": json.dumps(WATCHED)}
+        async with (
+            http.stream("GET", f"{live.url}/graphql", params=params, headers=headers) as got,
+            sse_subscription(live.url, SUBSCRIBE, WATCHED) as posted,
+        ):
+            await streams_opened(live, 2)
+            chunks = got.aiter_text()
+            beats = 0
+            while beats < 8:  # past the deadline, twice over
+                beats += (await anext(chunks)).count(": ping")
+            await graphql(live, BOOK, booking(SLUG, start, 30))
+            assert (await posted.next())["data"]["availabilityChanged"]["reason"] == "BOOKED"
+            while "event: next" not in (chunk := await anext(chunks)):
+                pass
+            assert '"reason":"BOOKED"' in chunk
+
+
+async def test_a_subscription_without_a_streaming_transport_is_a_400() -> None:
+    async with running_gateway() as gateway:
+        body = {"query": SUBSCRIBE, "variables": WATCHED}
+        posted = await gateway.http.post("/graphql", json=body)
+        params = {"query": SUBSCRIBE, "variables": json.dumps(WATCHED)}
+        got = await gateway.http.get("/graphql", params=params)
+        for answer in (posted, got):
+            assert answer.status_code == 400
+            assert "text/event-stream" in answer.text
+        assert gateway.runtime.watches.stats.opened == 0

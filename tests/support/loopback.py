@@ -21,6 +21,7 @@ import httpx
 import uvicorn
 from httpx_sse import aconnect_sse
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection, connect
 
 from gateway.app import create_app
@@ -47,8 +48,10 @@ class Live:
 
 
 @asynccontextmanager
-async def on_loopback(environ: Mapping[str, str], port: int | None = None) -> AsyncIterator[Live]:
-    app = create_app(Settings.from_environ(environ))
+async def serving(
+    app: ASGIApp, port: int | None = None
+) -> AsyncIterator[tuple[str, uvicorn.Server]]:
+    """``app`` served by uvicorn on a loopback port, in this event loop; its base URL."""
     port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
@@ -56,17 +59,23 @@ async def on_loopback(environ: Mapping[str, str], port: int | None = None) -> As
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("the gateway did not start")
-            await asyncio.sleep(0.01)
-        live = Live(app, server, f"http://127.0.0.1:{port}")
-        await live.runtime.cache.start()  # subscribed before any other replica books
-        yield live
+        await until(lambda: server.started or task.done())
+        if task.done():
+            task.result()
+            raise RuntimeError("the server did not start")
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         await task
+
+
+@asynccontextmanager
+async def on_loopback(environ: Mapping[str, str], port: int | None = None) -> AsyncIterator[Live]:
+    app = create_app(Settings.from_environ(environ))
+    async with serving(app, port) as (url, server):
+        live = Live(app, server, url)
+        await live.runtime.cache.start()  # subscribed before any other replica books
+        yield live
 
 
 async def until(check: Callable[[], bool]) -> None:

@@ -443,3 +443,39 @@ async def test_every_kind_of_question_is_asked_and_answered(questioning_sandbox:
         await expect(page.locator(".confirmation dl")).to_contain_text("grace@acme-corp.io")
         await visit.step("confirmation")
     assert bookings_made(sandbox) == 1
+
+
+async def test_months_page_within_the_window_and_the_zone_can_change(sandbox: str) -> None:
+    # Six weeks from Monday 2 March: March and April up to the 13th.
+    async with (
+        browser_and_gateway(sandbox) as (browser, live),
+        visiting(browser, "months-and-zones", zone="America/New_York") as visit,
+    ):
+        page = visit.page
+        await page.goto(f"{live.url}/book/lena-fischer/product-demo")
+        month = page.locator("#month-heading")
+        await expect(month).to_have_text("March 2026")
+        previous = page.get_by_role("button", name="Previous month")
+        following = page.get_by_role("button", name="Next month")
+        await expect(previous).to_be_disabled()
+        await following.click()
+        await expect(month).to_have_text("April 2026")
+        await expect(following).to_be_disabled()
+        offered = page.locator("button.day.offered")
+        await expect(offered.first).to_be_visible()
+        days = [int(text) for text in await offered.all_inner_texts()]
+        assert days
+        assert max(days) <= 13
+        await visit.step("april")
+
+        await choose_first_day(page)
+        before = await page.locator("button.slot").first.inner_text()
+        await page.get_by_label("Time zone").select_option("Asia/Tokyo")
+        await expect(page.locator(".zone-note")).to_have_text("Times in Asia/Tokyo")
+        await expect(month).to_have_text("April 2026")
+        await choose_first_day(page)
+        after = await page.locator("button.slot").first.inner_text()
+        assert after != before
+        await expect(page.locator("button.slot").first).to_contain_text("Asia/Tokyo")
+        await visit.step("tokyo")
+        visit.assert_only_loopback()

@@ -149,9 +149,12 @@ export function App({ data, params }: { data: PageData; params: URLSearchParams 
     }
   });
 
+  const [, setChoices] = useState(0);
   const chooseDay = (chosen: string) => {
     focusSlots.current = true;
     setDay(chosen);
+    // Choosing the day already shown still moves focus to its times: render again.
+    setChoices((count) => count + 1);
   };
 
   const chooseSlot = async (slot: Slot) => {

@@ -31,6 +31,7 @@ export type Hold = Extract<HoldSlotMutation["holdSlot"], { __typename: "SlotHeld
 type Step = { kind: "choose" } | { kind: "form"; hold: Hold } | { kind: "booked"; booked: Booked };
 
 const LOCALE = navigator.language || "en-US";
+const FIRST = "";
 
 function later(a: string, b: string): string {
   return Date.parse(a) >= Date.parse(b) ? a : b;
@@ -69,7 +70,8 @@ export function App({ data, params }: { data: PageData; params: URLSearchParams 
     email: params.get("email") ?? "",
   }));
   const slotsHeading = useRef<HTMLHeadingElement>(null);
-  const focusSlots = useRef(false);
+  // Where focus goes once the day's times are on screen: a time's start, or the first time.
+  const focusSlots = useRef<string | null>(null);
   const info = link?.bookingInfo ?? null;
 
   // The link and its form, rendered in the visitor's zone.
@@ -140,18 +142,21 @@ export function App({ data, params }: { data: PageData; params: URLSearchParams 
   }, [data.endpoint, data.slug, zone, range, duration]);
 
   useEffect(() => {
-    if (!focusSlots.current || day === null) return;
+    const target = focusSlots.current;
+    const list = slotsHeading.current?.parentElement;
+    if (target === null || day === null || !list) return;
     // Once the day's times are on screen (a reload may come first).
-    const first = slotsHeading.current?.parentElement?.querySelector<HTMLButtonElement>("button");
-    if (first) {
-      focusSlots.current = false;
-      first.focus();
+    const buttons = Array.from(list.querySelectorAll<HTMLButtonElement>("button.slot"));
+    const chosen = buttons.find((button) => button.dataset.start === target) ?? buttons[0];
+    if (chosen) {
+      focusSlots.current = null;
+      chosen.focus();
     }
   });
 
   const [, setChoices] = useState(0);
   const chooseDay = (chosen: string) => {
-    focusSlots.current = true;
+    focusSlots.current = FIRST;
     setDay(chosen);
     // Choosing the day already shown still moves focus to its times: render again.
     setChoices((count) => count + 1);
@@ -184,19 +189,22 @@ export function App({ data, params }: { data: PageData; params: URLSearchParams 
     } catch (error) {
       setNotice(error instanceof Error ? error.message : String(error));
     }
-    focusSlots.current = true;
+    focusSlots.current = FIRST;
     await loadSlots().catch(() => undefined);
   };
 
   const backToSlots = async (why: string, release: boolean) => {
-    if (step.kind === "form" && release) {
-      await execute(data.endpoint, ReleaseHoldDocument, { id: step.hold.id }).catch(() => undefined);
+    const held = step.kind === "form" ? step.hold : null;
+    if (held !== null && release) {
+      await execute(data.endpoint, ReleaseHoldDocument, { id: held.id }).catch(() => undefined);
     }
+    // The times as they are now before they show (the released one among them), so focus
+    // lands on the time the visitor left, or the first when it is gone.
+    await loadSlots().catch(() => undefined);
+    focusSlots.current = held?.start ?? FIRST;
     setStep({ kind: "choose" });
     setLost(null);
     setNotice(why);
-    focusSlots.current = true;
-    await loadSlots().catch(() => undefined);
   };
 
   const booked = (result: Booked) => {

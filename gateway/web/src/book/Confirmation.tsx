@@ -15,8 +15,9 @@ interface Props {
 export function Confirmation({ booked, zone, params, locale, link }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
-  // HubSpot names no organizer zone: a host page may pass it, else UTC stands in.
-  const organizerZone = params.get("organizerTimeZone") || "UTC";
+  // HubSpot names no organizer zone: a host page may pass it; without it, UTC is the other.
+  const organizerZone = params.get("organizerTimeZone");
+  const other = organizerZone ? `Organizer's time (${organizerZone.replaceAll("_", " ")})` : "UTC";
   return (
     <section className="confirmation" aria-labelledby="confirmed-heading">
       <h2 id="confirmed-heading" ref={heading} tabIndex={-1}>
@@ -26,8 +27,8 @@ export function Confirmation({ booked, zone, params, locale, link }: Props) {
       <dl>
         <dt>Your time ({zone.replaceAll("_", " ")})</dt>
         <dd>{dateTimeIn(booked.start, zone, locale)}</dd>
-        <dt>Organizer's time ({organizerZone.replaceAll("_", " ")})</dt>
-        <dd>{dateTimeIn(booked.start, organizerZone, locale)}</dd>
+        <dt>{other}</dt>
+        <dd>{dateTimeIn(booked.start, organizerZone || "UTC", locale)}</dd>
         <dt>Length</dt>
         <dd>{booked.durationMinutes} minutes</dd>
         {booked.location ? (

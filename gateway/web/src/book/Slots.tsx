@@ -43,7 +43,7 @@ export function Slots({ day, slots, zone, locale, heading, onSlot }: Props) {
         <ul>
           {slots.map((slot) => (
             <li key={slotKey(slot)}>
-              <button type="button" className="slot" onClick={() => onSlot(slot)}>
+              <button type="button" className="slot" data-start={slot.start} onClick={() => onSlot(slot)}>
                 {timeIn(slot.start, zone, locale)}
                 <span className="visually-hidden">
                   {" "}

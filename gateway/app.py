@@ -26,6 +26,7 @@ from gateway.edge.metrics import RequestMetrics
 from gateway.edge.spans import RequestSpans
 from gateway.endpoints import GraphQLEndpoint, healthz, readyz
 from gateway.graphql.schema import build_schema
+from gateway.mcp.server import McpEndpoint
 from gateway.meetings.watches import Watches
 from gateway.metrics import Metrics
 from gateway.rest import routes as rest_routes
@@ -67,6 +68,7 @@ def create_app(
     )
     metrics = Metrics()
     schema = build_schema(settings=settings)
+    agents = McpEndpoint(settings, observer=metrics)
     graphql = GraphQLEndpoint(schema, settings, tracing)
     # The app's streams, ended by the server on a signal before it waits for connections.
     watches = Watches(settings)
@@ -82,7 +84,7 @@ def create_app(
             tracing=tracing,
             watches=watches,
         )
-        async with parts as runtime:
+        async with parts as runtime, agents.running():
             yield {STATE_KEY: runtime}
 
     app = Starlette(
@@ -92,6 +94,7 @@ def create_app(
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/graphql", graphql.endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql.websocket),
+            Route("/mcp", agents),
             *rest_routes(settings),
             *web_routes(),
         ],

@@ -68,6 +68,20 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.tool_calls = Counter(
+            "gateway_mcp_tool_calls",
+            "MCP tool calls answered, by tool and outcome (a result's type, InvalidParams or "
+            "Error).",
+            ["tool", "outcome"],
+            registry=self.registry,
+        )
+        self.tool_seconds = Histogram(
+            "gateway_mcp_tool_duration_seconds",
+            "Time to answer an MCP tool call, by tool.",
+            ["tool"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self._operations: set[str] = set()
 
     def operation_label(self, name: str) -> str:
@@ -82,6 +96,11 @@ class Metrics:
         label = self.operation_label(operation) if operation else ""
         self.requests.labels(route, label, str(status)).inc()
         self.request_seconds.labels(route, label).observe(seconds)
+
+    def observe_tool_call(self, tool: str, outcome: str, seconds: float) -> None:
+        # Both labels come from the tool table and its outcome types: bounded.
+        self.tool_calls.labels(tool, outcome).inc()
+        self.tool_seconds.labels(tool).observe(seconds)
 
     def watch(
         self,

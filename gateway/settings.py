@@ -709,8 +709,8 @@ VARIABLES: tuple[Variable, ...] = (
         _public_url,
         (
             "the gateway's absolute `http(s)` address as clients reach it, for "
-            "`paging.next.link`; unset: links are relative (the request's `Host` is never "
-            "echoed)"
+            "`paging.next.link` and the `Host` `/mcp` accepts besides loopback; unset: links "
+            "are relative (the request's `Host` is never echoed)"
         ),
     ),
     Variable(

@@ -1,4 +1,4 @@
-"""Who may call the public surface (``/graphql`` and the REST API).
+"""Who may call the public surface (``/graphql``, the REST API and ``/mcp``).
 
     Middleware(Access, settings=settings)      # API keys and/or pass-through tokens
 
@@ -38,7 +38,7 @@ from gateway.settings import ApiKey, Settings
 
 log = logging.getLogger("gateway.access")
 
-PROTECTED = (GRAPHQL_PATH, "/scheduler/")
+PROTECTED = (GRAPHQL_PATH, "/scheduler/", "/mcp")
 
 
 @dataclass(frozen=True, slots=True)

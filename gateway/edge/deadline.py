@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.deadline import deadline_after
 from gateway.edge.body import graphql_request_of, header_of
-from gateway.edge.refusal import refuse
+from gateway.edge.refusal import GRAPHQL_PATH, refuse
 from gateway.edge.request import GraphQLRequest
 from gateway.edge.status import ResponseStatus
 
@@ -56,7 +56,8 @@ def _is_stream(scope: Scope) -> bool:
     if "text/event-stream" not in (header_of(scope, b"accept") or ""):
         return False
     if scope["method"] == "GET":
-        return True  # a browser's EventSource: its document is in the query string
+        # A browser's EventSource: its document is in the query string.
+        return bool(scope["path"] == GRAPHQL_PATH)
     found = graphql_request_of(scope)
     # A persisted query sent by its hash alone has no type yet; its document may subscribe.
     return isinstance(found, GraphQLRequest) and found.operation.type not in ("query", "mutation")

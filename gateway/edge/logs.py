@@ -46,7 +46,16 @@ _BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+")
 _HUBSPOT_TOKEN = re.compile(r"\bpat-[a-z0-9]+-[0-9a-fA-F-]{8,}")
 
 # Fields a caller may pass with ``extra=`` that formatters write out; anything else is dropped.
-_EXTRA_FIELDS = ("method", "route", "status", "duration_ms", "endpoint", "api_version")
+_EXTRA_FIELDS = (
+    "method",
+    "route",
+    "status",
+    "duration_ms",
+    "endpoint",
+    "api_version",
+    "tool",
+    "outcome",
+)
 
 
 @dataclass(frozen=True, slots=True)

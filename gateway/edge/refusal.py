@@ -1,4 +1,5 @@
-"""One renderer of refusals: GraphQL's error shape on ``/graphql``, HubSpot's on REST paths."""
+"""One renderer of refusals: GraphQL's error shape on ``/graphql``, a JSON-RPC error on
+``/mcp`` (which MCP clients read), HubSpot's on REST paths."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from dataclasses import dataclass
 from starlette.types import Scope, Send
 
 GRAPHQL_PATH = "/graphql"
+MCP_PATH = "/mcp"
+# JSON-RPC's codes: the request is refused as sent, or it began and could not finish.
+_JSONRPC_REFUSED = -32600
+_JSONRPC_UNFINISHED = -32603
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,10 @@ def refusal_body(
         body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code}}]}
         if executed:
             body = {"data": None, **body}
+    elif path == MCP_PATH:
+        number = _JSONRPC_UNFINISHED if executed else _JSONRPC_REFUSED
+        error = {"code": number, "message": message, "data": {"code": code}}
+        body = {"jsonrpc": "2.0", "id": None, "error": error}
     else:
         body = {
             "status": "error",
@@ -62,7 +71,7 @@ async def refuse(
 ) -> None:
     headers = dict(headers or {})
     correlation_id = None
-    if scope["path"] != GRAPHQL_PATH:
+    if scope["path"] not in (GRAPHQL_PATH, MCP_PATH):
         correlation_id = headers[CORRELATION_HEADER] = str(uuid.uuid4())
     raw = refusal_body(scope["path"], code, message, correlation_id, executed=executed)
     pairs = [

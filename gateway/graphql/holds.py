@@ -12,7 +12,6 @@ import strawberry
 from gateway.graphql.context import Context
 from gateway.graphql.inputs import HoldSlotInput
 from gateway.graphql.mutations import (
-    UNAVAILABLE_MESSAGE,
     FieldErrorObject,
     MeetingLinkNotFoundObject,
     SlotUnavailableObject,
@@ -126,9 +125,8 @@ def to_hold_result(outcome: domain.HoldOutcome, *, production: bool) -> HoldSlot
         )
     if isinstance(outcome, booking.MeetingLinkNotFound):
         return MeetingLinkNotFoundObject(message="slug does not exist", slug=outcome.slug)
-    holds_down = outcome.message == domain.STORE_DOWN
     return UpstreamUnavailableObject(
-        message=UNAVAILABLE_MESSAGE if production and not holds_down else outcome.message,
+        message=domain.public_message(outcome, production=production),
         retry_after_seconds=outcome.retry_after_seconds,
     )
 
@@ -141,11 +139,6 @@ def _not_found(hold_id: str) -> HoldNotFoundObject:
 class Mutation(BookingMutation):
     @strawberry.mutation(description="Keep a slot read from `availability` for a while.")
     async def hold_slot(self, info: Info, input: HoldSlotInput) -> HoldSlotResult:
-        if len(input.slug) > MAX_TEXT or len(input.idempotency_key or "") > MAX_TEXT:
-            return InvalidHoldInputObject(
-                message="input: too long",
-                errors=[FieldErrorObject(field="input", code="TOO_LONG", message="too long")],
-            )
         command = domain.HoldCommand(
             slug=input.slug,
             start=input.start,

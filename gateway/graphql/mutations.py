@@ -14,16 +14,12 @@ from gateway.graphql.context import Context
 from gateway.graphql.inputs import BookMeetingInput
 from gateway.graphql.scalars import TimeZone
 from gateway.meetings import booking
-from gateway.meetings.booking import MAX_LIST, MAX_TEXT
-from gateway.meetings.slugs import check_slug
+from gateway.meetings.holds import public_message
 from gateway.meetings.zones import zone
 
 Info = strawberry.Info[Context, None]
 
 log = logging.getLogger("gateway.graphql")
-
-# What production says instead of the upstream's own words (the log keeps them).
-UNAVAILABLE_MESSAGE = "HubSpot could not be reached; try again later."
 
 
 @strawberry.type(name="BookingConfirmed", description="The meeting is booked.")
@@ -134,32 +130,25 @@ BookMeetingResult = Annotated[
 
 
 def to_command(data: BookMeetingInput) -> booking.BookingCommand:
-    texts = [data.slug, data.first_name, data.last_name, data.email, data.locale or ""]
-    texts.append(data.hold_id or "")
-    texts += [f.value for f in data.form_fields] + [f.name for f in data.form_fields]
-    if any(len(text) > MAX_TEXT for text in texts):
-        raise InputError("input", "TOO_LONG", f"no string may exceed {MAX_TEXT} characters")
-    lists = (data.guest_emails, data.form_fields, data.legal_consent_responses)
-    if any(len(items) > MAX_LIST for items in (*lists, data.likely_available_user_ids)):
-        raise InputError("input", "TOO_MANY", f"no list may hold more than {MAX_LIST} items")
-    check_slug(data.slug)
-    return booking.BookingCommand(
-        slug=data.slug,
-        start=data.start,
-        duration_minutes=data.duration_minutes,
-        timezone=data.time_zone,
-        first_name=data.first_name.strip(),
-        last_name=data.last_name.strip(),
-        email=data.email.strip(),
-        guest_emails=tuple(email.strip() for email in data.guest_emails),
-        locale=data.locale,
-        form_fields=tuple((f.name, f.value) for f in data.form_fields),
-        legal_consent_responses=tuple(
-            (c.communication_type_id, c.consented) for c in data.legal_consent_responses
-        ),
-        likely_available_user_ids=tuple(data.likely_available_user_ids),
-        idempotency_key=data.idempotency_key,
-        hold_id=data.hold_id,
+    return booking.check_bounds(
+        booking.BookingCommand(
+            slug=data.slug,
+            start=data.start,
+            duration_minutes=data.duration_minutes,
+            timezone=data.time_zone,
+            first_name=data.first_name.strip(),
+            last_name=data.last_name.strip(),
+            email=data.email.strip(),
+            guest_emails=tuple(email.strip() for email in data.guest_emails),
+            locale=data.locale,
+            form_fields=tuple((f.name, f.value) for f in data.form_fields),
+            legal_consent_responses=tuple(
+                (c.communication_type_id, c.consented) for c in data.legal_consent_responses
+            ),
+            likely_available_user_ids=tuple(data.likely_available_user_ids),
+            idempotency_key=data.idempotency_key,
+            hold_id=data.hold_id,
+        )
     )
 
 
@@ -205,7 +194,7 @@ def to_result(outcome: booking.BookingOutcome, *, production: bool = False) -> B
     if isinstance(outcome, booking.HoldExpired):
         return HoldExpiredObject(message=outcome.message)
     return UpstreamUnavailableObject(
-        message=UNAVAILABLE_MESSAGE if production else outcome.message,
+        message=public_message(outcome, production=production),
         retry_after_seconds=outcome.retry_after_seconds,
     )
 

@@ -10,7 +10,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from gateway.errors import InputError
 from gateway.hubspot.models import BookingInfo, BookingResponse, LinkSettings
+from gateway.meetings.slugs import check_slug
 
 # Deliberately plain: one "@", a dotted domain, no spaces. HubSpot has the last word.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
@@ -135,11 +137,28 @@ UNKNOWN_RESOLUTION = (
     "it is not sent again under this idempotency key. Read the link's availability or ask "
     "the organizer whether the meeting was made; a new idempotency key makes a new booking"
 )
+# What production says instead of the upstream's own words (the log keeps them).
+UNAVAILABLE_MESSAGE = "HubSpot could not be reached; try again later."
 UNKNOWN_WITHOUT_KEY = (
     "the booking was sent and HubSpot did not answer in time; without an idempotency key "
     "its answer cannot be fetched later. Read the link's availability before booking again, "
     "and send an idempotency key to make retries safe"
 )
+
+
+def check_bounds(command: BookingCommand) -> BookingCommand:
+    """The command itself, or ``InputError``: no string or list past its bound, a slug a link
+    can have. Whatever surface built the command, nothing else reads it before this."""
+    texts = [command.slug, command.first_name, command.last_name, command.email]
+    texts += [command.locale or "", command.hold_id or ""]
+    texts += [text for pair in command.form_fields for text in pair]
+    if any(len(text) > MAX_TEXT for text in texts):
+        raise InputError("input", "TOO_LONG", f"no string may exceed {MAX_TEXT} characters")
+    lists = (command.guest_emails, command.form_fields, command.legal_consent_responses)
+    if any(len(items) > MAX_LIST for items in (*lists, command.likely_available_user_ids)):
+        raise InputError("input", "TOO_MANY", f"no list may hold more than {MAX_LIST} items")
+    check_slug(command.slug)
+    return command
 
 
 def check_contact(command: BookingCommand) -> list[FieldError]:

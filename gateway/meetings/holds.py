@@ -214,6 +214,9 @@ class SlotHolds:
 
     async def hold(self, command: HoldCommand) -> HoldOutcome:
         try:
+            if len(command.idempotency_key or "") > rules.MAX_TEXT:
+                message = f"idempotencyKey is over {rules.MAX_TEXT} characters"
+                raise InputError("idempotencyKey", "TOO_LONG", message)
             check_slug(command.slug)
             _check_minutes(command.duration_minutes)
         except InputError as exc:
@@ -357,6 +360,14 @@ class SlotHolds:
             expires_at=now + timedelta(milliseconds=live.remaining_ms),
             renewals=live.renewals,
         )
+
+
+def public_message(outcome: rules.BookingNotSent, *, production: bool) -> str:
+    """What a client is told of a hold or booking not made for now: in production not the
+    upstream's own words (the log keeps them), but the hold store's."""
+    if production and outcome.message != STORE_DOWN:
+        return rules.UNAVAILABLE_MESSAGE
+    return outcome.message
 
 
 def _free(holds: Sequence[Hold], link: MeetingLink, spans: Iterable[Any]) -> list[Any]:

@@ -1,10 +1,13 @@
-"""Gateways served by uvicorn on loopback ports, in the test's own event loop, and the two
-clients a browser page would use on them: GraphQL over SSE and graphql-transport-ws.
+"""The gateway as a server runs it: uvicorn on a free loopback port, lifespan and all, in the
+test's own event loop, and the two clients a browser page would use on it: GraphQL over SSE
+and graphql-transport-ws.
 
     async with on_loopback(environ) as live:          # live.url, live.runtime, live.server
         async with sse_subscription(live.url, query, variables) as changes:
             change = await changes.next()             # the payload of the next `next` event
         async with ws_subscription(live.url, query, variables) as changes: ...
+    async with gateway_on_loopback(environ, upstream=url) as served:   # clock frozen at NOW
+        await served.calls()                          # the sandbox's own count of API calls
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from gateway.app import create_app
 from gateway.runtime import Runtime
 from gateway.serving import STATE_KEY
 from gateway.settings import Settings
+from tests.support.harness import NOW
 from tests.support.redis_server import free_port
 
 # Generous: a change is expected within a second, a loaded CI machine may be slower.
@@ -203,3 +207,32 @@ async def ws_subscription(
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+@dataclass(frozen=True)
+class Loopback:
+    url: str
+    sandbox: httpx.AsyncClient
+
+    async def calls(self) -> dict[str, int]:
+        response = await self.sandbox.get("/_sandbox/calls")
+        assert response.status_code == 200
+        counts: dict[str, int] = response.json()
+        return counts
+
+
+@asynccontextmanager
+async def gateway_on_loopback(
+    environ: Mapping[str, str] | None = None, *, upstream: str | None = None
+) -> AsyncIterator[Loopback]:
+    """On its embedded sandbox, or on the one served at ``upstream``; clock frozen at ``NOW``."""
+    over = {"HUBSPOT_BASE_URL": upstream} if upstream is not None else {}
+    app = create_app(Settings.from_environ({"SANDBOX_NOW": NOW, **over, **(environ or {})}))
+    if upstream is None:
+        sandbox = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app.state.sandbox), base_url="http://sandbox"
+        )
+    else:
+        sandbox = httpx.AsyncClient(base_url=upstream)
+    async with serving(app) as (url, _server), sandbox:
+        yield Loopback(url, sandbox)

@@ -38,6 +38,7 @@ from gateway.serving import STATE_KEY
 from gateway.settings import Settings
 from gateway.tracing import Tracing
 from gateway.warmup import warm_up
+from gateway.web import routes as web_routes
 
 # What a browser may send and read: the credentials and the headers the surfaces answer by.
 CORS_ALLOW = [
@@ -110,6 +111,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql.websocket),
             Route("/mcp", agents),
             *rest_routes(settings),
+            *web_routes(),
         ],
         middleware=[
             Middleware(RequestContext, tenant=tenant_id(settings.hubspot_access_token)),

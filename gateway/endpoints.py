@@ -37,12 +37,14 @@ from gateway.graphql.caching import HttpCaching, noted, uncacheable
 from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.extensions import Shaping, shape
 from gateway.graphql.loaders import Loaders
+from gateway.graphql.persisted import PACKAGED_OPERATIONS
 from gateway.graphql.responses import response_key
 from gateway.runtime import runtime_of
 from gateway.serving import serving_of
 from gateway.settings import Settings
 from gateway.tracing import Tracing
 from gateway.transports import admit, sse_transports, websocket_handler
+from gateway.web import GraphiQLPage
 
 NO_QUERY = BadRequest("the request carries no GraphQL query")
 STREAM_REQUIRED = (
@@ -134,6 +136,11 @@ class GraphQLView(GraphQL[Context, None]):
         self.production = settings.production
         self.settings = settings
         self.max_tokens = settings.max_tokens
+        self.ide = GraphiQLPage(settings.operations_dir or PACKAGED_OPERATIONS)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # The gateway's own GraphiQL (its bundled assets, the shipped operations as tabs).
+        return await self.ide.response(request)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         admit(context, self.settings)

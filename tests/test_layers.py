@@ -37,7 +37,11 @@ def lint(tree: Path) -> subprocess.CompletedProcess[str]:
 
 
 def copy_of_the_package(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "gateway", tmp_path / "gateway")
+    shutil.copytree(
+        ROOT / "gateway",
+        tmp_path / "gateway",
+        ignore=shutil.ignore_patterns("node_modules", "dist", "src"),
+    )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 
@@ -65,3 +69,12 @@ def test_the_sandbox_may_import_nothing_of_the_gateway(tmp_path: Path) -> None:
     result = lint(tree)
     assert result.returncode == 1, result.stdout
     assert "The sandbox stands alone BROKEN" in result.stdout
+
+
+def test_the_web_pages_stand_beside_graphql_not_above_it(tmp_path: Path) -> None:
+    tree = copy_of_the_package(tmp_path)
+    pages = tree / "gateway" / "web" / "pages.py"
+    pages.write_text(pages.read_text() + "\nfrom gateway.graphql import schema\n")
+    result = lint(tree)
+    assert result.returncode == 1, result.stdout
+    assert "gateway.web.pages -> gateway.graphql" in result.stdout

@@ -226,7 +226,10 @@ def _check_form_fields(command: BookingCommand, settings: LinkSettings) -> list[
             )
         elif field.options and field.name in given:
             allowed = {option.value for option in field.options if not option.hidden}
-            if given[field.name] not in allowed:
+            # A multiple checkbox answers its chosen values joined by ";", as HubSpot keeps them.
+            answer = given[field.name]
+            chosen = answer.split(";") if field.field_type == "checkbox" else [answer]
+            if any(value not in allowed for value in chosen):
                 errors.append(
                     FieldError(
                         f"formFields.{field.name}",

@@ -1,5 +1,6 @@
 """The HubSpot-compatible REST surface: HubSpot's Meetings booking-page operations over the
-same cached service as GraphQL, plus its OpenAPI document (``/openapi.json``) and ``/docs``.
+same cached service as GraphQL, plus its OpenAPI document (``/openapi.json``, which
+``gateway.web`` renders at ``/docs``).
 
 Every supported API version's paths are served (``/scheduler/v3/...``,
 ``/scheduler/2026-03/...``, ``/scheduler/2026-09/...``), the same way whatever version the
@@ -60,7 +61,6 @@ def routes(settings: Settings) -> list[BaseRoute]:
         # Last of the surface: every other path under it is HubSpot's 404, in its shape.
         Route("/scheduler{rest:path}", no_such_operation, methods=METHODS),
         Route("/openapi.json", docs.document, methods=["GET"]),
-        Route("/docs", docs.docs, methods=["GET"]),
         Route(WEBHOOKS_PATH, HubSpotWebhooks(settings).endpoint, methods=["POST"]),
     ]
 

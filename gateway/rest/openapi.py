@@ -1,4 +1,4 @@
-"""The REST surface's OpenAPI 3.1 document and a docs page that renders it.
+"""The REST surface's OpenAPI 3.1 document (``gateway.web`` renders it at ``/docs``).
 
 Paths (every supported API version's, from ``hubspot.paths``) and parameters are written here,
 from what the endpoints accept; the component schemas
@@ -14,7 +14,7 @@ from importlib.resources import files
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from gateway.hubspot.models import HUBSPOT_LINK_TYPES
 from gateway.hubspot.paths import ALL_PATHS, ApiPaths
@@ -283,28 +283,9 @@ def _book_operation(paths: ApiPaths, tag: list[str]) -> dict[str, Any]:
     }
 
 
-DOCS_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>meetings-gateway REST</title>
-  <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-  <div id="docs"></div>
-  <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-  <script>SwaggerUIBundle({url: "openapi.json", dom_id: "#docs"});</script>
-</body>
-</html>
-"""
-
-
 class OpenApi:
     def __init__(self, settings: Settings) -> None:
         self.body = document(settings)
 
     async def document(self, request: Request) -> Response:
         return JSONResponse(self.body)
-
-    async def docs(self, request: Request) -> Response:
-        return HTMLResponse(DOCS_PAGE)

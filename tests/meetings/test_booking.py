@@ -51,6 +51,16 @@ async def test_link_rules(gateway: Gateway) -> None:
     }
     wrong_option = replace(COMMAND, form_fields=(("company_size", "a lot"),))
     assert codes(check_against_link(wrong_option, demo)) == {"INVALID_OPTION"}
+    checkboxes = tuple(
+        replace(field, field_type="checkbox") if field.name == "company_size" else field
+        for field in demo.settings.form_fields
+    )
+    multiple = replace(demo, settings=replace(demo.settings, form_fields=checkboxes))
+    both = replace(COMMAND, form_fields=(("company_size", "1-10;11-50"),))
+    assert check_against_link(both, multiple) == []
+    assert codes(check_against_link(both, demo)) == {"INVALID_OPTION"}
+    one_wrong = replace(COMMAND, form_fields=(("company_size", "1-10;a lot"),))
+    assert codes(check_against_link(one_wrong, multiple)) == {"INVALID_OPTION"}
     unknown = replace(COMMAND, form_fields=(*COMMAND.form_fields, ("shoe_size", "44")))
     assert codes(check_against_link(unknown, demo)) == {"UNKNOWN_FORM_FIELD"}
     assert codes(check_against_link(replace(COMMAND, duration_minutes=45), demo)) == {

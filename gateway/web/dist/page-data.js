@@ -1,0 +1,1 @@
+function e(e){let t=document.getElementById(e);if(t===null||t.textContent===null)throw Error(`the page has no #${e} data`);return JSON.parse(t.textContent)}export{e as t};

@@ -43,7 +43,7 @@ from gateway.runtime import runtime_of
 from gateway.serving import serving_of
 from gateway.settings import Settings
 from gateway.tracing import Tracing
-from gateway.transports import admit, sse_transports, websocket_handler
+from gateway.transports import TextFrames, admit, sse_transports, websocket_handler
 from gateway.web import GraphiQLPage
 
 NO_QUERY = BadRequest("the request carries no GraphQL query")
@@ -133,6 +133,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.stream_transport_classes_by_protocol = sse_transports(settings)
         self.graphql_transport_ws_handler_class = websocket_handler(settings)
+        self.websocket_adapter_class = TextFrames
         self.production = settings.production
         self.settings = settings
         self.max_tokens = settings.max_tokens

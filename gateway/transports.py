@@ -14,9 +14,12 @@ import json
 from collections.abc import Mapping
 from typing import cast
 
+import orjson
 from starlette.responses import Response
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.streaming import HTTPStreamTransport, SSETransport
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -34,6 +37,17 @@ from gateway.graphql.loaders import Loaders
 from gateway.runtime import runtime_of
 from gateway.serving import serving_of
 from gateway.settings import Settings
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """Sends every message as a text frame: the view encodes to bytes (orjson), which
+    strawberry would send as binary frames, and browsers' graphql-ws client reads text only."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 class HeartbeatSSE(SSETransport):

@@ -168,7 +168,10 @@ async def ws_connection(
     ) as socket:
         await socket.send(json.dumps({"type": "connection_init", "payload": dict(payload or {})}))
         async with asyncio.timeout(WAIT):
-            ack = json.loads(await socket.recv())
+            raw = await socket.recv()
+        # Browsers' graphql-ws client reads text frames only.
+        assert isinstance(raw, str), raw
+        ack = json.loads(raw)
         assert ack["type"] == "connection_ack", ack
         yield socket
 
@@ -190,6 +193,7 @@ async def ws_subscription(
 
         async def read() -> None:
             async for raw in socket:
+                assert isinstance(raw, str), raw
                 message = json.loads(raw)
                 if message["type"] == "ping":
                     await socket.send(json.dumps({"type": "pong"}))

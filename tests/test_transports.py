@@ -11,16 +11,6 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.graphql.test_subscriptions import (
-    BOOK,
-    KEY,
-    SLUG,
-    SUBSCRIBE,
-    WATCHED,
-    error_code,
-    first_start,
-    graphql,
-)
 from tests.support.bookings import booking
 from tests.support.harness import NOW
 from tests.support.loopback import (
@@ -30,6 +20,16 @@ from tests.support.loopback import (
     streams_opened,
     ws_connection,
     ws_subscription,
+)
+from tests.support.subscriptions import (
+    BOOK,
+    KEY,
+    SLUG,
+    SUBSCRIBE,
+    WATCHED,
+    error_code,
+    first_start,
+    graphql,
 )
 
 

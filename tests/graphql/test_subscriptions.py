@@ -17,10 +17,9 @@ from gateway.meetings.changes import Reason, SlotChange
 from gateway.meetings.holds import HoldCommand, SlotHeld
 from gateway.meetings.watches import Stream
 from tests.support.bookings import booking
-from tests.support.harness import NOW, operation, running_gateway
+from tests.support.harness import NOW, running_gateway
 from tests.support.loopback import (
     WAIT,
-    Live,
     on_loopback,
     sse_subscription,
     streams_opened,
@@ -28,41 +27,16 @@ from tests.support.loopback import (
     ws_connection,
     ws_subscription,
 )
-
-SUBSCRIBE = operation("AvailabilityChanged")
-AVAILABILITY = operation("MeetingLinkAvailability")
-BOOK = operation("BookMeeting")
-SLUG = "mel-nelson"
-WATCHED = {"slug": SLUG, "timeZone": "UTC", "to": "2026-03-03T14:00:00Z", "durationMinutes": 30}
-KEY = "browser-page-key-0001"
-
-
-async def calls(live: Live) -> dict[str, int]:
-    sandbox = httpx.ASGITransport(app=live.app.state.sandbox)
-    async with httpx.AsyncClient(transport=sandbox, base_url="http://sandbox") as http:
-        found: dict[str, int] = (await http.get("/_sandbox/calls")).json()
-        return found
-
-
-async def graphql(
-    live: Live, document: str, variables: dict[str, Any], headers: dict[str, str] | None = None
-) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=live.url, headers=headers) as http:
-        response = await http.post("/graphql", json={"query": document, "variables": variables})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body
-    return body["data"]  # type: ignore[no-any-return]
-
-
-async def first_start(live: Live, headers: dict[str, str] | None = None) -> str:
-    data = await graphql(live, AVAILABILITY, WATCHED, headers)
-    return str(data["meetingLink"]["availability"]["slots"][0]["start"])
-
-
-def error_code(payload: dict[str, Any]) -> str:
-    assert payload.get("data") is None, payload
-    return str(payload["errors"][0]["extensions"]["code"])
+from tests.support.subscriptions import (
+    BOOK,
+    SLUG,
+    SUBSCRIBE,
+    WATCHED,
+    calls,
+    error_code,
+    first_start,
+    graphql,
+)
 
 
 @pytest.mark.parametrize(

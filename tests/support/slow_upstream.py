@@ -132,6 +132,11 @@ async def gateway_on(environ: Mapping[str, str], served: Served) -> AsyncIterato
     async with serve(app) as server:
         if "REDIS_URL" in environ:
             await server.runtime.cache.start()  # subscribed before any other replica books
+        # A served process warms up before it takes requests: its first reads (the link list,
+        # booking info, month pages through this proxy) are made before the 1 s deadline applies.
+        await server.runtime.service.availability(
+            "mel-nelson", start=None, end=None, duration_minutes=30, first=None
+        )
         transport = httpx.ASGITransport(app=server)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             yield Gateway(app, http, served.upstream.control, server.runtime)

@@ -1,6 +1,6 @@
 """create_app(settings): the composition root.
 
-The routes and the edge's middlewares (their order is drawn in ``gateway.edge``) are fixed
+The routes and the edge's one layer (its steps are drawn in ``gateway.edge.gate``) are fixed
 here; the long-lived parts are built once by the lifespan (``gateway.runtime.running``) and
 handed to every request as Starlette lifespan state. With no HubSpot credential the embedded
 sandbox is the upstream.
@@ -13,16 +13,11 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.cache import tenant_id
 from gateway.clock import Clock, FrozenClock, SystemClock
-from gateway.edge.access import Access
-from gateway.edge.body import BodyReader
-from gateway.edge.deadline import DeadlineMiddleware
-from gateway.edge.logs import RequestContext
-from gateway.edge.metrics import RequestMetrics
+from gateway.edge.gate import Gate
 from gateway.edge.spans import RequestSpans
 from gateway.endpoints import GraphQLEndpoint, healthz, readyz
 from gateway.garbage import settle
@@ -39,17 +34,6 @@ from gateway.settings import Settings
 from gateway.tracing import Tracing
 from gateway.warmup import warm_up
 from gateway.web import routes as web_routes
-
-# What a browser may send and read: the credentials and the headers the surfaces answer by.
-CORS_ALLOW = [
-    "content-type",
-    "authorization",
-    "x-request-id",
-    "idempotency-key",
-    "if-none-match",
-    "x-api-key",
-]
-CORS_EXPOSE = ["etag", "retry-after", "x-request-id"]
 
 
 def create_app(
@@ -103,30 +87,25 @@ def create_app(
             yield {STATE_KEY: runtime}
 
     app = Starlette(
+        # The router tries the routes in turn: the busiest path first.
         routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql.websocket),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
-            Route("/graphql", graphql.endpoint, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql.websocket),
             Route("/mcp", agents),
             *rest_routes(settings),
             *web_routes(),
         ],
         middleware=[
-            Middleware(RequestContext, tenant=tenant_id(settings.hubspot_access_token)),
-            *([Middleware(RequestSpans, tracer=tracing.tracer)] if tracing is not None else []),
-            Middleware(RequestMetrics, metrics=metrics),
             Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST"],
-                allow_headers=CORS_ALLOW,
-                expose_headers=CORS_EXPOSE,
-            ),
-            Middleware(Access, settings=settings),
-            Middleware(BodyReader, maximum=settings.max_body_bytes, max_tokens=settings.max_tokens),
-            Middleware(DeadlineMiddleware, seconds=settings.request_deadline),
+                Gate,
+                settings=settings,
+                tenant=tenant_id(settings.hubspot_access_token),
+                metrics=metrics,
+                spans=None if tracing is None else RequestSpans(tracing.tracer),
+            )
         ],
         lifespan=lifespan,
     )

@@ -1,6 +1,6 @@
 """The composition root's own endpoints: health, readiness and GraphQL.
 
-    GraphQLEndpoint(schema, settings, tracing).endpoint     # POST/GET /graphql
+    GraphQLEndpoint(schema, settings, tracing)     # POST/GET /graphql (an ASGI app)
     healthz, readyz                                # /healthz, /readyz
 
 Every endpoint finds what serves its request in the lifespan state: ``serving_of`` (the same
@@ -18,6 +18,7 @@ from cross_web import HTTPException as StrawberryHTTPError
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry import Schema
 from strawberry.asgi import GraphQL
@@ -28,7 +29,7 @@ from strawberry.types.execution import SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
 from gateway.cache import ping
-from gateway.edge.body import graphql_request_of, keep_graphql_request
+from gateway.edge.body import graphql_request_of, header_of, keep_graphql_request
 from gateway.edge.refusal import GRAPHQL_PATH, BadRequest, refusal_body
 from gateway.edge.request import GraphQLOperation, GraphQLRequest, read_graphql_params
 from gateway.edge.request_id import request_id_of
@@ -220,6 +221,12 @@ class GraphQLEndpoint:
         self.shaping = Shaping.of(settings)
         self.tracing = tracing
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A plain ASGI app to the router, which then adds no exception layer of its own around
+        # each request (the app's one, outside the router, serves).
+        response = await self.endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
     async def websocket(self, websocket: WebSocket) -> None:
         """graphql-transport-ws on ``/graphql`` (subscriptions; queries and mutations too)."""
         await self.view.run(websocket)
@@ -319,4 +326,4 @@ class GraphQLEndpoint:
 
 def asks_a_stream(request: Request) -> bool:
     """Whether the client asked for GraphQL over SSE (the view answers with an event stream)."""
-    return "text/event-stream" in request.headers.get("accept", "")
+    return "text/event-stream" in (header_of(request.scope, b"accept") or "")

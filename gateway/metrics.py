@@ -1,12 +1,12 @@
 """Prometheus metrics of one app, on its own ``CollectorRegistry`` (tests build many apps).
 
     metrics = Metrics()
-    Middleware(RequestMetrics, metrics=metrics)     # gateway.edge.metrics: observe_request
+    Middleware(Gate, metrics=metrics, ...)          # the edge calls observe_request
     metrics.watch(cache_stats=..., upstream_stats=...)     # in the lifespan
     metrics.instrument(http)                       # upstream latency, by endpoint
     Route("/metrics", metrics.endpoint)
 
-Request counts and latency are counted where they happen (one middleware); everything the
+Request counts and latency are counted where they happen (the edge's one layer); everything the
 cache and the upstream client already count is read from their stats objects at scrape time
 by ``StatsCollector``, so their hot paths carry no metrics code at all.
 
@@ -83,6 +83,9 @@ class Metrics:
             registry=self.registry,
         )
         self._operations: set[str] = set()
+        # Each request's two series, found once per (route, operation, status) rather than by
+        # ``labels`` on every request.
+        self._request_series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def operation_label(self, name: str) -> str:
         if name in self._operations:
@@ -94,8 +97,17 @@ class Metrics:
 
     def observe_request(self, route: str, operation: str, status: int, seconds: float) -> None:
         label = self.operation_label(operation) if operation else ""
-        self.requests.labels(route, label, str(status)).inc()
-        self.request_seconds.labels(route, label).observe(seconds)
+        series = self._request_series.get((route, label, status))
+        if series is None:
+            series = (
+                self.requests.labels(route, label, str(status)),
+                self.request_seconds.labels(route, label),
+            )
+            # Bounded as the labels are: the routes, the kept operation names, status codes.
+            self._request_series[(route, label, status)] = series
+        count, latency = series
+        count.inc()
+        latency.observe(seconds)
 
     def observe_tool_call(self, tool: str, outcome: str, seconds: float) -> None:
         # Both labels come from the tool table and its outcome types: bounded.

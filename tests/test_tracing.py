@@ -12,8 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from gateway.app import create_app
-from gateway.edge.logs import RequestContext
-from gateway.edge.spans import RequestSpans
+from gateway.edge.gate import Gate
 from gateway.settings import Settings
 from gateway.tracing import Tracing, tracing_requested
 from tests.support.harness import NOW, operation
@@ -166,6 +165,6 @@ def test_an_impossible_setting_names_the_variable(environ: dict[str, str], named
 
 def test_without_tracing_the_app_adds_nothing() -> None:
     app = create_app(Settings.from_environ({"SANDBOX_NOW": NOW}))
-    installed: set[object] = {m.cls for m in app.user_middleware}
-    assert RequestSpans not in installed
-    assert RequestContext in installed
+    installed: list[object] = [m.cls for m in app.user_middleware]
+    assert installed == [Gate]
+    assert app.user_middleware[0].kwargs["spans"] is None

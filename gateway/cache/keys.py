@@ -35,6 +35,8 @@ EVERY_ENTRY = "*"
 SANDBOX_TENANT = "sandbox"
 
 _RESOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# What ``quote(text, safe="")`` leaves as it is: letters, digits and "_.-~".
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*\Z")
 
 Params = Mapping[str, str | int | None]
 
@@ -56,9 +58,14 @@ def check_resource_name(name: str) -> str:
     return name
 
 
+def _quoted(text: str) -> str:
+    # Most keys' parts are ids, slugs and digests, which quoting leaves as they are.
+    return text if _UNRESERVED.match(text) else quote(text, safe="")
+
+
 def normalize_params(params: Params) -> str:
     return "&".join(
-        f"{quote(name, safe='')}={quote(str(value), safe='')}"
+        f"{_quoted(name)}={_quoted(str(value))}"
         for name, value in sorted(params.items())
         if value is not None
     )

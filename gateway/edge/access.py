@@ -1,9 +1,10 @@
 """Who may call the public surface (``/graphql``, the REST API and ``/mcp``).
 
-    Middleware(Access, settings=settings)      # API keys and/or pass-through tokens
+    access = Access(settings)                  # API keys and/or pass-through tokens
+    access.admit(scope)                        # a Caller, or the Refusal to answer
 
-It runs before anything reads the body (``gateway.edge.BodyReader``, inside it), so a refused
-request costs no more than its headers.
+The edge asks it before anything reads the body (``gateway.edge.body``), so a refused request
+costs no more than its headers.
 
 API keys (``GATEWAY_API_KEYS``): a request must carry a configured key in ``X-API-Key`` or
 ``Authorization: ApiKey <key>``, else 401; each key has its own requests per minute (a token
@@ -29,11 +30,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from gateway.cache.keys import tenant_id
 from gateway.edge.body import header_of
-from gateway.edge.refusal import GRAPHQL_PATH, refuse
+from gateway.edge.refusal import GRAPHQL_PATH, Refusal
 from gateway.settings import ApiKey, Settings
 
 log = logging.getLogger("gateway.access")
@@ -98,64 +99,48 @@ def find_key(keys: tuple[ApiKey, ...], given: str | None) -> ApiKey | None:
 
 
 class Access:
-    """Pure ASGI middleware: see the module docstring."""
+    """See the module docstring."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        settings: Settings,
-        limiter: RateLimiter | None = None,
-    ) -> None:
-        self.app = app
+    def __init__(self, settings: Settings, *, limiter: RateLimiter | None = None) -> None:
         self.keys = settings.api_keys
         self.pass_through = settings.pass_through_auth
         self.limiter = limiter or RateLimiter()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PROTECTED):
-            await self.app(scope, receive, send)
-            return
+    def admit(self, scope: Scope) -> Refusal | None:
+        """None when the request may go on (who calls is then in the scope), else its refusal."""
+        if not scope["path"].startswith(PROTECTED):
+            return None
         key_name = None
         if self.keys:
             given = header_of(scope, b"x-api-key") or _authorization(scope, "ApiKey")
             key = find_key(self.keys, given)
             if key is None:
                 log.info("refused a request without a valid API key")
-                await refuse(
-                    scope,
-                    send,
+                return Refusal(
                     401,
                     "UNAUTHENTICATED",
                     "a valid API key is required (X-API-Key)",
                     {"WWW-Authenticate": "ApiKey"},
                 )
-                return
             wait = self.limiter.admit(key)
             if wait > 0:
                 log.info("API key %s is over its rate of %d a minute", key.name, key.per_minute)
-                await refuse(
-                    scope,
-                    send,
+                return Refusal(
                     429,
                     "RATE_LIMITED",
                     f"the rate of {key.per_minute} requests a minute is spent; retry later",
                     {"Retry-After": str(max(1, math.ceil(wait)))},
                 )
-                return
             key_name = key.name
         token = None
         if self.pass_through:
             token = _authorization(scope, "Bearer")
             if token is None:
-                await refuse(
-                    scope,
-                    send,
+                return Refusal(
                     401,
                     "UNAUTHENTICATED",
                     "a HubSpot access token is required (Authorization: Bearer ...)",
                     {"WWW-Authenticate": "Bearer"},
                 )
-                return
         scope.setdefault("state", {})["caller"] = Caller(key_name, token)
-        await self.app(scope, receive, send)
+        return None

@@ -10,11 +10,12 @@ Bodies of other content types are left to the GraphQL server, which refuses them
 from __future__ import annotations
 
 from collections import deque
+from functools import lru_cache
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope
 from strawberry.http.parse_content_type import parse_content_type
 
-from gateway.edge.refusal import GRAPHQL_PATH, BadRequest, refuse
+from gateway.edge.refusal import GRAPHQL_PATH, BadRequest, Refusal
 from gateway.edge.request import GraphQLRequest, read_graphql_request
 
 _STATE_KEY = "graphql_request"
@@ -40,32 +41,35 @@ def header_of(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _is_json(scope: Scope) -> bool:
-    # The GraphQL server's own rule for which bodies it reads as JSON.
-    content_type, _ = parse_content_type(header_of(scope, b"content-type") or "")
-    return "application/json" in content_type
+@lru_cache(maxsize=64)
+def _is_json(content_type: str) -> bool:
+    # The GraphQL server's own rule for which bodies it reads as JSON (clients send the same
+    # few content types, and the rule parses each as an e-mail header would).
+    mime_type, _ = parse_content_type(content_type)
+    return "application/json" in mime_type
 
 
 class BodyReader:
-    """Pure ASGI middleware, inside access control: see the module docstring."""
+    """See the module docstring: ``read`` is asked by the edge once access control let the
+    request in."""
 
-    def __init__(self, app: ASGIApp, *, maximum: int, max_tokens: int | None) -> None:
-        self.app = app
+    def __init__(self, *, maximum: int, max_tokens: int | None) -> None:
         self.maximum = maximum
         self.max_tokens = max_tokens
+        self.too_large = Refusal(
+            413, "REQUEST_TOO_LARGE", f"the request body is over {maximum} bytes"
+        )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
-            await self.app(scope, receive, send)
-            return
+    async def read(self, scope: Scope, receive: Receive) -> Receive | Refusal:
+        """What the app is to receive the body from (the body replayed), or the 413."""
+        if scope["method"] not in _WITH_BODY:
+            return receive
         declared = header_of(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.maximum):
-            await self._too_large(scope, send)
-            return
+            return self.too_large
         messages, body = await self._read(receive)
         if body is None:
-            await self._too_large(scope, send)
-            return
+            return self.too_large
         complete = messages[-1]["type"] == "http.request"  # else the client went away
         if complete and self._graphql(scope):
             scope.setdefault("state", {})[_STATE_KEY] = read_graphql_request(
@@ -75,11 +79,15 @@ class BodyReader:
         async def replay() -> Message:
             return messages.popleft() if messages else await receive()
 
-        await self.app(scope, replay, send)
+        return replay
 
     @staticmethod
     def _graphql(scope: Scope) -> bool:
-        return scope["path"] == GRAPHQL_PATH and scope["method"] == "POST" and _is_json(scope)
+        return (
+            scope["path"] == GRAPHQL_PATH
+            and scope["method"] == "POST"
+            and _is_json(header_of(scope, b"content-type") or "")
+        )
 
     async def _read(self, receive: Receive) -> tuple[deque[Message], bytes | None]:
         """The messages received, and the body they carry (None past ``maximum``)."""
@@ -99,12 +107,3 @@ class BodyReader:
             if not message.get("more_body", False):
                 break
         return messages, b"".join(chunks)
-
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        await refuse(
-            scope,
-            send,
-            413,
-            "REQUEST_TOO_LARGE",
-            f"the request body is over {self.maximum} bytes",
-        )

@@ -15,43 +15,46 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope
 
 from gateway.deadline import deadline_after
 from gateway.edge.body import graphql_request_of, header_of
-from gateway.edge.refusal import GRAPHQL_PATH, refuse
+from gateway.edge.refusal import GRAPHQL_PATH, Refusal, refuse
 from gateway.edge.request import GraphQLRequest
 from gateway.edge.status import ResponseStatus
 
 TIMED_OUT = "UPSTREAM_UNAVAILABLE"
 
 
-class DeadlineMiddleware:
-    """Pure ASGI middleware, inside CORS so that a browser can read the answer."""
+class Deadline:
+    """Asked by the edge inside access control and the body's read, so that a browser can read
+    the 504 (it passes the edge's CORS) and the request's own time is what it bounds."""
 
-    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
-        self.app = app
+    def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         # Time left after the upstream gives up, to build an answer from what is at hand (a
         # stale read, ``BookingInProgress``): a quarter of a short deadline, so that a loaded
         # process still answers in type before the backstop's 504.
         self.margin = min(0.5, seconds * 0.25)
+        message = f"The gateway could not answer within its {seconds:g} s deadline."
+        self.timed_out = Refusal(504, TIMED_OUT, message, executed=True)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _is_stream(scope):
-            await self.app(scope, receive, send)
+    async def run(
+        self, app: ASGIApp, scope: Scope, receive: Receive, answer: ResponseStatus
+    ) -> None:
+        """``app`` answers within the deadline, or the backstop does."""
+        if _is_stream(scope):
+            await app(scope, receive, answer)
             return
-        answer = ResponseStatus(send)
         with deadline_after(self.seconds - self.margin):
             try:
                 async with asyncio.timeout(self.seconds) as backstop:
-                    await self.app(scope, receive, answer)
+                    await app(scope, receive, answer)
             except TimeoutError:
                 if not backstop.expired() or answer.started:
                     # Not ours, or too late to answer: the status line has gone already.
                     raise
-                message = f"The gateway could not answer within its {self.seconds:g} s deadline."
-                await refuse(scope, send, 504, TIMED_OUT, message, executed=True)
+                await refuse(scope, answer, self.timed_out)
 
 
 def _is_stream(scope: Scope) -> bool:

@@ -1,15 +1,17 @@
 """Structured logs: one line per event, each carrying the request it belongs to.
 
     configure_logging("json", secrets=[token])      # from cli.py, once per process
-    Middleware(RequestContext, tenant=tenant)       # outermost: names every request
+    facts = request_facts(scope, tenant)            # the edge, first of all (gateway.edge.gate)
+    token = enter(facts) ... leave(token)
+    AccessLog().write(scope, status, seconds)       # the edge, last of all
 
-``RequestContext`` gives each HTTP request an id (``edge.request_id``'s rule, echoed back and
-seen by the GraphQL error masking as the correlation id) and keeps it, with the tenant hash and
-the GraphQL operation, in a context variable that every log record picked up by the installed
-handler is stamped with, whatever logger made it (uvicorn's, httpx's, the gateway's). It reads
-no body: the operation is what the edge's body reader parsed once access control let the
-request in (``unknown`` until then, and for a refused request). It also writes the access line,
-with the route template instead of the raw path so no slug or query string is logged.
+Each HTTP request gets an id (``edge.request_id``'s rule, echoed back and seen by the GraphQL
+error masking as the correlation id), kept with the tenant hash and the GraphQL operation in a
+context variable that every log record picked up by the installed handler is stamped with,
+whatever logger made it (uvicorn's, httpx's, the gateway's). Nothing here reads a body: the
+operation is what the edge's body reader parsed once access control let the request in
+(``unknown`` until then, and for a refused request). The access line carries the route template
+instead of the raw path, so no slug or query string is logged.
 
 
 Nothing a person typed into a booking and no credential may reach a log: lines are built from
@@ -27,20 +29,18 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Iterable
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import IO, Any
 
 import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from gateway.edge.body import graphql_request_of
 from gateway.edge.refusal import GRAPHQL_PATH
 from gateway.edge.request import UNREADABLE, GraphQLOperation, GraphQLRequest
 from gateway.edge.request_id import REQUEST_ID_HEADER, given_request_id, new_request_id
-from gateway.edge.status import ResponseStatus
 
 ACCESS_LOGGER = "gateway.access"
 
@@ -94,54 +94,84 @@ def current_request() -> RequestFacts | None:
     return _CURRENT.get()
 
 
-class RequestContext:
-    """Pure ASGI middleware, outermost: see the module docstring."""
+def request_facts(scope: Scope, tenant: str) -> RequestFacts:
+    """What names an HTTP request in the logs: its id (``edge.request_id``'s rule; a new one is
+    written into the scope's headers, so that everything downstream, such as the GraphQL
+    context's correlation id, sees the id the logs carry) and the tenant."""
+    request_id = given_request_id(scope["headers"])
+    if request_id is None or _HUBSPOT_TOKEN.search(request_id):
+        request_id = new_request_id()
+        scope["headers"] = [
+            *(pair for pair in scope["headers"] if pair[0] != REQUEST_ID_HEADER),
+            (REQUEST_ID_HEADER, request_id.encode()),
+        ]
+    # A GET asks for an operation in its query string (without one, it is GraphiQL's page).
+    method, asks = scope["method"], bool(scope.get("query_string"))
+    graphql = scope["path"] == GRAPHQL_PATH and (method == "POST" or (method == "GET" and asks))
+    return RequestFacts(request_id, tenant, graphql, scope)
 
-    def __init__(self, app: ASGIApp, *, tenant: str) -> None:
-        self.app = app
-        self.tenant = tenant
-        self.access = logging.getLogger(ACCESS_LOGGER)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+def enter(facts: RequestFacts) -> Token[RequestFacts | None]:
+    """Every log record made from here on (until ``leave``) carries ``facts``."""
+    return _CURRENT.set(facts)
+
+
+def leave(token: Token[RequestFacts | None]) -> None:
+    _CURRENT.reset(token)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessLine:
+    """One request's access line: every field scrubbed where it entered."""
+
+    created: float
+    facts: RequestFacts
+    method: str
+    route: str
+    status: int
+    duration_ms: float
+
+    @property
+    def message(self) -> str:
+        return f"{self.method} {self.route} {self.status}"
+
+    def extra(self) -> dict[str, object]:
+        return {
+            "method": self.method,
+            "route": self.route,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            _SCRUBBED: True,
+        }
+
+
+class AccessLog:
+    """The access line of each HTTP request, with the route template instead of the raw path
+    so that no slug or query string is logged.
+
+    When the only handler is the one ``configure_logging`` installed, the line goes straight to
+    it (its formatter renders it as it renders a record, its stream and lock write it): a line
+    per request would otherwise pay for logging's record, filter and dispatch machinery. With
+    anyone else's handler installed too, the line is an ordinary record."""
+
+    def __init__(self) -> None:
+        self._logger = logging.getLogger(ACCESS_LOGGER)
+
+    def write(self, scope: Scope, status: int, seconds: float) -> None:
+        if not self._logger.isEnabledFor(logging.INFO):
             return
-        request_id = given_request_id(scope["headers"])
-        if request_id is None or _HUBSPOT_TOKEN.search(request_id):
-            request_id = new_request_id()
-            # Rewritten so that everything downstream (the GraphQL context's correlation id)
-            # sees the same id the logs carry.
-            scope["headers"] = [
-                *(pair for pair in scope["headers"] if pair[0] != REQUEST_ID_HEADER),
-                (REQUEST_ID_HEADER, request_id.encode()),
-            ]
-        # A GET asks for an operation in its query string (without one, it is GraphiQL's page).
-        method, asks = scope["method"], bool(scope.get("query_string"))
-        graphql = scope["path"] == GRAPHQL_PATH and (method == "POST" or (method == "GET" and asks))
-        facts = RequestFacts(request_id, self.tenant, graphql, scope)
-        token = _CURRENT.set(facts)
-        started = time.perf_counter()
-        answer = ResponseStatus(send, headers=[(REQUEST_ID_HEADER, request_id.encode())])
-
-        try:
-            await self.app(scope, receive, answer)
-        finally:
-            route = route_template(scope)
-            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-            self.access.info(
-                "%s %s %d",
-                method,
-                route,
-                answer.status,
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": answer.status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    _SCRUBBED: True,
-                },
-            )
-            _CURRENT.reset(token)
+        facts = _CURRENT.get()
+        if facts is None:
+            return
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+        line = AccessLine(
+            time.time(), facts, method, route_template(scope), status, round(seconds * 1000, 2)
+        )
+        handler = _sole_handler(self._logger)
+        if handler is not None:
+            handler.write_access(line)
+            return
+        self._logger.info("%s %s %d", method, line.route, status, extra=line.extra())
 
 
 def route_template(scope: Scope) -> str:
@@ -159,9 +189,13 @@ class _Scrubber:
     def __init__(self, secrets: Iterable[str]) -> None:
         self.secrets = tuple(secret for secret in secrets if secret)
 
-    def __call__(self, line: str, record: logging.LogRecord) -> str:
+    def secrets_of(self, line: str) -> str:
         for secret in self.secrets:
             line = line.replace(secret, "[redacted]")
+        return line
+
+    def __call__(self, line: str, record: logging.LogRecord) -> str:
+        line = self.secrets_of(line)
         if getattr(record, _SCRUBBED, False) and not record.exc_info:
             return line
         line = _BEARER.sub("Bearer [redacted]", line)
@@ -181,14 +215,34 @@ class _RequestFactsFilter(logging.Filter):
         return True
 
 
+class _Stamps:
+    """A record's time as ``pattern`` renders it (a ``strftime`` pattern of whole seconds) and
+    its milliseconds: the seconds' part is rendered once per second, not once per line."""
+
+    def __init__(self, pattern: str, convert: Callable[[float], time.struct_time]) -> None:
+        self._pattern = pattern
+        self._convert = convert
+        self._second = -1
+        self._rendered = ""
+
+    def __call__(self, created: float) -> tuple[str, int]:
+        second = int(created)
+        if second != self._second:
+            self._second = second
+            self._rendered = time.strftime(self._pattern, self._convert(second))
+        return self._rendered, int((created - second) * 1000)
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         self._scrub = _Scrubber(secrets)
+        self._stamps = _Stamps("%Y-%m-%dT%H:%M:%S", time.gmtime)
 
     def format(self, record: logging.LogRecord) -> str:
+        seconds, millis = self._stamps(record.created)
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": f"{seconds}.{millis:03d}+00:00",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -203,6 +257,25 @@ class JsonFormatter(logging.Formatter):
             line["exception"] = self.formatException(record.exc_info)
         return self._scrub(orjson.dumps(line, default=str).decode(), record)
 
+    def access(self, line: AccessLine) -> str:
+        """``line`` as ``format`` renders its record."""
+        seconds, millis = self._stamps(line.created)
+        facts = line.facts
+        fields = {
+            "time": f"{seconds}.{millis:03d}+00:00",
+            "level": "info",
+            "logger": ACCESS_LOGGER,
+            "message": line.message,
+            "request_id": facts.request_id,
+            "operation": facts.operation_name,
+            "tenant": facts.tenant,
+            "method": line.method,
+            "route": line.route,
+            "status": line.status,
+            "duration_ms": line.duration_ms,
+        }
+        return self._scrub.secrets_of(orjson.dumps(fields).decode())
+
 
 class TextFormatter(logging.Formatter):
     """For a person at a terminal: the same fields, one readable line."""
@@ -210,6 +283,11 @@ class TextFormatter(logging.Formatter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s %(context)s%(message)s")
         self._scrub = _Scrubber(secrets)
+        self._stamps = _Stamps("%Y-%m-%d %H:%M:%S", time.localtime)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        seconds, millis = self._stamps(record.created)
+        return f"{seconds},{millis:03d}"
 
     def format(self, record: logging.LogRecord) -> str:
         parts = [
@@ -220,9 +298,51 @@ class TextFormatter(logging.Formatter):
         record.context = f"[{' '.join(parts)}] " if parts else ""
         return self._scrub(super().format(record), record)
 
+    def access(self, line: AccessLine) -> str:
+        """``line`` as ``format`` renders its record."""
+        seconds, millis = self._stamps(line.created)
+        facts = line.facts
+        parts = [
+            f"{name}={value}"
+            for name, value in (
+                ("request_id", facts.request_id),
+                ("operation", facts.operation_name),
+                ("tenant", facts.tenant),
+            )
+            if value
+        ]
+        context = f"[{' '.join(parts)}] " if parts else ""
+        rendered = f"{seconds},{millis:03d} INFO    {ACCESS_LOGGER} {context}{line.message}"
+        return self._scrub.secrets_of(rendered)
+
 
 class _Installed(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler ``configure_logging`` installs, told apart from anyone else's."""
+
+    def __init__(self, stream: IO[str], formatter: JsonFormatter | TextFormatter) -> None:
+        super().__init__(stream)
+        self.setFormatter(formatter)
+        self.lines = formatter
+
+    def write_access(self, line: AccessLine) -> None:
+        if self.level > logging.INFO:
+            return
+        rendered = self.lines.access(line)
+        self.acquire()
+        try:
+            self.stream.write(rendered + self.terminator)
+            self.flush()
+        finally:
+            self.release()
+
+
+def _sole_handler(logger: logging.Logger) -> _Installed | None:
+    """The installed handler, when every record of ``logger`` reaches it and nothing else."""
+    root = logging.getLogger()
+    if logger.handlers or logger.filters or not logger.propagate or len(root.handlers) != 1:
+        return None
+    handler = root.handlers[0]
+    return handler if isinstance(handler, _Installed) and not root.filters else None
 
 
 def configure_logging(
@@ -237,9 +357,9 @@ def configure_logging(
     Calling it again replaces the handler it installed before (tests call it many times).
     uvicorn must be run with ``log_config=None`` so that it keeps its hands off.
     """
-    handler = _Installed(stream or sys.stderr)
     secrets = tuple(secrets)
-    handler.setFormatter(JsonFormatter(secrets) if log_format == "json" else TextFormatter(secrets))
+    formatter = JsonFormatter(secrets) if log_format == "json" else TextFormatter(secrets)
+    handler = _Installed(stream or sys.stderr, formatter)
     handler.addFilter(_RequestFactsFilter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _Installed)]:
@@ -247,6 +367,12 @@ def configure_logging(
         old.close()
     root.addHandler(handler)
     root.setLevel(level)
+    # No formatter here writes where a record was made, nor its thread or process: the logging
+    # HOWTO's "Optimization" switches spare each record (an access line per request) finding them.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # httpx logs every upstream call with its full URL at INFO; the metrics count them instead.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     return handler

@@ -25,6 +25,17 @@ class BadRequest:
     status: int = 400
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An answer the edge gives in the app's place (``refuse`` renders it)."""
+
+    status: int
+    code: str
+    message: str
+    headers: dict[str, str] | None = None
+    executed: bool = False  # the request may have begun to run
+
+
 # HubSpot names each error answer in a header as well as in its body.
 CORRELATION_HEADER = "X-HubSpot-Correlation-Id"
 
@@ -59,25 +70,18 @@ def refusal_body(
     return json.dumps(body).encode()
 
 
-async def refuse(
-    scope: Scope,
-    send: Send,
-    status: int,
-    code: str,
-    message: str,
-    headers: dict[str, str] | None = None,
-    *,
-    executed: bool = False,
-) -> None:
-    headers = dict(headers or {})
+async def refuse(scope: Scope, send: Send, refusal: Refusal) -> None:
+    headers = dict(refusal.headers or {})
     correlation_id = None
     if scope["path"] not in (GRAPHQL_PATH, MCP_PATH):
         correlation_id = headers[CORRELATION_HEADER] = str(uuid.uuid4())
-    raw = refusal_body(scope["path"], code, message, correlation_id, executed=executed)
+    raw = refusal_body(
+        scope["path"], refusal.code, refusal.message, correlation_id, executed=refusal.executed
+    )
     pairs = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(raw)).encode()),
         *((k.lower().encode(), v.encode()) for k, v in headers.items()),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": pairs})
+    await send({"type": "http.response.start", "status": refusal.status, "headers": pairs})
     await send({"type": "http.response.body", "body": raw})

@@ -29,6 +29,8 @@ _OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
 # Longer documents are parsed every time rather than kept: a frontend's are far shorter, and
 # keeping junk would cost memory.
 MAX_REMEMBERED_DOCUMENT = 20_000
+# Bodies up to this size are read once per distinct body (512 of them: 2 MiB at most).
+MAX_REMEMBERED_BODY = 4096
 NOT_JSON = BadRequest("the request body is not valid JSON in UTF-8")
 TOO_DEEP = BadRequest("the request body's JSON is nested too deeply")
 NOT_AN_OBJECT = BadRequest("the request body must be a JSON object (batches are not accepted)")
@@ -90,7 +92,21 @@ class GraphQLRequest:
 
 
 def read_graphql_request(body: bytes, *, max_tokens: int | None) -> GraphQLRequest | BadRequest:
-    """The request a JSON body asks for, or why it cannot be run."""
+    """The request a JSON body asks for, or why it cannot be run.
+
+    A frontend sends the same few bodies over and over (the response cache's premise), so the
+    reading of short ones is remembered: what is read is never changed by anyone after."""
+    if len(body) <= MAX_REMEMBERED_BODY:
+        return _remembered_read(body, max_tokens)
+    return _read(body, max_tokens)
+
+
+@lru_cache(maxsize=512)
+def _remembered_read(body: bytes, max_tokens: int | None) -> GraphQLRequest | BadRequest:
+    return _read(body, max_tokens)
+
+
+def _read(body: bytes, max_tokens: int | None) -> GraphQLRequest | BadRequest:
     try:
         data = json.loads(body)
     except ValueError:  # UnicodeDecodeError is one

@@ -7,11 +7,13 @@ first to know the operation, once access control let the request in and its body
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from gateway.edge.logs import current_request, route_template
+from gateway.edge.logs import route_template
 from gateway.edge.status import ResponseStatus
 
 if TYPE_CHECKING:
@@ -19,25 +21,20 @@ if TYPE_CHECKING:
 
 
 class RequestSpans:
-    """Pure ASGI middleware, inside ``RequestContext`` (whose facts carry the request id)."""
+    """Opened by the edge around everything it does once the request has its id."""
 
-    def __init__(self, app: ASGIApp, *, tracer: Tracer) -> None:
-        self.app = app
+    def __init__(self, tracer: Tracer) -> None:
         self.tracer = tracer
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    @contextmanager
+    def span(self, scope: Scope, request_id: str, answer: ResponseStatus) -> Iterator[None]:
         from opentelemetry import propagate, trace
         from opentelemetry.trace import StatusCode
 
         carrier = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
         }
-        facts = current_request()
         method = scope["method"]
-        answer = ResponseStatus(send)
         with self.tracer.start_as_current_span(
             method,
             context=propagate.extract(carrier),
@@ -45,11 +42,11 @@ class RequestSpans:
             attributes={
                 "http.request.method": method,
                 "url.path": scope["path"],
-                "gateway.request_id": facts.request_id if facts else "",
+                "gateway.request_id": request_id,
             },
         ) as span:
             try:
-                await self.app(scope, receive, answer)
+                yield
             finally:
                 route = route_template(scope)
                 span.update_name(f"{method} {route}")

@@ -10,12 +10,25 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.deadline import current_deadline, deadline_after
-from gateway.edge.deadline import DeadlineMiddleware
+from gateway.edge.deadline import Deadline
+from gateway.edge.status import ResponseStatus
 from gateway.hubspot.paths import ALL_PATHS
 
 REST_PATH = ALL_PATHS[0].links
+
+
+class Deadlined:
+    """The edge's deadline step alone around an app."""
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.deadline = Deadline(seconds)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.deadline.run(self.app, scope, receive, ResponseStatus(send))
 
 
 def app(seconds: float) -> Starlette:
@@ -31,7 +44,7 @@ def app(seconds: float) -> Starlette:
     return Starlette(
         # A GraphQL path and a REST path: each answers out of time in its own shape.
         routes=[Route("/graphql", slow), Route(REST_PATH, slow), Route("/left", left)],
-        middleware=[Middleware(DeadlineMiddleware, seconds=seconds)],
+        middleware=[Middleware(Deadlined, seconds=seconds)],
     )
 
 

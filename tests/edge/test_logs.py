@@ -130,13 +130,18 @@ async def test_the_access_line_is_scrubbed_where_its_fields_enter(captured: io.S
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
-    from gateway.edge.logs import RequestContext
+    from gateway.edge.gate import Gate
+    from gateway.metrics import Metrics
+    from gateway.settings import Settings
 
     async def answer(request: Any) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    app = RequestContext(
-        Starlette(routes=[Route("/x", answer, methods=["GET", "PURGE"])]), tenant="t"
+    app = Gate(
+        Starlette(routes=[Route("/x", answer, methods=["GET", "PURGE"])]),
+        settings=Settings.from_environ({}),
+        tenant="t",
+        metrics=Metrics(),
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://edge") as client:

@@ -1,0 +1,96 @@
+"""The edge's one layer: every HTTP request passes it once, in this order.
+
+    Gate(app, settings=settings, tenant=tenant, metrics=metrics, spans=None)
+
+1. its id and log facts (``logs.request_facts``), then the SERVER span when tracing is on;
+2. a browser's CORS preflight answered (``cors``), and CORS headers on every other answer;
+3. access control (``access``): API keys, pass-through tokens;
+4. the body read once, bounded, and a GraphQL POST's JSON and document parsed once (``body``);
+5. the deadline and its 504 backstop (``deadline``), around the app;
+6. on the way out, through one capture of the status line (``status``): the request's count
+   and time (``metrics``) and its access line (``logs``).
+
+Each step's rules live in its module; this layer only runs them in order, with one ``send``
+wrapper and one pass over the request's headers per step, so what a cached answer costs is
+what the steps cost, not the layers around them. WebSocket connections pass through untouched
+(the GraphQL transport admits them itself).
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.edge.access import Access
+from gateway.edge.body import BodyReader
+from gateway.edge.cors import CrossOrigin
+from gateway.edge.deadline import Deadline
+from gateway.edge.logs import AccessLog, enter, leave, request_facts, route_template
+from gateway.edge.metrics import RequestObserver
+from gateway.edge.refusal import Refusal, refuse
+from gateway.edge.request_id import REQUEST_ID_HEADER
+from gateway.edge.spans import RequestSpans
+from gateway.edge.status import ResponseStatus
+from gateway.settings import Settings
+
+
+class Gate:
+    """Pure ASGI middleware, the only one the app installs: see the module docstring."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: Settings,
+        tenant: str,
+        metrics: RequestObserver,
+        spans: RequestSpans | None = None,
+    ) -> None:
+        self.app = app
+        self.tenant = tenant
+        self.metrics = metrics
+        self.spans = spans
+        self.cors = CrossOrigin(settings.cors_origins)
+        self.access = Access(settings)
+        self.body = BodyReader(maximum=settings.max_body_bytes, max_tokens=settings.max_tokens)
+        self.deadline = Deadline(settings.request_deadline)
+        self.log = AccessLog()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        facts = request_facts(scope, self.tenant)
+        token = enter(facts)
+        started = time.perf_counter()
+        preflight = self.cors.preflight(scope)
+        answer = ResponseStatus(
+            send if preflight is not None else self.cors.sender(scope, send),
+            headers=[(REQUEST_ID_HEADER, facts.request_id.encode())],
+        )
+        try:
+            if preflight is not None:
+                await preflight(scope, receive, answer)
+            elif self.spans is None:
+                await self._admitted(scope, receive, answer)
+            else:
+                with self.spans.span(scope, facts.request_id, answer):
+                    await self._admitted(scope, receive, answer)
+        finally:
+            seconds = time.perf_counter() - started
+            self.metrics.observe_request(
+                route_template(scope), facts.operation_name, answer.status, seconds
+            )
+            self.log.write(scope, answer.status, seconds)
+            leave(token)
+
+    async def _admitted(self, scope: Scope, receive: Receive, answer: ResponseStatus) -> None:
+        refusal = self.access.admit(scope)
+        if refusal is None:
+            read = await self.body.read(scope, receive)
+            if not isinstance(read, Refusal):
+                await self.deadline.run(self.app, scope, read, answer)
+                return
+            refusal = read
+        await refuse(scope, answer, refusal)

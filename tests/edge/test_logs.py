@@ -10,10 +10,16 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from gateway.cache import tenant_id
+from gateway.edge.gate import Gate
 from gateway.edge.logs import configure_logging
 from gateway.edge.request import UNREADABLE, GraphQLOperation, GraphQLRequest, read_graphql_request
+from gateway.metrics import Metrics
+from gateway.settings import Settings
 from tests.support.bookings import booking
 from tests.support.harness import operation
 from tests.support.replicas import replica, served_sandbox, slot_starts
@@ -125,24 +131,22 @@ def test_the_operation_is_read_from_the_body(body: bytes, expected: tuple[str, s
     assert (found.type, found.name) == expected
 
 
-async def test_the_access_line_is_scrubbed_where_its_fields_enter(captured: io.StringIO) -> None:
-    from starlette.applications import Starlette
-    from starlette.responses import PlainTextResponse
-    from starlette.routing import Route
-
-    from gateway.edge.gate import Gate
-    from gateway.metrics import Metrics
-    from gateway.settings import Settings
+def edge_app() -> Gate:
+    """The edge's one layer around a route answering GET and PURGE on /x."""
 
     async def answer(request: Any) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    app = Gate(
+    return Gate(
         Starlette(routes=[Route("/x", answer, methods=["GET", "PURGE"])]),
         settings=Settings.from_environ({}),
         tenant="t",
         metrics=Metrics(),
     )
+
+
+async def test_the_access_line_is_scrubbed_where_its_fields_enter(captured: io.StringIO) -> None:
+    app = edge_app()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://edge") as client:
         # An id shaped like a HubSpot token is not kept (it would be logged as sent).
@@ -159,3 +163,51 @@ async def test_the_access_line_is_scrubbed_where_its_fields_enter(captured: io.S
         ("OTHER", "odd-1"),
     ]
     assert "pat-na1" not in captured.getvalue()
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+async def test_the_access_line_written_directly_is_the_line_its_record_makes(
+    log_format: str,
+) -> None:
+    """With the installed handler alone the access line skips logging's record; with anyone
+    else's handler beside it the line is an ordinary record: both render the same line."""
+    stream = io.StringIO()
+    handler = configure_logging(log_format, stream=stream)
+    records: list[str] = []
+
+    def seen(record: logging.LogRecord) -> bool:
+        records.append(record.getMessage())
+        return True
+
+    handler.addFilter(seen)
+    beside = logging.NullHandler()
+    root = logging.getLogger()
+    others = [h for h in root.handlers if h is not handler]  # pytest's capture among them
+    for other in others:
+        root.removeHandler(other)
+    try:
+        transport = httpx.ASGITransport(app=edge_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://edge") as client:
+            await client.get("/x?q=1", headers={"X-Request-Id": "direct-1"})
+            assert records == []  # no record was made: the line went straight to the stream
+            logging.getLogger().addHandler(beside)
+            await client.get("/x?q=1", headers={"X-Request-Id": "record-1"})
+            assert records == ["GET /x 200"]
+    finally:
+        root.removeHandler(beside)
+        root.removeHandler(handler)
+        for other in others:
+            root.addHandler(other)
+        root.setLevel(logging.WARNING)
+    direct, recorded = stream.getvalue().splitlines()
+    if log_format == "json":
+        first, second = json.loads(direct), json.loads(recorded)
+        assert first["request_id"] == "direct-1"
+        for line in (first, second):
+            line.pop("time"), line.pop("duration_ms"), line.pop("request_id")
+        assert first == second
+        assert list(json.loads(direct)) == list(json.loads(recorded))  # the same field order
+    else:
+        # "2026-12-02 09:10:11,123 INFO ...": the rest after the time.
+        assert direct[23:].replace("direct-1", "ID") == recorded[23:].replace("record-1", "ID")
+        assert direct[23:].startswith(" INFO    gateway.access [request_id=direct-1 tenant=t] GET")

@@ -1,6 +1,6 @@
 """One deadline per client request, carried in a context variable.
 
-The edge's ``DeadlineMiddleware`` (``gateway.edge.deadline``) stamps the deadline when a
+The edge's ``Deadline`` step (``gateway.edge.deadline``) stamps the deadline when a
 request arrives and bounds the whole answer by it. The upstream's share ends a margin earlier:
 the HubSpot client reads ``current_deadline()`` so that its attempts, rate-budget waits and
 backoff stop in time for the cache to answer stale data, or a resolver to report a typed error,

@@ -92,4 +92,5 @@ async def warm_up(runtime: Runtime, schema: Schema, documents: Iterable[str]) ->
         await runtime.own.service.links_page(limit=1, after=None)
     except GatewayError as exc:
         log.warning("the upstream did not answer the warm-up read: %s", exc.code)
+    await runtime.cache.drain()  # its value kept (written after the answer) before serving
     log.info("warmed up: %d operations validated", warmed)

@@ -10,7 +10,9 @@ before the server accepts a connection, so the readiness probe turns ready only 
   included, then stopped at its variables (each is sent a value no type accepts), so nothing
   executes and no upstream call is made;
 - one execution of ``{ __typename }`` through the whole execution path;
-- Redis's connection and the invalidation subscription, when Redis is configured;
+- with Redis: the invalidation subscription, ``REDIS_CONNECTIONS`` pooled connections (a
+  first query's concurrent reads would otherwise each connect while they wait) and every Lua
+  script the gateway runs (a fresh Redis answers a script's first EVALSHA with NOSCRIPT);
 - the upstream's connection pool, by the read the readiness probe makes anyway (the first
   page of links); an upstream that fails then is the probe's to report, not the start's.
 
@@ -25,10 +27,14 @@ from collections.abc import Iterable
 from graphql import OperationDefinitionNode, parse
 from strawberry import Schema
 
-from gateway.cache import ping
+from gateway.cache import StoreUnavailable, ping
+from gateway.cache.holds import SCRIPTS as HOLD_SCRIPTS
+from gateway.cache.idempotency import SCRIPTS as IDEMPOTENCY_SCRIPTS
+from gateway.cache.redis_store import SCRIPTS as CACHE_SCRIPTS
 from gateway.errors import GatewayError
 from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.loaders import Loaders
+from gateway.hubspot.budget import SCRIPTS as BUDGET_SCRIPTS
 from gateway.meetings.service import MeetingsService
 from gateway.meetings.zones import iana_names, zone
 from gateway.runtime import Runtime
@@ -37,6 +43,11 @@ log = logging.getLogger("gateway.warmup")
 
 # No GraphQL input type accepts an object with this field: coercion stops every operation.
 UNACCEPTABLE = {"_warm_up_": True}
+
+# What one month query holds at once: its month pages' reads (two, or three for a range over
+# a month's end) beside the budget's and the holds' calls.
+REDIS_CONNECTIONS = 4
+REDIS_SCRIPTS = (*CACHE_SCRIPTS, *HOLD_SCRIPTS, *IDEMPOTENCY_SCRIPTS, *BUDGET_SCRIPTS)
 
 
 def context(service: MeetingsService) -> Context:
@@ -73,8 +84,13 @@ async def warm_up(runtime: Runtime, schema: Schema, documents: Iterable[str]) ->
     if runtime.redis is not None:
         await ping(runtime.redis)
         await runtime.cache.start()
+        try:
+            await runtime.redis.warm(REDIS_CONNECTIONS, REDIS_SCRIPTS)
+        except StoreUnavailable as exc:
+            log.warning("Redis did not answer the warm-up: %s", exc)
     try:
         await runtime.own.service.links_page(limit=1, after=None)
     except GatewayError as exc:
         log.warning("the upstream did not answer the warm-up read: %s", exc.code)
+    await runtime.cache.drain()  # its value kept (written after the answer) before serving
     log.info("warmed up: %d operations validated", warmed)

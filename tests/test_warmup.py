@@ -7,14 +7,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from gateway.app import create_app
 from gateway.garbage import THRESHOLDS
 from gateway.graphql.persisted import PACKAGED_OPERATIONS, load_operations
 from gateway.graphql.schema import build_schema
 from gateway.settings import Settings
-from gateway.warmup import UNACCEPTABLE, stopped_variables, warm_schema
+from gateway.warmup import REDIS_CONNECTIONS, UNACCEPTABLE, stopped_variables, warm_schema
 from tests.support.harness import NOW, Gateway, operation
+from tests.support.redis_server import RedisServer
 from tests.support.served import served
 
 
@@ -59,3 +61,37 @@ async def test_a_warm_process_read_the_links_once_and_settled_its_collector() ->
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             ready = await http.get("/readyz")
             assert ready.json() == {"status": "ready", "upstream": "ok", "cache": "ok"}
+
+
+MONTH = {
+    "slug": "mel-nelson",
+    "timeZone": "America/New_York",
+    "from": "2026-03-02T00:00:00-05:00",
+    "to": "2026-04-01T00:00:00-04:00",
+}
+
+
+@pytest.mark.usefixtures("collector")
+async def test_a_first_query_on_a_fresh_redis_neither_connects_nor_loads_a_script(
+    own_redis_server: RedisServer,
+) -> None:
+    settings = Settings.from_environ({"SANDBOX_NOW": NOW, "REDIS_URL": own_redis_server.url})
+    app = create_app(settings, warm=True)
+    async with served(app) as server, Redis.from_url(own_redis_server.url) as watcher:
+        pool = server.runtime.redis.client.connection_pool  # type: ignore[union-attr]
+        assert len(pool._available_connections) == REDIS_CONNECTIONS
+        await watcher.config_resetstat()
+        received = (await watcher.info("stats"))["total_connections_received"]
+        transport = httpx.ASGITransport(app=server)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            answer = await http.post(
+                "/graphql",
+                json={"query": operation("MeetingLinkAvailability"), "variables": MONTH},
+            )
+        assert "errors" not in answer.json()
+        # No connection opened, no script met NOSCRIPT and was loaded: the warm-up did both.
+        assert (await watcher.info("stats"))["total_connections_received"] == received
+        commands = await watcher.info("commandstats")
+        assert "cmdstat_script" not in commands
+        assert commands["cmdstat_evalsha"]["failed_calls"] == 0
+        assert commands["cmdstat_evalsha"]["calls"] > 0

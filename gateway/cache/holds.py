@@ -129,6 +129,9 @@ if expiry and tonumber(expiry) > now and record then return record end
 return false
 """
 
+# Loaded at start with the other users' scripts (``RedisStore.warm``).
+SCRIPTS = (_GRANT, _ACTIVE, _RENEW, _RELEASE, _SWEEP)
+
 
 @dataclass(frozen=True, slots=True)
 class HoldDraft:

@@ -222,6 +222,9 @@ return 0
 # How often a result Redis could not take is offered to it again.
 RECORD_RETRY = 0.5
 
+# Loaded at start with the other users' scripts (``RedisStore.warm``).
+SCRIPTS = (_CLAIM, _SENT, _COMPLETE, _ABANDON)
+
 
 class _RedisClaim:
     def __init__(self, store: RedisIdempotencyStore, key: str, name: str, fingerprint: str) -> None:

@@ -20,7 +20,10 @@ a stale value is answered at once while one refresh runs; ``None`` means until
 process; 0, the default, remembers nothing) and ``encode``/``decode`` for Redis.
 
 ``get`` answers from L1 (this process), then L2 (Redis, decoded once and promoted to L1),
-then ``load()``, whose value is written to both tiers. A load that must be answered but not
+then ``load()``, whose value is written to both tiers. With Redis the write follows the
+answer (a background task, awaited by ``drain``): the loader's lease is held and its flight
+stays open until the value is in L2 and L1, so a get meanwhile, here or elsewhere, still
+shares that load. A load that must be answered but not
 kept (a response holding an error, say) returns ``Pass(value)``: the callers sharing its flight
 get it, nothing is stored, and it is no load error. Keys are described in
 ``gateway.cache.keys``: format version, tenant, resource and normalized params.
@@ -188,6 +191,9 @@ class _Flight:
     tags: frozenset[str]
     invalidated: bool = False
     task: asyncio.Task[_Outcome] = field(init=False)
+    # A loaded value to keep, and the task keeping it (Redis, then L1) once it was answered.
+    unwritten: tuple[_Entry, dict[str, str] | None] | None = None
+    writing: asyncio.Task[None] | None = None
 
 
 class ReadThroughCache:
@@ -282,6 +288,10 @@ class ReadThroughCache:
                     self._launch(resource, key, tenant, load, tagset, stale, read_shared=True)
                 return Cached(cast(T, entry.value), entry.fetched_at, stale=True)
         flight = self._flights.get(key)
+        if flight is not None and flight.writing is not None:
+            # Loaded and answered, on its way to L1: what an L1 read would answer.
+            self._stats.read(resource.name, "l1")
+            return cast(Cached[T], flight.task.result().cached)
         if flight is None:
             flight = self._launch(resource, key, tenant, load, tagset, stale, read_shared=True)
         else:
@@ -376,9 +386,16 @@ class ReadThroughCache:
         flight.task = self._track(asyncio.create_task(coroutine))
         self._flights[key] = flight
 
-        def landed(task: asyncio.Task[_Outcome]) -> None:
+        def forget(_task: asyncio.Task[Any]) -> None:
             if self._flights.get(key) is flight:
                 del self._flights[key]
+
+        def landed(task: asyncio.Task[_Outcome]) -> None:
+            # A value still being kept stays in flight: a get meanwhile shares it, not loads.
+            if flight.writing is not None and not flight.writing.done():
+                flight.writing.add_done_callback(forget)
+            else:
+                forget(task)
 
         flight.task.add_done_callback(landed)
         return flight
@@ -414,12 +431,41 @@ class ReadThroughCache:
                 return leased
             token = leased
         try:
-            return await self._load(flight, resource, key, tenant, load, tags, stale)
+            outcome = await self._load(flight, resource, key, tenant, load, tags, stale)
+        except BaseException:
+            await self._let_go(key, token)
+            raise
+        if flight.unwritten is None:
+            await self._let_go(key, token)
+        else:
+            # Answered now; the Redis write and the lease's release follow off the answer's
+            # path. The lease is held until the value is in L2, so other processes still wait
+            # for it rather than load; the flight stays until it is in L1 (see ``_launch``).
+            entry, generations = flight.unwritten
+            flight.writing = self._track(
+                asyncio.create_task(self._keep(flight, resource, key, entry, generations, token))
+            )
+        return outcome
+
+    async def _keep(
+        self,
+        flight: _Flight,
+        resource: Resource[T],
+        key: str,
+        entry: _Entry,
+        generations: dict[str, str] | None,
+        token: str | None,
+    ) -> None:
+        try:
+            await self._write(flight, resource, key, entry, generations)
         finally:
-            if redis is not None and token is not None:
-                # Unreachable Redis: the lease expires by itself.
-                with contextlib.suppress(StoreUnavailable):
-                    await redis.release(lease_key(key), token)
+            await self._let_go(key, token)
+
+    async def _let_go(self, key: str, token: str | None) -> None:
+        if self._redis is not None and token is not None:
+            # Unreachable Redis: the lease expires by itself.
+            with contextlib.suppress(StoreUnavailable):
+                await self._redis.release(lease_key(key), token)
 
     async def _lease(
         self,
@@ -525,7 +571,10 @@ class ReadThroughCache:
             return _Outcome(Cached(loaded.value, self._clock.now(), stale=False), "pass")
         value = loaded
         entry = _Entry(value, self._clock.now(), tenant, tags, generations=seen)
-        await self._write(flight, resource, key, entry, generations)
+        if self._redis is None:
+            await self._write(flight, resource, key, entry, generations)
+        else:
+            flight.unwritten = (entry, generations)  # kept by ``_fill`` once answered
         return _Outcome(Cached(value, entry.fetched_at, stale=False), "load")
 
     async def _write(

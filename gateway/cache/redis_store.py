@@ -89,6 +89,10 @@ return 0
 """
 
 
+# The store's scripts, loaded at start (``RedisStore.warm``) with those of Redis's other users.
+SCRIPTS = (_PUT, _INVALIDATE, _RELEASE)
+
+
 class StoreUnavailable(Exception):
     """Redis is down, slow, or bypassed by the open breaker; the caller carries on without it."""
 
@@ -328,6 +332,23 @@ class RedisStore:
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(pause)
             pause = min(pause * 2, max_pause)
+
+    async def warm(self, connections: int, scripts: Iterable[str]) -> None:
+        """Open ``connections`` pooled connections and load ``scripts``: otherwise a fresh
+        process's first requests connect while they wait (one per concurrent read), and a
+        fresh Redis answers each script's first EVALSHA with NOSCRIPT, then SCRIPT LOAD."""
+        pool = self.client.connection_pool
+
+        async def run(client: Redis) -> None:
+            opened = [await pool.get_connection() for _ in range(connections)]  # type: ignore[no-untyped-call]
+            for connection in opened:
+                await pool.release(connection)
+            async with client.pipeline(transaction=False) as pipe:
+                for script in scripts:
+                    pipe.script_load(script)
+                await pipe.execute()
+
+        await self.call(run)
 
     async def ping(self) -> bool:
         """Whether Redis answers now; asks it even while the breaker is open."""

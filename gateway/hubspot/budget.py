@@ -357,6 +357,9 @@ end
 return 1
 """
 
+# Loaded at start with the other users' scripts (``RedisStore.warm``).
+SCRIPTS = (_ACQUIRE, _COUNT_AT_LEAST, _PAUSE, _HOLD, _RELEASE, _REFUND)
+
 
 class SharedBudget:
     """One window for every gateway process of a tenant, in Redis."""

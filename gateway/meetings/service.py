@@ -371,13 +371,29 @@ class MeetingsService:
         self._check_range(now, start, end, duration_minutes, first)
         # The link's cache tags, read once for the booking info and every month page.
         tags = await self._tags(slug)
-        view = await self.booking_info(slug, tags=tags)
+        # A range with an end needs nothing of the booking info to know its pages: they are
+        # read beside it, not after it (a link the list does not know reads none).
+        early = (
+            asyncio.ensure_future(self._month_pages(slug, tags, now, start or now, end))
+            if end is not None and await self.link(slug) is not None
+            else None
+        )
+        try:
+            view = await self.booking_info(slug, tags=tags)
+        except BaseException:
+            await _abandon(early)
+            raise
         if view is None:
+            await _abandon(early)
             return None
         start = start or now
         end = end or self._default_end(view.info, now, start)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
-        pages = await self._month_pages(slug, tags, now, start, end)
+        pages = (
+            await early
+            if early is not None
+            else await self._month_pages(slug, tags, now, start, end)
+        )
         runs, held = await self.holds.unheld_runs(
             await self.link(slug),
             window_runs(
@@ -709,6 +725,13 @@ class MeetingsService:
         if not handed:
             await self._client.release(hold, 1)  # a read under way is this booking's too
         return await asyncio.shield(read)
+
+
+async def _abandon(reads: asyncio.Future[list[Cached[AvailabilityPage]]] | None) -> None:
+    """Stop reads no answer needs any more (the cache's own loads run on, shared)."""
+    if reads is not None:
+        reads.cancel()
+        await asyncio.gather(reads, return_exceptions=True)
 
 
 def check_duration(minutes: int | None) -> None:

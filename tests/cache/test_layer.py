@@ -536,6 +536,47 @@ async def test_a_load_racing_an_invalidation_elsewhere_is_not_written_back(
     await booking.aclose()
 
 
+async def test_a_get_answers_before_its_value_reaches_redis_which_keeps_the_lease_till_then(
+    redis_server: RedisServer, raw_redis: Redis, tenant: str
+) -> None:
+    # Timeouts long enough to outlast the pause below: the write waits, it does not fail.
+    one_store = RedisStore.from_url(redis_server.url, timeout=5)
+    two_store = RedisStore.from_url(redis_server.url, timeout=5)
+    one = ReadThroughCache(FrozenClock(NOW), redis=one_store)
+    two = ReadThroughCache(FrozenClock(NOW), redis=two_store)
+    loader = Loader()
+    resource = text_resource()
+    key = entry_key(tenant, resource.name, SLUG)
+
+    async def load() -> str:
+        value = await loader()
+        # Redis answers reads but holds every write (the value's, the lease's release).
+        await raw_redis.client_pause(60_000, all=False)
+        return value
+
+    try:
+        got = await one.get(resource, tenant, SLUG, load)
+        assert got.value == "value-1"
+        assert await raw_redis.exists(key) == 0
+        assert await raw_redis.exists(lease_key(key)) == 1
+        # Meanwhile this process answers it as kept: no second load.
+        assert (await one.get(resource, tenant, SLUG, loader)).value == "value-1"
+        await raw_redis.client_unpause()
+        await one.drain()
+        assert await raw_redis.exists(key) == 1
+        assert await raw_redis.exists(lease_key(key)) == 0
+        assert (await two.get(resource, tenant, SLUG, loader)).value == "value-1"
+        assert loader.calls == 1
+        assert (one.stats.misses, one.stats.l1_hits, one.stats.loads) == (1, 1, 1)
+        assert (two.stats.l2_hits, two.stats.loads) == (1, 0)
+    finally:
+        await raw_redis.client_unpause()
+        for cache in (one, two):
+            await cache.aclose()
+        for store in (one_store, two_store):
+            await store.aclose()
+
+
 # -- Redis trouble -------------------------------------------------------------------------
 
 
@@ -547,6 +588,7 @@ async def test_requests_answer_while_redis_is_down(own_redis_server: RedisServer
     try:
         await cache.start()
         await cache.get(resource, "t", {"slug": "kept"}, loader)
+        await cache.drain()  # kept in both tiers (its write follows the answer)
         own_redis_server.stop()
         async with asyncio.timeout(5):
             assert (await cache.get(resource, "t", {"slug": "kept"}, loader)).value == "value-1"

@@ -65,7 +65,7 @@ async def readyz(request: Request) -> Response:
     runtime = runtime_of(request)
     checks = {"upstream": "ok", "cache": "ok" if await ping(runtime.redis) else "degraded"}
     try:
-        await runtime.service.links_page(limit=1, after=None)
+        await runtime.service.link_index()
     except GatewayError as exc:
         checks["upstream"] = exc.code
     ready = checks["upstream"] == "ok"

@@ -89,7 +89,7 @@ async def warm_up(runtime: Runtime, schema: Schema, documents: Iterable[str]) ->
         except StoreUnavailable as exc:
             log.warning("Redis did not answer the warm-up: %s", exc)
     try:
-        await runtime.own.service.links_page(limit=1, after=None)
+        await runtime.own.service.link_index()
     except GatewayError as exc:
         log.warning("the upstream did not answer the warm-up read: %s", exc.code)
     await runtime.cache.drain()  # its value kept (written after the answer) before serving

@@ -58,9 +58,20 @@ async def test_a_warm_process_read_the_links_once_and_settled_its_collector() ->
         assert gc.get_freeze_count() > 0
         assert gc.get_threshold() == THRESHOLDS
         transport = httpx.ASGITransport(app=server)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://gateway") as http,
+            httpx.AsyncClient(transport=sandbox, base_url="http://sandbox") as upstream,
+        ):
             ready = await http.get("/readyz")
             assert ready.json() == {"status": "ready", "upstream": "ok", "cache": "ok"}
+            # The read was the link index: the first query finds its link there and reads
+            # only its own data.
+            first = await http.post(
+                "/graphql", json={"query": operation("MeetingLinkAvailability"), "variables": MONTH}
+            )
+            assert "errors" not in first.json()
+            calls = (await upstream.get("/_sandbox/calls")).json()
+            assert calls == {"list_links": 1, "booking_info": 1, "availability": 2, "book": 0}
 
 
 MONTH = {

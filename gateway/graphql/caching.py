@@ -19,7 +19,6 @@ answer ``no-store``); refusals, mutations and anything not executed are ``no-sto
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -28,6 +27,7 @@ from starlette.responses import Response
 
 from gateway.edge.conditional import conditional
 from gateway.graphql.context import ReadLog
+from gateway.graphql.responses import carries_errors
 from gateway.settings import Settings
 
 NO_STORE = "no-store"
@@ -46,11 +46,7 @@ def _clean(response: Response) -> bool:
     body = getattr(response, "body", None)  # a streamed answer has none
     if response.status_code != 200 or not isinstance(body, bytes | memoryview):
         return False
-    raw = bytes(body)
-    if b'"errors"' not in raw:
-        return True  # a search, not a parse: most answers hold no error
-    answer = json.loads(raw)
-    return isinstance(answer, dict) and "errors" not in answer
+    return not carries_errors(bytes(body))
 
 
 def noted(response: Response, reads: ReadLog) -> Response:

@@ -45,6 +45,15 @@ def response_key(request: GraphQLRequest) -> str | None:
     return hashlib.sha256(canonical).hexdigest()
 
 
+def carries_errors(body: bytes) -> bool:
+    """Whether a GraphQL answer's JSON carries errors: a search first, since most answers hold
+    none and a month of slots is a large document to parse."""
+    if b'"errors"' not in body:
+        return False
+    answer = orjson.loads(body)
+    return not isinstance(answer, dict) or "errors" in answer
+
+
 # Kept responses are their JSON bytes; one answered but not kept is the response itself, with
 # its own status and headers.
 Answer = bytes | Response
@@ -82,7 +91,7 @@ class ResponseCache:
             body = bytes(response.body)
             # One that hid a held slot would hide it past the hold's end.
             unusable = log.stale or log.held
-            if response.status_code != 200 or unusable or "errors" in orjson.loads(body):
+            if response.status_code != 200 or unusable or carries_errors(body):
                 return Pass(response)
             return body
 

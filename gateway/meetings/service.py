@@ -279,6 +279,12 @@ class MeetingsService:
                 return Read(tuple(links), stale)
             after = read.value.next_after
 
+    async def link_index(self) -> Cached[LinksPage]:
+        """The first page of the link list, which every lookup of a link by slug or id reads
+        first: what the readiness probe reads (one upstream call per links TTL), so a ready
+        process's first query finds its link cached."""
+        return await self.links_page(limit=UPSTREAM_PAGE_LIMIT, after=None)
+
     async def links_page(
         self,
         *,

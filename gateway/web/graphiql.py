@@ -91,7 +91,7 @@ class Sample:
 async def sample(service: MeetingsService) -> Sample:
     now = service.now()
     try:
-        page = await service.links_page(limit=1, after=None)
+        page = await service.link_index()
         if not page.value.results:
             return Sample(now, UNKNOWN_SLUG, None, 30)
         slug = page.value.results[0].slug

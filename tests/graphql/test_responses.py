@@ -8,13 +8,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from starlette.responses import JSONResponse, Response
 
 from gateway.cache import ReadThroughCache
 from gateway.clock import FrozenClock
 from gateway.edge.request import GraphQLRequest, read_graphql_request
 from gateway.graphql.context import ReadLog
-from gateway.graphql.responses import ResponseCache
+from gateway.graphql.responses import ResponseCache, carries_errors
 from gateway.graphql.responses import response_key as key_of
 from tests.support.harness import Gateway, operation
 
@@ -104,3 +105,17 @@ async def test_a_response_built_on_a_stale_read_is_answered_never_kept() -> None
         ("graphql-response", "l1"): 1,
     }
     await cache.aclose()
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (b'{"data":{"meetingLinks":{"totalCount":3}}}', False),
+        # The word inside the data (a link's name) is no error.
+        (b'{"data":{"meetingLink":{"name":"\\"errors\\" review"}}}', False),
+        (b'{"data":null,"errors":[{"message":"no"}]}', True),
+        (b'["errors"]', True),  # not an answer at all
+    ],
+)
+def test_an_answer_carries_errors_only_when_its_object_has_them(body: bytes, errors: bool) -> None:
+    assert carries_errors(body) is errors

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from itertools import chain
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from gateway.hubspot.models import BookingInfo, LinkAvailability
@@ -183,6 +184,9 @@ class AvailabilityWindow:
         return slots_of(self.runs)
 
 
+_BY_START_THEN_LENGTH = attrgetter("start_ms", "duration_ms")
+
+
 def merge_slots(
     pages: Iterable[LinkAvailability | None],
     start_ms: int,
@@ -203,7 +207,7 @@ def merge_slots(
                 if start_ms <= span.start_ms < end_ms and key not in seen:
                     seen.add(key)
                     slots.append(Slot(span.start_ms, span.end_ms, length))
-    slots.sort(key=lambda slot: (slot.start_ms, slot.duration_ms))
+    slots.sort(key=_BY_START_THEN_LENGTH)
     return slots
 
 

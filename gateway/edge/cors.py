@@ -1,17 +1,16 @@
 """Cross-origin rules for browsers: Starlette's CORS, applied by the edge's one layer.
 
     cors = CrossOrigin(settings.cors_origins)
-    cors.preflight(scope)        # the answer to a browser's preflight, or None
-    cors.sender(scope, send)     # a send that adds the CORS headers to every other answer
+    cors.preflight(scope)             # the answer to a browser's preflight, or None
+    cors.answered(origin, headers)    # every other answer's headers, with the CORS ones
 
 Starlette's ``CORSMiddleware`` holds the rules (which origins, methods and headers, what is
-exposed, ``Vary: Origin``); the edge asks it for them inside its own layer rather than running
-it as a layer of its own, so that every answer (the edge's refusals included) carries them.
+exposed, ``Vary: Origin``) and answers preflights; the headers it adds to every other answer
+are added here, on the raw header list the edge's one status capture passes by (a test holds
+them equal to the middleware's), rather than by a layer of its own around every answer.
 """
 
 from __future__ import annotations
-
-import functools
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
@@ -34,6 +33,22 @@ async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:
     raise RuntimeError("the CORS rules are asked, never run as a layer")
 
 
+RawHeaders = list[tuple[bytes, bytes]]
+_VARY = b"vary"
+_ALLOW_ORIGIN = b"access-control-allow-origin"
+
+
+def _set(headers: RawHeaders, name: bytes, value: bytes) -> None:
+    """As Starlette's ``MutableHeaders`` sets a header: in place of the first, others gone."""
+    found = [index for index, (key, _) in enumerate(headers) if key == name]
+    for index in reversed(found[1:]):
+        del headers[index]
+    if found:
+        headers[found[0]] = (name, value)
+    else:
+        headers.append((name, value))
+
+
 class CrossOrigin:
     def __init__(self, origins: tuple[str, ...]) -> None:
         self._rules = CORSMiddleware(
@@ -43,6 +58,10 @@ class CrossOrigin:
             allow_headers=ALLOWED_HEADERS,
             expose_headers=EXPOSED_HEADERS,
         )
+        self._simple = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in self._rules.simple_headers.items()
+        ]
 
     def preflight(self, scope: Scope) -> Response | None:
         if scope["method"] != "OPTIONS":
@@ -52,5 +71,14 @@ class CrossOrigin:
             return None
         return self._rules.preflight_response(request_headers=headers)
 
-    def sender(self, scope: Scope, send: Send) -> Send:
-        return functools.partial(self._rules.send, send=send, request_headers=Headers(scope=scope))
+    def answered(self, origin: str | None, headers: RawHeaders) -> RawHeaders:
+        """An answer's headers with what the rules add to them for a request from ``origin``
+        (the same headers, in the same order, as Starlette's middleware writes)."""
+        if origin is not None:
+            for name, value in self._simple:
+                _set(headers, name, value)
+            if not self._rules.allow_all_origins and self._rules.is_allowed_origin(origin):
+                _set(headers, _ALLOW_ORIGIN, origin.encode("latin-1"))
+        vary = [value for name, value in headers if name == _VARY]
+        _set(headers, _VARY, b", ".join([*vary, b"Origin"]))
+        return headers

@@ -19,11 +19,12 @@ what the steps cost, not the layers around them. WebSocket connections pass thro
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.edge.access import Access
-from gateway.edge.body import BodyReader
+from gateway.edge.body import BodyReader, header_of
 from gateway.edge.cors import CrossOrigin
 from gateway.edge.deadline import Deadline
 from gateway.edge.logs import AccessLog, enter, leave, request_facts, route_template
@@ -65,9 +66,11 @@ class Gate:
         token = enter(facts)
         started = time.perf_counter()
         preflight = self.cors.preflight(scope)
+        origin = header_of(scope, b"origin")
         answer = ResponseStatus(
-            send if preflight is not None else self.cors.sender(scope, send),
+            send,
             headers=[(REQUEST_ID_HEADER, facts.request_id.encode())],
+            then=None if preflight is not None else partial(self.cors.answered, origin),
         )
         try:
             if preflight is not None:

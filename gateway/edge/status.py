@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from starlette.types import Message, Send
+
+RawHeaders = list[tuple[bytes, bytes]]
 
 # What the client is told when the app fails before it answers (the server's own 500).
 NOT_ANSWERED = 500
 
 
 class ResponseStatus:
-    """A ``send`` that notes the status line on its way out, optionally adding headers to it.
+    """A ``send`` that notes the status line on its way out, optionally adding headers to it
+    (``headers``, then whatever ``then`` makes of them).
 
     ``status`` is ``NOT_ANSWERED`` until the app starts its answer; ``started`` tells whether
     it has (a middleware can no longer answer in its place once it has)."""
 
-    def __init__(self, send: Send, *, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+    def __init__(
+        self,
+        send: Send,
+        *,
+        headers: Sequence[tuple[bytes, bytes]] = (),
+        then: Callable[[RawHeaders], RawHeaders] | None = None,
+    ) -> None:
         self._send = send
         self._headers = list(headers)
+        self._then = then  # what else writes into the status line's headers
         self.status = NOT_ANSWERED
         self.started = False
 
@@ -26,6 +36,7 @@ class ResponseStatus:
         if message["type"] == "http.response.start":
             self.status = message["status"]
             self.started = True
-            if self._headers:
-                message["headers"] = [*message.get("headers", []), *self._headers]
+            if self._headers or self._then is not None:
+                headers = [*message.get("headers", []), *self._headers]
+                message["headers"] = headers if self._then is None else self._then(headers)
         await self._send(message)

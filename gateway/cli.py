@@ -14,9 +14,13 @@ from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.supervisors import multiprocess
 
 from gateway.edge.logs import configure_logging
 from gateway.errors import SettingsError
+from gateway.meetings.watches import Watches
+from gateway.runtime import Runtime
+from gateway.serving import STATE_KEY
 from gateway.settings import Settings, port_number
 from gateway.tracing import Tracing
 
@@ -129,20 +133,35 @@ def run_sandbox(host: str, port: int) -> int:
 
 class StreamsFirstServer(uvicorn.Server):
     """On SIGTERM or SIGINT the app's open streams end first (each with its ``complete``), so
-    the connections uvicorn then waits for close within the deadline instead of never."""
+    the connections uvicorn then waits for close within the deadline instead of never.
 
-    def __init__(self, config: uvicorn.Config, app: Starlette) -> None:
-        super().__init__(config)
-        self.app = app
+    The streams are found in the lifespan state the server keeps (the app's runtime), not
+    handed in: ``serve --workers N`` has uvicorn build each worker's app inside the worker,
+    where this same class serves it (``WorkerProcess``)."""
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            loop.call_soon_threadsafe(self.app.state.watches.end)
+        watches = self._streams()
+        if watches is not None:
+            # The handler runs between two steps of the loop, on its thread: end them in it.
+            asyncio.get_running_loop().call_soon_threadsafe(watches.end)
         super().handle_exit(sig, frame)
+
+    def _streams(self) -> Watches | None:
+        """The app's streams, once its lifespan has started (none can be open before)."""
+        lifespan = getattr(self, "lifespan", None)  # made as the server starts
+        runtime = lifespan.state.get(STATE_KEY) if lifespan is not None else None
+        return runtime.watches if isinstance(runtime, Runtime) else None
+
+
+class WorkerProcess(multiprocess.Process):
+    """One process of ``serve --workers N``: uvicorn's own worker (its health checks, its
+    restarts), serving with ``StreamsFirstServer`` where uvicorn would build a plain server."""
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = StreamsFirstServer(config=self.config)
+        return self._server
 
 
 # uvloop and httptools (``uvicorn[standard]``): about 1.8x the requests per second of asyncio's
@@ -177,11 +196,14 @@ def serve(host: str | None, port: int | None, workers: int = 1) -> int:
     if workers > 1:
         if tracing is not None:
             tracing.shutdown()  # each worker builds its own from the environment
+        # uvicorn's supervisor makes every worker (at start, on SIGHUP, for one that died) from
+        # its module's ``Process``, and takes no other: this process only supervises them.
+        multiprocess.Process = WorkerProcess  # type: ignore[misc]
         # Each worker process imports the factory and builds its own app.
         uvicorn.run("gateway.cli:worker_app", factory=True, workers=workers, **where)  # type: ignore[arg-type]
         return 0
     try:
-        StreamsFirstServer(uvicorn.Config(app, **where), app).run()  # type: ignore[arg-type]
+        StreamsFirstServer(uvicorn.Config(app, **where)).run()  # type: ignore[arg-type]
     finally:
         if tracing is not None:
             tracing.shutdown()

@@ -9,14 +9,17 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from gateway.cli import committed_schema_path
+from tests.support.loopback import WAIT, sse_subscription
 from tests.support.redis_server import free_port
+from tests.support.subscriptions import SUBSCRIBE, WATCHED
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,7 +184,10 @@ def opened_streams(base: str) -> float:
     return 0.0
 
 
-async def test_sigterm_ends_open_streams_cleanly_then_the_process(tmp_path: Path) -> None:
+@asynccontextmanager
+async def serve_process(*options: str) -> AsyncIterator[tuple[subprocess.Popen[bytes], str]]:
+    """``meetings-gateway serve`` as its own process on a free port, once it answers; killed
+    at the end if it is still running."""
     port = free_port()
     environ = {
         key: value
@@ -189,15 +195,15 @@ async def test_sigterm_ends_open_streams_cleanly_then_the_process(tmp_path: Path
         if not key.startswith(("HUBSPOT_", "REDIS_", "SANDBOX_", "GATEWAY_"))
     }
     process = subprocess.Popen(  # noqa: ASYNC220 - the server under test, started once
-        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), *options],
         cwd=ROOT,
         env={**environ, "SANDBOX_NOW": "2026-03-02T14:00:00Z"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own group: a supervisor killed here takes its workers with it.
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    subscription = (ROOT / "schema" / "operations" / "AvailabilityChanged.graphql").read_text()
-    body = {"query": subscription, "variables": {"slug": "mel-nelson", "timeZone": "UTC"}}
     try:
         async with httpx.AsyncClient(timeout=30) as http:
             for _ in range(300):
@@ -205,20 +211,41 @@ async def test_sigterm_ends_open_streams_cleanly_then_the_process(tmp_path: Path
                     if (await http.get(f"{base}/healthz")).status_code == 200:
                         break
                 except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            headers = {"accept": "text/event-stream"}
-            async with http.stream("POST", f"{base}/graphql", json=body, headers=headers) as sse:
-                while opened_streams(base) < 1:  # noqa: ASYNC110 - another process's state
-                    await asyncio.sleep(0.05)
-                process.send_signal(signal.SIGTERM)
-                text = "".join([chunk async for chunk in sse.aiter_text()])
+                    await asyncio.sleep(0.1)  # another process's start: nothing to await
+        yield process, base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+async def test_sigterm_ends_open_streams_cleanly_then_the_process() -> None:
+    subscription = (ROOT / "schema" / "operations" / "AvailabilityChanged.graphql").read_text()
+    body = {"query": subscription, "variables": {"slug": "mel-nelson", "timeZone": "UTC"}}
+    async with (
+        serve_process() as (process, base),
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        headers = {"accept": "text/event-stream"}
+        async with http.stream("POST", f"{base}/graphql", json=body, headers=headers) as sse:
+            while opened_streams(base) < 1:  # noqa: ASYNC110 - another process's state
+                await asyncio.sleep(0.05)
+            process.send_signal(signal.SIGTERM)
+            text = "".join([chunk async for chunk in sse.aiter_text()])
         assert text.endswith("event: complete\r\ndata: \r\n\r\n"), text
         # uvicorn raises the signal again once it has shut down, as the process's exit.
         assert process.wait(timeout=10) in (0, -signal.SIGTERM)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+
+
+async def test_sigterm_to_the_workers_supervisor_ends_each_workers_streams_first() -> None:
+    async with serve_process("--workers", "2") as (process, base):
+        # Begun in a worker (its response started): that worker waits for it unless it ends
+        # its streams on its own SIGTERM, which the supervisor passes on.
+        async with sse_subscription(base, SUBSCRIBE, WATCHED) as changes:
+            process.send_signal(signal.SIGTERM)
+            await changes.end()  # its ``complete``, within the helper's bound
+        # Well within uvicorn's graceful shutdown (unbounded here: it waits for connections).
+        assert process.wait(timeout=WAIT) == 0
 
 
 @pytest.mark.parametrize("workers", ["0", "65", "two"])

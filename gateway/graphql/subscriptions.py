@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
 from gateway.errors import SlowConsumer
+from gateway.graphql.arguments import RangeStart, RenderZone, SlotLength, WatchedEnd
 from gateway.graphql.context import Context
 from gateway.graphql.rendered import renderer
-from gateway.graphql.scalars import TimeZone
 from gateway.graphql.types import SlotObject
 from gateway.meetings.changes import Reason, SlotChange
 from gateway.meetings.zones import zone
@@ -72,20 +71,10 @@ class Subscription:
         self,
         info: Info,
         slug: str,
-        time_zone: Annotated[
-            TimeZone, strawberry.argument(description="Render instants in this zone.")
-        ],
-        from_: Annotated[
-            datetime | None,
-            strawberry.argument(name="from", description="Range start; default now."),
-        ] = None,
-        to: Annotated[
-            datetime | None,
-            strawberry.argument(description="Range end (exclusive)."),
-        ] = None,
-        duration_minutes: Annotated[
-            int | None, strawberry.argument(description="Only slots of this length.")
-        ] = None,
+        time_zone: RenderZone,
+        from_: RangeStart = None,
+        to: WatchedEnd = None,
+        duration_minutes: SlotLength = None,
     ) -> AsyncGenerator[AvailabilityChangeObject, None]:
         context = info.context
         if context.watches is None:

@@ -12,6 +12,7 @@ import orjson
 import strawberry
 
 from gateway.errors import InputError
+from gateway.graphql.arguments import RangeStart, RenderZone, SlotLength, WindowEnd
 from gateway.graphql.context import Context
 from gateway.graphql.loaders import AvailabilityKey, NextSlotKey
 from gateway.graphql.rendered import plain_slot_selection, renderer, slot_list
@@ -400,9 +401,7 @@ class MeetingLinkObject(Node):
     async def booking_info(
         self,
         info: Info,
-        time_zone: Annotated[
-            TimeZone, strawberry.argument(description="Render instants in this zone.")
-        ] = UTC_ZONE,
+        time_zone: RenderZone = UTC_ZONE,
     ) -> BookingInfoObject | None:
         view = await info.context.loaders.booking_info.load(self.slug)
         if view is None:
@@ -413,20 +412,10 @@ class MeetingLinkObject(Node):
     async def availability(
         self,
         info: Info,
-        time_zone: Annotated[
-            TimeZone, strawberry.argument(description="Render instants in this zone.")
-        ],
-        from_: Annotated[
-            datetime | None,
-            strawberry.argument(name="from", description="Range start; default now."),
-        ] = None,
-        to: Annotated[
-            datetime | None,
-            strawberry.argument(description="Range end (exclusive); default the window's end."),
-        ] = None,
-        duration_minutes: Annotated[
-            int | None, strawberry.argument(description="Only slots of this length.")
-        ] = None,
+        time_zone: RenderZone,
+        from_: RangeStart = None,
+        to: WindowEnd = None,
+        duration_minutes: SlotLength = None,
         first: Annotated[
             int | None, strawberry.argument(description="At most this many slots.")
         ] = None,

@@ -42,6 +42,14 @@ class BookingCommand:
     # The hold (``holdSlot``) this booking consumes; its slot is free to this booking alone.
     hold_id: str | None = None
 
+    def __post_init__(self) -> None:
+        # The contact as typed may carry padding (a pasted address, a trailing space): trimmed
+        # here, whichever surface built the command, it neither fails the checks nor makes a
+        # retry under the same idempotency key another booking.
+        for name in ("first_name", "last_name", "email"):
+            object.__setattr__(self, name, getattr(self, name).strip())
+        object.__setattr__(self, "guest_emails", tuple(e.strip() for e in self.guest_emails))
+
     def fingerprint(self) -> str:
         """What makes two commands the same booking (the key itself excluded)."""
         payload = asdict(self)
@@ -165,7 +173,7 @@ def check_contact(command: BookingCommand) -> list[FieldError]:
     """Checks that need nothing from the upstream."""
     errors: list[FieldError] = []
     for field, value in (("firstName", command.first_name), ("lastName", command.last_name)):
-        if not value.strip():
+        if not value:
             errors.append(FieldError(field, "REQUIRED", f"{field} must not be empty"))
         elif len(value) > MAX_NAME:
             errors.append(FieldError(field, "TOO_LONG", f"{field} is over {MAX_NAME} characters"))

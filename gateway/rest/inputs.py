@@ -122,10 +122,10 @@ def booking_command(raw: bytes, query_zone: str | None, key: str | None) -> Book
         start=_start_time(body.value("startTime")),
         duration_minutes=_duration_minutes(body.value("duration")),
         timezone=zone or DEFAULT_BOOKER_ZONE,
-        first_name=body.string("firstName").strip(),
-        last_name=body.string("lastName").strip(),
-        email=body.string("email").strip(),
-        guest_emails=tuple(e.strip() for e in body.strings("guestEmails", required=False)),
+        first_name=body.string("firstName"),
+        last_name=body.string("lastName"),
+        email=body.string("email"),
+        guest_emails=body.strings("guestEmails", required=False),
         locale=body.optional_string("locale"),
         form_fields=tuple(
             (item.string("name"), item.string("value")) for item in body.objects("formFields")

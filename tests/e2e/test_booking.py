@@ -131,3 +131,27 @@ async def test_an_idempotent_retry_books_once(gateway: Gateway) -> None:
     changed = booking("priya-raman", start, 60, idempotencyKey="retry-7f3a")
     body = await gateway.execute(BOOK, changed)
     assert body["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED", body
+
+
+async def test_a_padded_contact_books_as_the_trimmed_one(gateway: Gateway) -> None:
+    start = await first_slot(gateway, "priya-raman", 30)
+    key = {"idempotencyKey": "padded-contact"}
+    guests = ["sam@acme-corp.io", "kim@acme-corp.io"]
+    padded = booking(
+        "priya-raman",
+        start,
+        30,
+        firstName=" Alex ",
+        lastName="Morgan\t",
+        email="  alex.morgan@acme-corp.io\n",
+        guestEmails=[f" {guest} " for guest in guests],
+        **key,
+    )
+    before = (await gateway.calls()).get("book", 0)
+    booked = (await gateway.data(BOOK, padded))["bookMeeting"]
+    assert booked["__typename"] == "BookingConfirmed", booked
+    assert booked["guestEmails"] == guests
+    # The same booking as the trimmed contact's: its retry gets the answer, nothing more.
+    plain = booking("priya-raman", start, 30, guestEmails=guests, **key)
+    assert (await gateway.data(BOOK, plain))["bookMeeting"] == booked
+    assert (await gateway.calls()).get("book", 0) == before + 1

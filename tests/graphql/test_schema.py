@@ -51,3 +51,15 @@ def test_there_is_an_operation_for_each_step_of_a_booking() -> None:
         "MeetingLinkAvailability",
         "BookMeeting",
     }
+
+
+def test_a_watched_range_is_asked_in_availabilitys_words() -> None:
+    graphql = build_schema()._schema
+    availability = graphql.get_type("MeetingLink").fields["availability"].args  # type: ignore[union-attr]
+    watched = graphql.subscription_type.fields["availabilityChanged"].args  # type: ignore[union-attr]
+    for name in ("timeZone", "from", "durationMinutes"):
+        assert watched[name].description == availability[name].description, name
+        assert str(watched[name].type) == str(availability[name].type), name
+    # Only the end's default differs (the window's end; the longest watched range).
+    assert watched["to"].description == "Range end (exclusive)."
+    assert availability["to"].description == "Range end (exclusive); default the window's end."

@@ -159,6 +159,20 @@ async def test_find_hold_book_books_once_and_a_replay_gets_the_same_answer(
         assert released["outcome"] == "HoldNotFound"
 
 
+async def test_a_padded_contact_books_as_the_trimmed_one(gateway: Loopback) -> None:
+    async with agent(gateway) as client:
+        start = (await first_starts(client, 1))[0]
+        before = (await gateway.calls()).get("book", 0)
+        padded = booking(
+            start, "padded", first_name=" Alex ", last_name="Morgan\t", email=f"  {EMAIL}\n"
+        )
+        booked = await call(client, "book_meeting", padded)
+        assert booked["outcome"] == "BookingConfirmed", booked
+        # The same booking as the trimmed contact's: its retry gets the answer, nothing more.
+        assert await call(client, "book_meeting", booking(start, "padded")) == booked
+        assert (await gateway.calls()).get("book", 0) == before + 1
+
+
 async def test_a_held_slot_is_refused_to_a_booking_without_the_hold(gateway: Loopback) -> None:
     async with agent(gateway) as client:
         start = (await first_starts(client, 1))[0]

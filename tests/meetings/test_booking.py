@@ -6,9 +6,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from gateway.meetings.booking import (
+    MAX_TEXT,
     BookingCommand,
     FieldError,
     check_against_link,
+    check_bounds,
     check_contact,
 )
 from gateway.meetings.service import BookingInfoView
@@ -86,3 +88,22 @@ def test_the_fingerprint_ignores_only_the_idempotency_key() -> None:
     assert keyed.fingerprint() != replace(keyed, duration_minutes=60).fingerprint()
     same_instant = replace(keyed, start=COMMAND.start.astimezone())
     assert same_instant.fingerprint() == keyed.fingerprint()
+
+
+def test_a_padded_contact_is_checked_and_fingerprinted_as_the_trimmed_one() -> None:
+    guests = ("g@acme.io", "h@acme.io")
+    trimmed = replace(COMMAND, guest_emails=guests, idempotency_key="k1")
+    padded = replace(
+        trimmed,
+        first_name=" Alex\t",
+        last_name="Morgan ",
+        email="  alex@acme-corp.io\n",
+        guest_emails=tuple(f" {guest} " for guest in guests),
+    )
+    assert padded == trimmed
+    assert padded.fingerprint() == trimmed.fingerprint()
+    assert check_contact(padded) == []
+    assert codes(check_contact(replace(COMMAND, last_name=" \t "))) == {"REQUIRED"}
+    # The bound is on the trimmed text: padding past it is no fault.
+    long_name = "A" * MAX_TEXT
+    assert check_bounds(replace(COMMAND, first_name=f"  {long_name}  ")).first_name == long_name

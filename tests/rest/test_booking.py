@@ -68,6 +68,31 @@ async def test_a_rest_booking_takes_the_slot_from_graphql_and_rest_reads(gateway
     assert (await gateway.calls())["book"] == booked_calls + 1
 
 
+async def test_a_padded_contact_books_as_the_trimmed_one(gateway: Gateway) -> None:
+    start = (await graphql_starts(gateway, "priya-raman", 30))[0]
+    guests = ["sam@acme-corp.io", "kim@acme-corp.io"]
+    padded = booking_body(
+        "priya-raman",
+        start,
+        HALF_HOUR,
+        firstName=" Alex ",
+        lastName="Morgan\t",
+        email="  alex.morgan@acme-corp.io\n",
+        guestEmails=[f" {guest} " for guest in guests],
+    )
+    key = {"Idempotency-Key": "rest-padded"}
+    before = (await gateway.calls())["book"]
+    booked = await gateway.http.post(BOOK, json=padded, headers=key)
+    assert booked.status_code == 200, booked.text
+    assert booked.json()["guestEmails"] == guests
+    # The same booking as the trimmed contact's: its retry gets the answer, nothing more.
+    plain = booking_body("priya-raman", start, HALF_HOUR, guestEmails=guests)
+    retry = await gateway.http.post(BOOK, json=plain, headers=key)
+    assert retry.status_code == 200, retry.text
+    assert retry.json() == booked.json()
+    assert (await gateway.calls())["book"] == before + 1
+
+
 async def test_epoch_ms_start_and_the_query_time_zone(gateway: Gateway) -> None:
     start = (await graphql_starts(gateway, "acme-team/ai-booked-call", 30))[0]
     body = booking_body(

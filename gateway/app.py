@@ -65,7 +65,8 @@ def create_app(
     # Read here, so that a bad manifest stops the start (a SettingsError naming it).
     operations = persisted_operations(settings)
     graphql = GraphQLEndpoint(schema, settings, tracing)
-    # The app's streams, ended by the server on a signal before it waits for connections.
+    # The app's streams: the server ends them on a signal (it finds them in the lifespan
+    # state) before it waits for connections.
     watches = Watches(settings)
 
     @asynccontextmanager
@@ -109,7 +110,8 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-    # The embedded upstream, for whoever runs the app beside it (the tests reach it here).
+    # The embedded upstream and the streams, for whoever runs the app beside it (the tests
+    # reach them here).
     app.state.sandbox = sandbox
     app.state.watches = watches
     return app

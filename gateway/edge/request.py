@@ -55,6 +55,9 @@ class GraphQLRequest:
     document: DocumentNode | None = field(default=None, repr=False, compare=False)
     error: GraphQLError | None = field(default=None, compare=False)  # why `query` did not parse
     operation: GraphQLOperation = field(default=UNREADABLE, compare=False)
+    # What the layers inside work out from this request once (its response cache key): a
+    # request read from a repeated body is the same object each time, so this goes with it.
+    derived: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def parsed(

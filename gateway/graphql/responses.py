@@ -30,6 +30,16 @@ MAX_CACHED_DOCUMENT = 20_000
 
 def response_key(request: GraphQLRequest) -> str | None:
     """The cache key of a POSTed GraphQL request, or None when it must not be cached."""
+    if _KEY not in request.derived:
+        request.derived[_KEY] = _key_of(request)
+    found = request.derived[_KEY]
+    return found if isinstance(found, str) else None
+
+
+_KEY = "response_key"
+
+
+def _key_of(request: GraphQLRequest) -> str | None:
     document = request.query
     if (
         document is None

@@ -2,20 +2,22 @@
 
 An availability answer is mostly its slots, and every slot costs the same each time it is
 answered: an instant rendered in the client's zone, three fields resolved, the JSON written.
-Each month's slots (``MonthSlots``, kept with the cached page) keep their JSON here, one
-piece per slot, for the zone and the sub-fields asked; a request joins the pieces of its runs
-and hands the bytes to the encoder as an ``orjson.Fragment``. Only what the execution context
-recognizes as the plain slot shape (``start``, ``end``, ``durationMinutes``, in any order, no
-alias, argument, directive or ``__typename``) takes this path; anything else is executed.
-A piece is what graphql-core's execution would serialize for the slot (a test compares the
-bytes), and it is kept inside the page's cache entry, which carries the tenant in its key.
+Each month's slots (``MonthSlots``, kept with the cached page) keep their JSON here, one text of
+every slot's object with where each ends, for the zone and the sub-fields asked; a request
+slices its runs out of it and hands the bytes to the encoder as an ``orjson.Fragment``. Only
+what the execution context recognizes as the plain slot shape (``start``, ``end``,
+``durationMinutes``, in any order, no alias, argument, directive or ``__typename``) takes this
+path; anything else is executed. A slot's object is what graphql-core's execution would
+serialize for the slot (a test compares the bytes), and it is kept inside the page's cache
+entry, which carries the tenant in its key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import chain
+from itertools import accumulate
 
 import orjson
 
@@ -119,18 +121,40 @@ def _pieces(slots: Iterable[Slot], time_zone: str, names: tuple[str, ...]) -> li
     ]
 
 
-def month_pieces(month: MonthSlots, time_zone: str, names: tuple[str, ...]) -> list[bytes]:
-    """One JSON object per slot of ``month``, made once while the month is kept."""
+@dataclass(frozen=True, slots=True)
+class RenderedMonth:
+    """A month's slot objects as one JSON text, ``,`` between them, and where each ends: a run
+    of them is one slice of the text, not a join of its pieces."""
+
+    text: bytes
+    ends: tuple[int, ...]  # ends[i]: where slot i's object ends in ``text``
+
+    @classmethod
+    def of(cls, pieces: list[bytes]) -> RenderedMonth:
+        return cls(b",".join(pieces), tuple(accumulate(len(piece) + 1 for piece in pieces)))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def run(self, lo: int, hi: int) -> bytes:
+        """Slots ``lo`` to ``hi`` (exclusive), ``,`` between them."""
+        start = self.ends[lo - 1] if lo > 0 else 0
+        return self.text[start : self.ends[hi - 1] - 1]
+
+
+def month_rendering(month: MonthSlots, time_zone: str, names: tuple[str, ...]) -> RenderedMonth:
+    """``month``'s slots as JSON, made once while the month is kept."""
     return month.kept(
-        ("graphql-slots", time_zone, names), lambda: _pieces(month.slots, time_zone, names)
+        ("graphql-slots", time_zone, names),
+        lambda: RenderedMonth.of(_pieces(month.slots, time_zone, names)),
     )
 
 
 def slot_list(runs: Iterable[SlotRun], time_zone: str, names: tuple[str, ...]) -> orjson.Fragment:
     """The JSON list of ``runs``' slots with the sub-fields ``names``, in that order."""
-    joined = b",".join(
-        chain.from_iterable(
-            month_pieces(run.month, time_zone, names)[run.lo : run.hi] for run in runs
-        )
-    )
-    return orjson.Fragment(b"[" + joined + b"]")
+    parts = [
+        month_rendering(run.month, time_zone, names).run(run.lo, run.hi)
+        for run in runs
+        if run.hi > run.lo
+    ]
+    return orjson.Fragment(b"".join([b"[", b",".join(parts), b"]"]))

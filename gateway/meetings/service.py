@@ -326,9 +326,7 @@ class MeetingsService:
     # --- booking info and availability ------------------------------------------------------------
 
     async def _tags(self, slug: str) -> tuple[str, ...]:
-        link = await self.link(slug)
-        members = link.member_user_ids if link else ()
-        return (f"link:{slug}", *(f"member:{member}" for member in members))
+        return _tags_of(slug, await self.link(slug))
 
     async def booking_info(
         self, slug: str, zone: str = UPSTREAM_ZONE, tags: Iterable[str] | None = None
@@ -375,13 +373,15 @@ class MeetingsService:
         """Offered slots in ``[start, end)`` (default: now to the end of the booking window)."""
         now = self._clock.now()
         self._check_range(now, start, end, duration_minutes, first)
-        # The link's cache tags, read once for the booking info and every month page.
-        tags = await self._tags(slug)
+        # The link and its cache tags, read once for the booking info, every month page and
+        # the holds.
+        link = await self.link(slug)
+        tags = _tags_of(slug, link)
         # A range with an end needs nothing of the booking info to know its pages: they are
         # read beside it, not after it (a link the list does not know reads none).
         early = (
             asyncio.ensure_future(self._month_pages(slug, tags, now, start or now, end))
-            if end is not None and await self.link(slug) is not None
+            if end is not None and link is not None
             else None
         )
         try:
@@ -401,7 +401,7 @@ class MeetingsService:
             else await self._month_pages(slug, tags, now, start, end)
         )
         runs, held = await self.holds.unheld_runs(
-            await self.link(slug),
+            link,
             window_runs(
                 (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
             ),
@@ -467,8 +467,8 @@ class MeetingsService:
         now = self._clock.now()
         start = max(after or now, now)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
-        tags = await self._tags(slug)
         link = await self.link(slug)
+        tags = _tags_of(slug, link)
         first_offset = month_offsets(now, start, start + timedelta(microseconds=1)).start
         stale = held = False
         for offset in range(first_offset, first_offset + MAX_PAGES_FOR_NEXT_SLOT):
@@ -820,3 +820,9 @@ def _earliest(info: BookingInfo) -> int | None:
 
 
 __all__ = ["EmptyReason", "LinkConnection", "MeetingsService", "Read"]
+
+
+def _tags_of(slug: str, link: MeetingLink | None) -> tuple[str, ...]:
+    """The cache tags of a link's data: the link's own, and each member's."""
+    members = link.member_user_ids if link else ()
+    return (f"link:{slug}", *(f"member:{member}" for member in members))

@@ -15,7 +15,7 @@ from strawberry.http import process_result
 
 from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.loaders import Loaders
-from gateway.graphql.rendered import SLOT_FIELDS, month_pieces, renderer
+from gateway.graphql.rendered import SLOT_FIELDS, RenderedMonth, month_rendering, renderer
 from gateway.graphql.schema import build_schema
 from gateway.meetings.availability import MonthSlots
 from gateway.meetings.timeline import from_ms
@@ -130,11 +130,11 @@ async def test_the_month_is_rendered_once_and_spliced(executing: Gateway) -> Non
     page = await executing.runtime.service.availability_page(PERSONAL, 0)
     assert page.value.availability is not None
     month = MonthSlots.of(page.value.availability, None)
-    pieces = month_pieces(month, "Europe/Berlin", SLOT_FIELDS)
-    assert len(pieces) == len(month.slots) > 100
-    # The next request joins the very pieces kept: nothing is rendered again.
+    rendering = month_rendering(month, "Europe/Berlin", SLOT_FIELDS)
+    assert len(rendering) == len(month.slots) > 100
+    # The next request slices the very text kept: nothing is rendered again.
     assert await executing.execute(document, variables) == first
-    assert month_pieces(month, "Europe/Berlin", SLOT_FIELDS) is pieces
+    assert month_rendering(month, "Europe/Berlin", SLOT_FIELDS) is rendering
 
 
 SUBFIELDS = st.sampled_from(
@@ -221,3 +221,13 @@ def test_every_quarter_hour_across_a_year_of_transitions_is_written_as_datetime_
         start = 1_767_225_600_000  # 2026-01-01T00:00Z
         for ms in range(start, start + 366 * 86_400_000, 900_000):
             assert render(ms) == from_ms(ms, tz).isoformat(), (name, ms)
+
+
+@given(st.lists(st.binary(min_size=1, max_size=5), min_size=1, max_size=30), st.data())
+def test_a_run_of_a_rendered_month_is_its_pieces_joined(
+    pieces: list[bytes], data: st.DataObject
+) -> None:
+    rendering = RenderedMonth.of(pieces)
+    lo = data.draw(st.integers(0, len(pieces) - 1))
+    hi = data.draw(st.integers(lo + 1, len(pieces)))
+    assert rendering.run(lo, hi) == b",".join(pieces[lo:hi])

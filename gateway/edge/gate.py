@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from functools import partial
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.edge.access import Access
@@ -73,13 +74,11 @@ class Gate:
             then=None if preflight is not None else partial(self.cors.answered, origin),
         )
         try:
-            if preflight is not None:
-                await preflight(scope, receive, answer)
-            elif self.spans is None:
-                await self._admitted(scope, receive, answer)
+            if self.spans is None:
+                await self._answered(scope, receive, answer, preflight)
             else:
                 with self.spans.span(scope, facts.request_id, answer):
-                    await self._admitted(scope, receive, answer)
+                    await self._answered(scope, receive, answer, preflight)
         finally:
             seconds = time.perf_counter() - started
             self.metrics.observe_request(
@@ -88,7 +87,12 @@ class Gate:
             self.log.write(scope, answer.status, seconds)
             leave(token)
 
-    async def _admitted(self, scope: Scope, receive: Receive, answer: ResponseStatus) -> None:
+    async def _answered(
+        self, scope: Scope, receive: Receive, answer: ResponseStatus, preflight: Response | None
+    ) -> None:
+        if preflight is not None:
+            await preflight(scope, receive, answer)
+            return
         refusal = self.access.admit(scope)
         if refusal is None:
             read = await self.body.read(scope, receive)

@@ -9,6 +9,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.clock import FrozenClock
 from gateway.graphql.schema import build_schema
+from gateway.meetings.availability import AvailabilityWindow
 from gateway.metrics import Metrics
 from gateway.runtime import running
 from gateway.sandbox import SandboxConfig, create_sandbox_app
@@ -40,9 +41,10 @@ class PagesBeforeInfo:
         await self.sandbox(scope, receive, send)
 
 
-async def test_a_range_with_an_end_reads_its_pages_beside_the_booking_info() -> None:
+async def month_of(slug: str, upstream: PagesBeforeInfo) -> AvailabilityWindow | None:
+    """The service's availability of ``slug`` for March 2026 in New York, read through
+    ``upstream``."""
     settings = Settings.from_environ({"SANDBOX_NOW": NOW})
-    upstream = PagesBeforeInfo()
     parts = running(
         settings,
         clock=FrozenClock(settings.sandbox_now),  # type: ignore[arg-type]
@@ -53,13 +55,18 @@ async def test_a_range_with_an_end_reads_its_pages_beside_the_booking_info() -> 
         operations={},
     )
     async with parts as runtime:
-        window = await runtime.service.availability(
-            "mel-nelson",
+        return await runtime.service.availability(
+            slug,
             start=datetime.fromisoformat("2026-03-02T00:00:00-05:00"),
             end=datetime.fromisoformat("2026-04-01T00:00:00-04:00"),
             duration_minutes=None,
             first=None,
         )
+
+
+async def test_a_range_with_an_end_reads_its_pages_beside_the_booking_info() -> None:
+    upstream = PagesBeforeInfo()
+    window = await month_of("mel-nelson", upstream)
     assert window is not None
     assert window.runs
     assert upstream.info_waited_for_a_page is True
@@ -73,24 +80,6 @@ async def test_a_range_with_an_end_reads_its_pages_beside_the_booking_info() -> 
 
 
 async def test_an_unknown_link_reads_no_page() -> None:
-    settings = Settings.from_environ({"SANDBOX_NOW": NOW})
     upstream = PagesBeforeInfo()
-    parts = running(
-        settings,
-        clock=FrozenClock(settings.sandbox_now),  # type: ignore[arg-type]
-        schema=build_schema(settings=settings),
-        sandbox=upstream,
-        metrics=Metrics(),
-        tracing=None,
-        operations={},
-    )
-    async with parts as runtime:
-        window = await runtime.service.availability(
-            "no-such-link",
-            start=datetime.fromisoformat("2026-03-02T00:00:00-05:00"),
-            end=datetime.fromisoformat("2026-04-01T00:00:00-04:00"),
-            duration_minutes=None,
-            first=None,
-        )
-    assert window is None
+    assert await month_of("no-such-link", upstream) is None
     assert not any("/availability-page/" in path for path in upstream.paths)

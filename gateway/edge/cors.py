@@ -17,6 +17,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from gateway.edge.status import RawHeaders
+
 # What a browser may send and read: the credentials and the headers the surfaces answer by.
 ALLOWED_HEADERS = [
     "content-type",
@@ -33,7 +35,6 @@ async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:
     raise RuntimeError("the CORS rules are asked, never run as a layer")
 
 
-RawHeaders = list[tuple[bytes, bytes]]
 _VARY = b"vary"
 _ALLOW_ORIGIN = b"access-control-allow-origin"
 

@@ -84,7 +84,7 @@ class Gate:
             self.metrics.observe_request(
                 route_template(scope), facts.operation_name, answer.status, seconds
             )
-            self.log.write(scope, answer.status, seconds)
+            self.log.write(facts, scope, answer.status, seconds)
             leave(token)
 
     async def _answered(

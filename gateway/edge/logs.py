@@ -3,7 +3,7 @@
     configure_logging("json", secrets=[token])      # from cli.py, once per process
     facts = request_facts(scope, tenant)            # the edge, first of all (gateway.edge.gate)
     token = enter(facts) ... leave(token)
-    AccessLog().write(scope, status, seconds)       # the edge, last of all
+    AccessLog().write(facts, scope, status, seconds)   # the edge, last of all
 
 Each HTTP request gets an id (``edge.request_id``'s rule, echoed back and seen by the GraphQL
 error masking as the correlation id), kept with the tenant hash and the GraphQL operation in a
@@ -86,12 +86,16 @@ class RequestFacts:
     def operation_name(self) -> str:
         return "" if self.operation is None else self.operation.name
 
+    def context(self) -> dict[str, str]:
+        """What every log line made under this request carries."""
+        return {
+            "request_id": self.request_id,
+            "operation": self.operation_name,
+            "tenant": self.tenant,
+        }
+
 
 _CURRENT: ContextVar[RequestFacts | None] = ContextVar("gateway_request", default=None)
-
-
-def current_request() -> RequestFacts | None:
-    return _CURRENT.get()
 
 
 def request_facts(scope: Scope, tenant: str) -> RequestFacts:
@@ -135,13 +139,13 @@ class AccessLine:
     def message(self) -> str:
         return f"{self.method} {self.route} {self.status}"
 
-    def extra(self) -> dict[str, object]:
+    def fields(self) -> dict[str, object]:
+        """The fields a record of the line carries past the message (``extra=``)."""
         return {
             "method": self.method,
             "route": self.route,
             "status": self.status,
             "duration_ms": self.duration_ms,
-            _SCRUBBED: True,
         }
 
 
@@ -157,11 +161,8 @@ class AccessLog:
     def __init__(self) -> None:
         self._logger = logging.getLogger(ACCESS_LOGGER)
 
-    def write(self, scope: Scope, status: int, seconds: float) -> None:
+    def write(self, facts: RequestFacts, scope: Scope, status: int, seconds: float) -> None:
         if not self._logger.isEnabledFor(logging.INFO):
-            return
-        facts = _CURRENT.get()
-        if facts is None:
             return
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         line = AccessLine(
@@ -171,7 +172,8 @@ class AccessLog:
         if handler is not None:
             handler.write_access(line)
             return
-        self._logger.info("%s %s %d", method, line.route, status, extra=line.extra())
+        extra = {**line.fields(), _SCRUBBED: True}
+        self._logger.info("%s %s %d", method, line.route, status, extra=extra)
 
 
 def route_template(scope: Scope) -> str:
@@ -209,9 +211,8 @@ class _RequestFactsFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         facts = _CURRENT.get()
-        record.request_id = facts.request_id if facts else ""
-        record.operation = facts.operation_name if facts else ""
-        record.tenant = facts.tenant if facts else ""
+        for name, value in (_NO_REQUEST if facts is None else facts.context()).items():
+            setattr(record, name, value)
         return True
 
 
@@ -233,23 +234,36 @@ class _Stamps:
         return self._rendered, int((created - second) * 1000)
 
 
+# A line made outside any request (``RequestFacts.context``'s fields, empty).
+_NO_REQUEST = {"request_id": "", "operation": "", "tenant": ""}
+
+
+def _context_of(record: logging.LogRecord) -> dict[str, str]:
+    """The request a record was made under, as ``_RequestFactsFilter`` stamped it."""
+    return {name: getattr(record, name, "") for name in _NO_REQUEST}
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         self._scrub = _Scrubber(secrets)
         self._stamps = _Stamps("%Y-%m-%dT%H:%M:%S", time.gmtime)
 
+    def _head(
+        self, created: float, level: str, logger: str, message: str, context: dict[str, str]
+    ) -> dict[str, Any]:
+        seconds, millis = self._stamps(created)
+        time_text = f"{seconds}.{millis:03d}+00:00"
+        return {"time": time_text, "level": level, "logger": logger, "message": message, **context}
+
     def format(self, record: logging.LogRecord) -> str:
-        seconds, millis = self._stamps(record.created)
-        line: dict[str, Any] = {
-            "time": f"{seconds}.{millis:03d}+00:00",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", ""),
-            "operation": getattr(record, "operation", ""),
-            "tenant": getattr(record, "tenant", ""),
-        }
+        line = self._head(
+            record.created,
+            record.levelname.lower(),
+            record.name,
+            record.getMessage(),
+            _context_of(record),
+        )
         for name in _EXTRA_FIELDS:
             if hasattr(record, name):
                 line[name] = getattr(record, name)
@@ -259,22 +273,8 @@ class JsonFormatter(logging.Formatter):
 
     def access(self, line: AccessLine) -> str:
         """``line`` as ``format`` renders its record."""
-        seconds, millis = self._stamps(line.created)
-        facts = line.facts
-        fields = {
-            "time": f"{seconds}.{millis:03d}+00:00",
-            "level": "info",
-            "logger": ACCESS_LOGGER,
-            "message": line.message,
-            "request_id": facts.request_id,
-            "operation": facts.operation_name,
-            "tenant": facts.tenant,
-            "method": line.method,
-            "route": line.route,
-            "status": line.status,
-            "duration_ms": line.duration_ms,
-        }
-        return self._scrub.secrets_of(orjson.dumps(fields).decode())
+        head = self._head(line.created, "info", ACCESS_LOGGER, line.message, line.facts.context())
+        return self._scrub.secrets_of(orjson.dumps(head | line.fields()).decode())
 
 
 class TextFormatter(logging.Formatter):
@@ -286,34 +286,27 @@ class TextFormatter(logging.Formatter):
         self._stamps = _Stamps("%Y-%m-%d %H:%M:%S", time.localtime)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        seconds, millis = self._stamps(record.created)
+        return self._time(record.created)
+
+    def _time(self, created: float) -> str:
+        seconds, millis = self._stamps(created)
         return f"{seconds},{millis:03d}"
 
+    @staticmethod
+    def _bracketed(context: dict[str, str]) -> str:
+        parts = [f"{name}={value}" for name, value in context.items() if value]
+        return f"[{' '.join(parts)}] " if parts else ""
+
     def format(self, record: logging.LogRecord) -> str:
-        parts = [
-            f"{name}={value}"
-            for name in ("request_id", "operation", "tenant")
-            if (value := getattr(record, name, ""))
-        ]
-        record.context = f"[{' '.join(parts)}] " if parts else ""
+        record.context = self._bracketed(_context_of(record))
         return self._scrub(super().format(record), record)
 
     def access(self, line: AccessLine) -> str:
         """``line`` as ``format`` renders its record."""
-        seconds, millis = self._stamps(line.created)
-        facts = line.facts
-        parts = [
-            f"{name}={value}"
-            for name, value in (
-                ("request_id", facts.request_id),
-                ("operation", facts.operation_name),
-                ("tenant", facts.tenant),
-            )
-            if value
-        ]
-        context = f"[{' '.join(parts)}] " if parts else ""
-        rendered = f"{seconds},{millis:03d} INFO    {ACCESS_LOGGER} {context}{line.message}"
-        return self._scrub.secrets_of(rendered)
+        head = f"{self._time(line.created)} INFO    {ACCESS_LOGGER} "
+        return self._scrub.secrets_of(
+            f"{head}{self._bracketed(line.facts.context())}{line.message}"
+        )
 
 
 class _Installed(logging.StreamHandler):  # type: ignore[type-arg]

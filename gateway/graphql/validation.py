@@ -147,10 +147,15 @@ def validated(
     key = (schema, query, rules, limits)
     found = _VALIDATED.get(key)
     if found is None:
-        found = _VALIDATED[key] = limits.check(document) or validate_document(
-            schema, document, rules
-        )
+        found = _VALIDATED[key] = errors_of(schema, document, rules, limits)
     return found
+
+
+def errors_of(
+    schema: GraphQLSchema, document: DocumentNode, rules: Rules, limits: DocumentLimits
+) -> list[GraphQLError]:
+    """The document's errors: its limits' if any, else the standard rules'."""
+    return limits.check(document) or validate_document(schema, document, rules)
 
 
 class Validation(SchemaExtension):
@@ -166,7 +171,7 @@ class Validation(SchemaExtension):
             context.pre_execution_errors = (
                 validated(schema, query, document, rules, self.limits)
                 if query is not None
-                else self.limits.check(document) or validate_document(schema, document, rules)
+                else errors_of(schema, document, rules, self.limits)
             )
         yield
 

@@ -740,6 +740,12 @@ async def _abandon(reads: asyncio.Future[list[Cached[AvailabilityPage]]] | None)
         await asyncio.gather(reads, return_exceptions=True)
 
 
+def _tags_of(slug: str, link: MeetingLink | None) -> tuple[str, ...]:
+    """The cache tags of a link's data: the link's own, and each member's."""
+    members = link.member_user_ids if link else ()
+    return (f"link:{slug}", *(f"member:{member}" for member in members))
+
+
 def check_duration(minutes: int | None) -> None:
     if minutes is not None and not 0 < minutes <= 24 * 60:
         raise InputError("durationMinutes", "OUT_OF_RANGE", "durationMinutes must be 1..1440")
@@ -820,9 +826,3 @@ def _earliest(info: BookingInfo) -> int | None:
 
 
 __all__ = ["EmptyReason", "LinkConnection", "MeetingsService", "Read"]
-
-
-def _tags_of(slug: str, link: MeetingLink | None) -> tuple[str, ...]:
-    """The cache tags of a link's data: the link's own, and each member's."""
-    members = link.member_user_ids if link else ()
-    return (f"link:{slug}", *(f"member:{member}" for member in members))

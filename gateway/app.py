@@ -87,10 +87,11 @@ def create_app(
                 settle()
             yield {STATE_KEY: runtime}
 
+    graphql_route = Route("/graphql", graphql, methods=["GET", "POST"])
     app = Starlette(
         # The router tries the routes in turn: the busiest path first.
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            graphql_route,
             WebSocketRoute("/graphql", graphql.websocket),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
@@ -106,6 +107,7 @@ def create_app(
                 tenant=tenant_id(settings.hubspot_access_token),
                 metrics=metrics,
                 spans=None if tracing is None else RequestSpans(tracing.tracer),
+                graphql=graphql_route,
             )
         ],
         lifespan=lifespan,

@@ -2,9 +2,14 @@
 
 The upstream's share (``gateway.deadline.current_deadline``) ends ``margin`` earlier, so that
 the cache can answer stale data, or a resolver a typed error, before the backstop here fires.
-The backstop (``asyncio.timeout``) catches whatever else might hang, such as a wait on another
-process's cache lease, and answers a typed 504 in the shape of the surface asked (GraphQL's
-errors on ``/graphql``, HubSpot's error body on REST paths) rather than a 500 or nothing.
+The backstop (an ``asyncio.Timeout``) catches whatever else might hang, such as a wait on
+another process's cache lease, and answers a typed 504 in the shape of the surface asked
+(GraphQL's errors on ``/graphql``, HubSpot's error body on REST paths) rather than a 500 or
+nothing.
+
+The backstops share one timer (``_Watch``): every request gets the same time, so they expire in
+the order they came, and the loop's timer waits for the oldest one still in flight. A request
+pays a dictionary's insert and delete, not a timer of the event loop's of its own.
 
 A subscription streamed over SSE (``Accept: text/event-stream``: a POST whose document is not
 a query or mutation, or a GET, as a browser's ``EventSource`` sends) is no request to answer
@@ -38,6 +43,7 @@ class Deadline:
         self.margin = min(0.5, seconds * 0.25)
         message = f"The gateway could not answer within its {seconds:g} s deadline."
         self.timed_out = Refusal(504, TIMED_OUT, message, executed=True)
+        self._watch = _Watch(seconds)
 
     async def run(
         self, app: ASGIApp, scope: Scope, receive: Receive, answer: ResponseStatus
@@ -47,14 +53,57 @@ class Deadline:
             await app(scope, receive, answer)
             return
         with deadline_after(self.seconds - self.margin):
+            backstop = asyncio.Timeout(None)
             try:
-                async with asyncio.timeout(self.seconds) as backstop:
-                    await app(scope, receive, answer)
+                async with backstop:
+                    self._watch.add(backstop)
+                    try:
+                        await app(scope, receive, answer)
+                    finally:
+                        self._watch.discard(backstop)
             except TimeoutError:
                 if not backstop.expired() or answer.started:
                     # Not ours, or too late to answer: the status line has gone already.
                     raise
                 await refuse(scope, answer, self.timed_out)
+
+
+class _Watch:
+    """The backstops in flight, oldest first, with the loop time each expires at, and the one
+    timer that expires them: it fires when the oldest is due, expires every backstop due by
+    then (asyncio's own expiry: the task is cancelled, its ``async with`` raises
+    ``TimeoutError``) and waits for the next oldest."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._due: dict[asyncio.Timeout, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, backstop: asyncio.Timeout) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # A new loop (an app served again, as tests do): the old one's requests are gone.
+            self._due.clear()
+            self._loop, self._timer = loop, None
+        due = loop.time() + self._seconds
+        self._due[backstop] = due
+        if self._timer is None:
+            self._timer = loop.call_at(due, self._expire)
+
+    def discard(self, backstop: asyncio.Timeout) -> None:
+        self._due.pop(backstop, None)
+
+    def _expire(self) -> None:
+        assert self._loop is not None
+        self._timer = None
+        now = self._loop.time()
+        for backstop, due in list(self._due.items()):
+            if due > now:
+                self._timer = self._loop.call_at(due, self._expire)
+                return
+            del self._due[backstop]
+            backstop.reschedule(now)
 
 
 def _is_stream(scope: Scope) -> bool:

@@ -25,6 +25,7 @@ look like a HubSpot token, a GraphQL name, a tenant hash, numbers), so no patter
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
@@ -32,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 from starlette.types import Scope
@@ -124,12 +125,11 @@ def leave(token: Token[RequestFacts | None]) -> None:
     _CURRENT.reset(token)
 
 
-@dataclass(frozen=True, slots=True)
-class AccessLine:
+class AccessLine(NamedTuple):
     """One request's access line: every field scrubbed where it entered."""
 
     created: float
-    facts: RequestFacts
+    context: dict[str, str]  # ``RequestFacts.context``
     method: str
     route: str
     status: int
@@ -166,7 +166,12 @@ class AccessLog:
             return
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         line = AccessLine(
-            time.time(), facts, method, route_template(scope), status, round(seconds * 1000, 2)
+            time.time(),
+            facts.context(),
+            method,
+            route_template(scope),
+            status,
+            round(seconds * 1000, 2),
         )
         handler = _sole_handler(self._logger)
         if handler is not None:
@@ -273,7 +278,7 @@ class JsonFormatter(logging.Formatter):
 
     def access(self, line: AccessLine) -> str:
         """``line`` as ``format`` renders its record."""
-        head = self._head(line.created, "info", ACCESS_LOGGER, line.message, line.facts.context())
+        head = self._head(line.created, "info", ACCESS_LOGGER, line.message, line.context)
         return self._scrub.secrets_of(orjson.dumps(head | line.fields()).decode())
 
 
@@ -303,19 +308,24 @@ class TextFormatter(logging.Formatter):
 
     def access(self, line: AccessLine) -> str:
         """``line`` as ``format`` renders its record."""
-        head = f"{self._time(line.created)} INFO    {ACCESS_LOGGER} "
         return self._scrub.secrets_of(
-            f"{head}{self._bracketed(line.facts.context())}{line.message}"
+            f"{self._time(line.created)} INFO    {ACCESS_LOGGER} {self._bracketed(line.context)}"
+            f"{line.method} {line.route} {line.status}"
         )
 
 
 class _Installed(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler ``configure_logging`` installs, told apart from anyone else's."""
+    """The handler ``configure_logging`` installs, told apart from anyone else's.
+
+    Access lines are flushed once per turn of the event loop, not once per line: the lines of
+    the requests answered in one turn reach the stream in one write. Any other record flushes
+    at once (and the access lines before it, in order)."""
 
     def __init__(self, stream: IO[str], formatter: JsonFormatter | TextFormatter) -> None:
         super().__init__(stream)
         self.setFormatter(formatter)
         self.lines = formatter
+        self._flush_due = False
 
     def write_access(self, line: AccessLine) -> None:
         if self.level > logging.INFO:
@@ -324,9 +334,20 @@ class _Installed(logging.StreamHandler):  # type: ignore[type-arg]
         self.acquire()
         try:
             self.stream.write(rendered + self.terminator)
-            self.flush()
         finally:
             self.release()
+        if not self._flush_due:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self.flush()
+                return
+            self._flush_due = True
+            loop.call_soon(self._flush_lines)
+
+    def _flush_lines(self) -> None:
+        self._flush_due = False
+        self.flush()
 
 
 def _sole_handler(logger: logging.Logger) -> _Installed | None:

@@ -75,6 +75,28 @@ async def test_a_rest_request_out_of_time_gets_hubspots_error_body() -> None:
     assert "0.3 s deadline" in body["message"]
 
 
+async def test_requests_in_flight_together_each_get_their_own_time() -> None:
+    # The backstops share one timer: the second request, 0.2 s younger, is not cut when the
+    # first one's time is up, and one that answers in time is untouched by either.
+    transport = httpx.ASGITransport(app=app(0.4))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+
+        async def timed() -> tuple[int, float]:
+            started = time.monotonic()
+            response = await client.get("/graphql")
+            return response.status_code, time.monotonic() - started
+
+        first = asyncio.create_task(timed())
+        await asyncio.sleep(0.2)
+        second = asyncio.create_task(timed())
+        quick = await client.get("/left")
+        (first_status, first_took), (second_status, second_took) = await first, await second
+    assert quick.status_code == 200
+    assert first_status == second_status == 504
+    assert 0.39 <= first_took < 0.4 + 1.0
+    assert 0.39 <= second_took < 0.4 + 1.0
+
+
 @pytest.mark.parametrize(("seconds", "share"), [(5.0, 4.5), (1.0, 0.75)])
 async def test_the_upstream_gets_the_deadline_less_a_margin(seconds: float, share: float) -> None:
     transport = httpx.ASGITransport(app=app(seconds))

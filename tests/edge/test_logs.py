@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -16,7 +18,7 @@ from starlette.routing import Route
 
 from gateway.cache import tenant_id
 from gateway.edge.gate import Gate
-from gateway.edge.logs import configure_logging
+from gateway.edge.logs import AccessLog, configure_logging, request_facts
 from gateway.edge.request import UNREADABLE, GraphQLOperation, GraphQLRequest, read_graphql_request
 from gateway.metrics import Metrics
 from gateway.settings import Settings
@@ -36,6 +38,23 @@ def captured() -> Iterator[io.StringIO]:
     yield stream
     logging.getLogger().removeHandler(handler)
     logging.getLogger().setLevel(logging.WARNING)
+
+
+@contextmanager
+def alone(log_format: str, stream: io.StringIO) -> Iterator[logging.Handler]:
+    """The installed handler as the root logger's only one (pytest's capture set aside)."""
+    handler = configure_logging(log_format, stream=stream)
+    root = logging.getLogger()
+    others = [h for h in root.handlers if h is not handler]
+    for other in others:
+        root.removeHandler(other)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        for other in others:
+            root.addHandler(other)
+        root.setLevel(logging.WARNING)
 
 
 def lines(stream: io.StringIO) -> list[dict[str, Any]]:
@@ -172,20 +191,15 @@ async def test_the_access_line_written_directly_is_the_line_its_record_makes(
     """With the installed handler alone the access line skips logging's record; with anyone
     else's handler beside it the line is an ordinary record: both render the same line."""
     stream = io.StringIO()
-    handler = configure_logging(log_format, stream=stream)
     records: list[str] = []
 
     def seen(record: logging.LogRecord) -> bool:
         records.append(record.getMessage())
         return True
 
-    handler.addFilter(seen)
     beside = logging.NullHandler()
-    root = logging.getLogger()
-    others = [h for h in root.handlers if h is not handler]  # pytest's capture among them
-    for other in others:
-        root.removeHandler(other)
-    try:
+    with alone(log_format, stream) as handler:
+        handler.addFilter(seen)
         transport = httpx.ASGITransport(app=edge_app())
         async with httpx.AsyncClient(transport=transport, base_url="http://edge") as client:
             await client.get("/x?q=1", headers={"X-Request-Id": "direct-1"})
@@ -193,12 +207,7 @@ async def test_the_access_line_written_directly_is_the_line_its_record_makes(
             logging.getLogger().addHandler(beside)
             await client.get("/x?q=1", headers={"X-Request-Id": "record-1"})
             assert records == ["GET /x 200"]
-    finally:
-        root.removeHandler(beside)
-        root.removeHandler(handler)
-        for other in others:
-            root.addHandler(other)
-        root.setLevel(logging.WARNING)
+        logging.getLogger().removeHandler(beside)
     direct, recorded = stream.getvalue().splitlines()
     if log_format == "json":
         first, second = json.loads(direct), json.loads(recorded)
@@ -211,3 +220,37 @@ async def test_the_access_line_written_directly_is_the_line_its_record_makes(
         # "2026-12-02 09:10:11,123 INFO ...": the rest after the time.
         assert direct[23:].replace("direct-1", "ID") == recorded[23:].replace("record-1", "ID")
         assert direct[23:].startswith(" INFO    gateway.access [request_id=direct-1 tenant=t] GET")
+
+
+class Flushes(io.StringIO):
+    """A stream that counts its flushes and what it held at each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushed: list[int] = []
+
+    def flush(self) -> None:
+        self.flushed.append(len(self.getvalue().splitlines()))
+
+
+SCOPE = {"type": "http", "method": "GET", "path": "/x", "headers": [], "query_string": b""}
+
+
+async def test_access_lines_answered_in_one_turn_of_the_loop_are_flushed_once() -> None:
+    stream = Flushes()
+    with alone("text", stream):
+        log = AccessLog()
+        for number in range(3):
+            log.write(request_facts(dict(SCOPE), "t"), SCOPE, 200, 0.001 * number)
+        assert (len(stream.getvalue().splitlines()), stream.flushed) == (3, [])
+        await asyncio.sleep(0)  # the loop's next turn
+        assert stream.flushed == [3]
+        logging.getLogger("gateway.test").warning("not an access line")
+        assert stream.flushed == [3, 4]  # any other record flushes at once
+
+
+def test_an_access_line_written_outside_an_event_loop_is_flushed_at_once() -> None:
+    stream = Flushes()
+    with alone("json", stream):
+        AccessLog().write(request_facts(dict(SCOPE), "t"), SCOPE, 200, 0.001)
+        assert stream.flushed == [1]

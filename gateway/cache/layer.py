@@ -153,7 +153,7 @@ class Pass(Generic[T]):
     value: T
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cached(Generic[T]):
     value: T
     fetched_at: datetime
@@ -270,8 +270,7 @@ class ReadThroughCache:
         """The value under ``params``; ``load()`` returns it to keep or ``Pass(value)``."""
         self._ensure_listening()
         key = entry_key(tenant, resource.name, params)
-        tagset = frozenset(tags) | {EVERY_ENTRY}
-        found = await self._memory.get(key)
+        found = self._memory.lookup(key)
         stale: _Stale | None = None
         if found is not None:
             entry = found.value
@@ -285,7 +284,7 @@ class ReadThroughCache:
             if found.age < resource.serve_stale_until:
                 self._stats.read(resource.name, "stale")
                 if key not in self._flights:
-                    self._launch(resource, key, tenant, load, tagset, stale, read_shared=True)
+                    self._launch(resource, key, tenant, load, tags, stale, read_shared=True)
                 return Cached(cast(T, entry.value), entry.fetched_at, stale=True)
         flight = self._flights.get(key)
         if flight is not None and flight.writing is not None:
@@ -293,7 +292,7 @@ class ReadThroughCache:
             self._stats.read(resource.name, "l1")
             return cast(Cached[T], flight.task.result().cached)
         if flight is None:
-            flight = self._launch(resource, key, tenant, load, tagset, stale, read_shared=True)
+            flight = self._launch(resource, key, tenant, load, tags, stale, read_shared=True)
         else:
             self._stats.flight_waits += 1
         try:
@@ -376,11 +375,12 @@ class ReadThroughCache:
         key: str,
         tenant: str,
         load: Callable[[], Awaitable[T | Pass[T]]],
-        tags: frozenset[str],
+        given: Iterable[str],
         stale: _Stale | None,
         *,
         read_shared: bool,
     ) -> _Flight:
+        tags = frozenset(given) | {EVERY_ENTRY}
         flight = _Flight(tenant, tags)
         coroutine = self._fill(flight, resource, key, tenant, load, tags, stale, read_shared)
         flight.task = self._track(asyncio.create_task(coroutine))
@@ -509,15 +509,25 @@ class ReadThroughCache:
         when it is too slow (a duplicate load then beats waiting)."""
         while self._timer() <= deadline:
             await asyncio.sleep(self._poll)
-            shared = await self._read_shared(resource, key, tenant, tags)
-            # The copy the holder is replacing may still be in L2: only a servable one ends
-            # the wait.
-            if shared is not None and self._servable(resource, shared):
-                fresh = self._timer() - shared.born < resource.ttl
-                return _Outcome(self._cached(shared, stale=not fresh), "l2")
+            found = await self._written(resource, key, tenant, tags)
+            if found is not None:
+                return found
             if not await redis.exists(lease_key(key)):
-                return "taken-over"
+                # The holder writes before it lets go: a value written since the read above
+                # is there now, and only a holder that died leaves none.
+                return await self._written(resource, key, tenant, tags) or "taken-over"
         return None
+
+    async def _written(
+        self, resource: Resource[T], key: str, tenant: str, tags: frozenset[str]
+    ) -> _Outcome | None:
+        shared = await self._read_shared(resource, key, tenant, tags)
+        # The copy the holder is replacing may still be in L2: only a servable one ends the
+        # wait.
+        if shared is None or not self._servable(resource, shared):
+            return None
+        fresh = self._timer() - shared.born < resource.ttl
+        return _Outcome(self._cached(shared, stale=not fresh), "l2")
 
     def _servable(self, resource: Resource[T], found: _Stale) -> bool:
         """Whether ``found`` may be answered without waiting for a load: fresh, or stale

@@ -18,9 +18,9 @@ that its answer is learned even when its client has stopped waiting.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from contextvars import ContextVar, Token
 
 _DEADLINE: ContextVar[float | None] = ContextVar("gateway_deadline", default=None)
 
@@ -31,18 +31,30 @@ def current_deadline() -> float | None:
     return _DEADLINE.get()
 
 
-@contextmanager
 def deadline_after(
     seconds: float, *, timer: Callable[[], float] = time.monotonic
-) -> Iterator[float]:
+) -> AbstractContextManager[float]:
     """Set a deadline ``seconds`` from now for the code inside; an earlier one set by a caller
     still wins."""
-    outer = _DEADLINE.get()
-    deadline = timer() + seconds
-    if outer is not None:
-        deadline = min(deadline, outer)
-    token = _DEADLINE.set(deadline)
-    try:
-        yield deadline
-    finally:
-        _DEADLINE.reset(token)
+    return _Deadline(timer() + seconds)
+
+
+class _Deadline:
+    """``deadline_after``'s context: a class, as every request enters one."""
+
+    __slots__ = ("_deadline", "_token")
+
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+        self._token: Token[float | None] | None = None
+
+    def __enter__(self) -> float:
+        outer = _DEADLINE.get()
+        if outer is not None:
+            self._deadline = min(self._deadline, outer)
+        self._token = _DEADLINE.set(self._deadline)
+        return self._deadline
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._token is not None
+        _DEADLINE.reset(self._token)

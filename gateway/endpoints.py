@@ -211,6 +211,9 @@ class GraphQLView(GraphQL[Context, None]):
         )
 
 
+_UNTRACED = nullcontext()  # reusable: it holds nothing
+
+
 class GraphQLEndpoint:
     """``/graphql``: persisted queries resolved, the response cache asked, strawberry run."""
 
@@ -321,7 +324,7 @@ class GraphQLEndpoint:
         return noted(await self.view.run(request), reads)
 
     def _span(self, operation: GraphQLOperation) -> AbstractContextManager[None]:
-        return nullcontext() if self.tracing is None else self.tracing.operation(operation)
+        return _UNTRACED if self.tracing is None else self.tracing.operation(operation)
 
 
 def asks_a_stream(request: Request) -> bool:

@@ -65,9 +65,11 @@ def _quoted(text: str) -> str:
 
 def normalize_params(params: Params) -> str:
     return "&".join(
-        f"{_quoted(name)}={_quoted(str(value))}"
-        for name, value in sorted(params.items())
-        if value is not None
+        [
+            f"{_quoted(name)}={_quoted(str(value))}"
+            for name, value in sorted(params.items())
+            if value is not None
+        ]
     )
 
 

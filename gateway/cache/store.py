@@ -98,6 +98,10 @@ class MemoryStore(Generic[V]):
         return int(self._cache.currsize)
 
     async def get(self, key: str) -> Hit[V] | None:
+        return self.lookup(key)
+
+    def lookup(self, key: str) -> Hit[V] | None:
+        """``get`` without a coroutine: the in-process tier answers at once."""
         slot = self._cache.get(key)
         if slot is None:
             return None

@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.deadline import current_deadline, deadline_after
 from gateway.edge.deadline import Deadline
@@ -95,6 +95,77 @@ async def test_requests_in_flight_together_each_get_their_own_time() -> None:
     assert first_status == second_status == 504
     assert 0.39 <= first_took < 0.4 + 1.0
     assert 0.39 <= second_took < 0.4 + 1.0
+
+
+async def test_the_deadline_counts_from_arrival_when_an_app_first_works_then_waits() -> None:
+    # The backstop guards an app from its first wait, against the time the request came in.
+    async def busy_then_stuck(scope: Scope, receive: Receive, send: Send) -> None:
+        until = time.monotonic() + 0.3
+        while time.monotonic() < until:  # work that holds the loop, before any wait
+            pass
+        await asyncio.sleep(30)
+
+    transport = httpx.ASGITransport(app=Deadlined(busy_then_stuck, seconds=0.5))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        started = time.monotonic()
+        response = await client.post("/graphql")
+        took = time.monotonic() - started
+    assert response.status_code == 504
+    assert 0.49 <= took < 0.5 + 0.25  # not 0.5 s after the first wait (0.8 s)
+
+
+async def test_an_app_sees_the_cancellation_the_backstop_sends_it() -> None:
+    cleaned: list[str] = []
+
+    async def stuck(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cleaned.append("cancelled")
+            raise
+
+    transport = httpx.ASGITransport(app=Deadlined(stuck, seconds=0.2))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/graphql")
+    assert (response.status_code, cleaned) == (504, ["cancelled"])
+
+
+async def test_a_cancellation_that_is_not_the_deadlines_is_passed_on_unanswered() -> None:
+    sent: list[Message] = []
+    entered = asyncio.Event()
+
+    async def stuck(scope: Scope, receive: Receive, send: Send) -> None:
+        entered.set()
+        await asyncio.sleep(30)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": []}
+    running = asyncio.create_task(
+        Deadline(5.0).run(stuck, scope, receive_nothing, ResponseStatus(send))
+    )
+    await entered.wait()
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert sent == []
+
+
+async def receive_nothing() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def test_an_app_that_never_waits_answers_as_it_would_bare() -> None:
+    async def at_once(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"kept"})
+
+    transport = httpx.ASGITransport(app=Deadlined(at_once, seconds=0.2))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/graphql")
+    assert (response.status_code, response.content) == (200, b"kept")
 
 
 @pytest.mark.parametrize(("seconds", "share"), [(5.0, 4.5), (1.0, 0.75)])

@@ -26,20 +26,21 @@ def given_request_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
 
 class _Ids:
     """A random prefix per process and a counter: unique ids without a system call each (the
-    ids are echoed to clients and logged, never a secret). A forked child draws its own prefix."""
+    ids are echoed to clients and logged, never a secret). A forked child draws its own prefix
+    (``os.register_at_fork``)."""
 
     def __init__(self) -> None:
-        self._pid = -1
-        self._prefix = ""
-        self._counter = itertools.count()
+        self._prefix, self._counter = secrets.token_hex(8), itertools.count()
 
     def new(self) -> str:
-        if self._pid != os.getpid():
-            self._pid, self._prefix = os.getpid(), secrets.token_hex(8)
         return f"{self._prefix}{next(self._counter):016x}"
+
+    def forked(self) -> None:
+        self._prefix, self._counter = secrets.token_hex(8), itertools.count()
 
 
 _IDS = _Ids()
+os.register_at_fork(after_in_child=_IDS.forked)
 
 
 def new_request_id() -> str:

@@ -606,7 +606,9 @@ async def test_a_miss_reads_leases_and_learns_generations_in_one_round_trip(
         await cache.drain()
         # What the script took and read is what the write and the release after it use.
         assert await raw.exists(lease_key(key)) == 0
-        assert (await shared_cache(store).get(resource, tenant, SLUG, Loader())).value == "loaded"
+        other = shared_cache(store)
+        assert (await other.get(resource, tenant, SLUG, Loader())).value == "loaded"
+        await other.aclose()
         await cache.invalidate(tenant, ["link:demo"])
         assert await raw.exists(key) == 0
     finally:

@@ -33,7 +33,8 @@ get it, nothing is stored, and it is no load error. Keys are described in
   The ``Clock`` only stamps ``Cached.fetched_at``, when the upstream produced the value.
 - Single flight: concurrent gets of one key in a process share one task, so 100 identical
   misses make one ``load()``; a caller cancelled while waiting does not cancel the others.
-  Across processes the loader first takes a lease, ``SET lease:<key> <token> NX PX``; the
+  Across processes the loader first takes a lease, ``SET lease:<key> <token> NX PX``, in the
+  script that found nothing in L2 (it reads the tags' generations too: one round trip); the
   others answer stale data if they have it, else poll L2 until the value appears, or load
   themselves once the lease is gone (its holder failed or died) or has outlived its time.
 - Stale-while-revalidate: a value older than ``ttl`` but within the ``swr`` window is

@@ -33,7 +33,8 @@ get it, nothing is stored, and it is no load error. Keys are described in
   The ``Clock`` only stamps ``Cached.fetched_at``, when the upstream produced the value.
 - Single flight: concurrent gets of one key in a process share one task, so 100 identical
   misses make one ``load()``; a caller cancelled while waiting does not cancel the others.
-  Across processes the loader first takes a lease, ``SET lease:<key> <token> NX PX``; the
+  Across processes the loader first takes a lease, ``SET lease:<key> <token> NX PX``, in the
+  script that found nothing in L2 (it reads the tags' generations too: one round trip); the
   others answer stale data if they have it, else poll L2 until the value appears, or load
   themselves once the lease is gone (its holder failed or died) or has outlived its time.
 - Stale-while-revalidate: a value older than ``ttl`` but within the ``swr`` window is
@@ -96,7 +97,7 @@ from gateway.cache.keys import (
 )
 from gateway.cache.redis_store import RedisStore, StoreUnavailable
 from gateway.cache.stats import CacheStats, ReadOutcome
-from gateway.cache.store import MemoryStore
+from gateway.cache.store import Hit, MemoryStore
 from gateway.clock import Clock
 from gateway.errors import (
     UpstreamAuthError,
@@ -177,6 +178,13 @@ class _Entry:
 class _Stale:
     entry: _Entry
     born: float  # on the monotonic timer
+
+
+@dataclass(frozen=True, slots=True)
+class _Lease:
+    token: str
+    # The tags' generations read with the lease (one script, so as of it); None: not read.
+    generations: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,10 +420,11 @@ class ReadThroughCache:
         read_shared: bool,
     ) -> _Outcome:
         redis = self._redis
-        token: str | None = None
+        lease: _Lease | None = None
         if redis is not None:
+            tried = False
             if read_shared:
-                shared = await self._read_shared(resource, key, tenant, tags)
+                shared, lease, tried = await self._read_or_lease(resource, key, tenant, tags)
                 if shared is not None:
                     age = self._timer() - shared.born
                     if age < resource.ttl:
@@ -426,12 +435,15 @@ class ReadThroughCache:
                         # Answer now; the refresh continues as a flight of its own.
                         self._launch(resource, key, tenant, load, tags, stale, read_shared=False)
                         return _Outcome(self._cached(stale, stale=True), "stale")
-            leased = await self._lease(redis, resource, key, tenant, tags, stale)
-            if isinstance(leased, _Outcome):
-                return leased
-            token = leased
+            if lease is None:
+                leased = await self._lease(redis, resource, key, tenant, tags, stale, tried=tried)
+                if isinstance(leased, _Outcome):
+                    return leased
+                lease = leased
+        token = lease.token if lease is not None else None
+        known = lease.generations if lease is not None else None
         try:
-            outcome = await self._load(flight, resource, key, tenant, load, tags, stale)
+            outcome = await self._load(flight, resource, key, tenant, load, tags, stale, known)
         except BaseException:
             await self._let_go(key, token)
             raise
@@ -475,16 +487,21 @@ class ReadThroughCache:
         tenant: str,
         tags: frozenset[str],
         stale: _Stale | None,
-    ) -> str | _Outcome | None:
-        """The lease token, or what another process loaded, or ``None``: load without a lease."""
+        *,
+        tried: bool = False,
+    ) -> _Lease | _Outcome | None:
+        """The lease, or what another process loaded, or ``None``: load without a lease.
+        ``tried``: the read before found the lease taken, so the first attempt is spent."""
         token = secrets.token_hex(8)
         name = lease_key(key)
         deadline = self._timer() + self._lease_ttl + self._poll
         counted = False
         try:
             while True:
-                if await redis.acquire(name, token, self._lease_ttl):
-                    return token
+                if tried:
+                    tried = False
+                elif await redis.acquire(name, token, self._lease_ttl):
+                    return _Lease(token)
                 if stale is not None and self._servable(resource, stale):
                     return _Outcome(self._cached(stale, stale=True), "stale")
                 if not counted:
@@ -543,9 +560,11 @@ class ReadThroughCache:
         load: Callable[[], Awaitable[T | Pass[T]]],
         tags: frozenset[str],
         stale: _Stale | None,
+        known: dict[str, str] | None = None,
     ) -> _Outcome:
-        generations: dict[str, str] | None = None
-        if self._redis is not None:
+        """``known``: the tags' generations read with the lease (else they are read here)."""
+        generations = known
+        if generations is None and self._redis is not None:
             # Unreachable Redis: no generations, so the value is kept out of L2.
             with contextlib.suppress(StoreUnavailable):
                 generations = await self._redis.generations(tenant, sorted(tags))
@@ -631,6 +650,49 @@ class ReadThroughCache:
             hit, generations = await self._redis.get_tagged(key, tenant, sorted(tags))
         except StoreUnavailable:
             return None
+        return await self._promoted(resource, key, tenant, tags, hit, generations, epoch)
+
+    async def _read_or_lease(
+        self, resource: Resource[T], key: str, tenant: str, tags: frozenset[str]
+    ) -> tuple[_Stale | None, _Lease | None, bool]:
+        """``_read_shared``, and the lease taken in the same round trip when L2 holds nothing:
+        the entry found, the lease taken, and whether it was tried (so found taken when not
+        taken)."""
+        assert self._redis is not None
+        epoch = self._epoch
+        token = secrets.token_hex(8)
+        try:
+            hit, generations, leased = await self._redis.get_or_lease(
+                key,
+                tenant,
+                sorted(tags),
+                lease=lease_key(key),
+                token=token,
+                lifetime=self._lease_ttl,
+            )
+        except StoreUnavailable:
+            return None, None, False
+        if hit is not None:
+            return (
+                await self._promoted(resource, key, tenant, tags, hit, generations, epoch),
+                None,
+                False,
+            )
+        self._learn(tenant, generations)
+        return None, _Lease(token, generations) if leased else None, True
+
+    async def _promoted(
+        self,
+        resource: Resource[T],
+        key: str,
+        tenant: str,
+        tags: frozenset[str],
+        hit: Hit[bytes] | None,
+        generations: dict[str, str],
+        epoch: int,
+    ) -> _Stale | None:
+        """The L2 entry ``hit`` (read with ``generations`` when the epoch was ``epoch``),
+        promoted to L1; ``None`` if absent or unreadable."""
         self._learn(tenant, generations)
         if hit is None:
             return None

@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from itertools import chain
+from itertools import chain, pairwise
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -185,6 +185,7 @@ class AvailabilityWindow:
 
 
 _BY_START_THEN_LENGTH = attrgetter("start_ms", "duration_ms")
+_BY_START = attrgetter("start_ms")
 
 
 def merge_slots(
@@ -194,11 +195,12 @@ def merge_slots(
     duration_ms: int | None,
 ) -> list[Slot]:
     """Every slot of ``pages`` that starts inside ``[start_ms, end_ms)``, deduplicated, sorted."""
+    present = [page for page in pages if page is not None]
+    if len(present) == 1 and _ordered(present[0]):
+        return _merged_in_order(present[0], start_ms, end_ms, duration_ms)
     seen: set[tuple[int, int]] = set()
     slots: list[Slot] = []
-    for page in pages:
-        if page is None:
-            continue
+    for page in present:
         for length, ranges in page.by_duration.items():
             if duration_ms is not None and length != duration_ms:
                 continue
@@ -208,6 +210,32 @@ def merge_slots(
                     seen.add(key)
                     slots.append(Slot(span.start_ms, span.end_ms, length))
     slots.sort(key=_BY_START_THEN_LENGTH)
+    return slots
+
+
+def _ordered(page: LinkAvailability) -> bool:
+    """Whether each duration's slots start strictly one after another, as HubSpot sends them
+    (then none repeats within its duration)."""
+    return all(
+        all(one.start_ms < two.start_ms for one, two in pairwise(ranges))
+        for ranges in page.by_duration.values()
+    )
+
+
+def _merged_in_order(
+    page: LinkAvailability, start_ms: int, end_ms: int, duration_ms: int | None
+) -> list[Slot]:
+    """``merge_slots`` of one page whose durations are each in order: no pair to deduplicate,
+    and a stable sort by start of the durations laid end to end, shortest first, is the order
+    by start then duration (the sort only merges runs)."""
+    slots: list[Slot] = []
+    for length, ranges in sorted(page.by_duration.items()):
+        if duration_ms is not None and length != duration_ms:
+            continue
+        starts = [span.start_ms for span in ranges]
+        lo, hi = bisect_left(starts, start_ms), bisect_left(starts, end_ms)
+        slots.extend([Slot(span.start_ms, span.end_ms, length) for span in ranges[lo:hi]])
+    slots.sort(key=_BY_START)
     return slots
 
 

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from gateway.cache import Pass, ReadThroughCache, RedisStore, Resource, entry_key
 from gateway.cache.keys import EVERY_ENTRY, generation_key, lease_key, tag_key, tenant_id
+from gateway.cache.redis_store import SCRIPTS
 from gateway.clock import FrozenClock, SystemClock
 from gateway.errors import (
     UpstreamAuthError,
@@ -575,6 +576,45 @@ async def test_a_get_answers_before_its_value_reaches_redis_which_keeps_the_leas
             await cache.aclose()
         for store in (one_store, two_store):
             await store.aclose()
+
+
+async def test_a_miss_reads_leases_and_learns_generations_in_one_round_trip(
+    own_redis_server: RedisServer, tenant: str
+) -> None:
+    store = RedisStore.from_url(own_redis_server.url)
+    cache = shared_cache(store)
+    raw = Redis.from_url(own_redis_server.url)
+    resource = text_resource()
+    key = entry_key(tenant, resource.name, SLUG)
+    seen: dict[str, int] = {}
+
+    async def load() -> str:
+        stats = await raw.info("commandstats")
+        seen.update({name: int(row["calls"]) for name, row in stats.items()})
+        return "loaded"
+
+    try:
+        await store.warm(1, SCRIPTS)
+        await cache.start()
+        await raw.config_resetstat()
+        got = await cache.get(resource, tenant, SLUG, load, tags=["link:demo"])
+        assert got.value == "loaded"
+        # Redis counts a script's own commands too (its GETs, PTTL and SET) but no MGET.
+        assert seen.get("cmdstat_evalsha") == 1, seen
+        assert "cmdstat_mget" not in seen, "the generations are read by the script"
+        assert seen.get("cmdstat_set") == 1, "the lease, taken once"
+        await cache.drain()
+        # What the script took and read is what the write and the release after it use.
+        assert await raw.exists(lease_key(key)) == 0
+        other = shared_cache(store)
+        assert (await other.get(resource, tenant, SLUG, Loader())).value == "loaded"
+        await other.aclose()
+        await cache.invalidate(tenant, ["link:demo"])
+        assert await raw.exists(key) == 0
+    finally:
+        await cache.aclose()
+        await store.aclose()
+        await raw.aclose()
 
 
 # -- Redis trouble -------------------------------------------------------------------------

@@ -115,3 +115,30 @@ def test_what_is_kept_beside_a_month_is_bounded() -> None:
     assert month.kept(MAX_KEPT, lambda: -1) == MAX_KEPT * 10
     assert month.kept(1, lambda: -1) == 10
     assert month.kept(0, lambda: -1) == -1  # the oldest went first
+
+
+@given(
+    drawn=st.dictionaries(LENGTHS, st.lists(st.integers(0, 39), max_size=12), max_size=3),
+    ordered=st.booleans(),
+    start=BOUNDS,
+    end=BOUNDS,
+    duration=st.one_of(st.none(), LENGTHS),
+)
+def test_one_page_merges_as_sorting_its_unique_slots_would_in_order_or_not(
+    drawn: dict[int, list[int]], ordered: bool, start: int, end: int, duration: int | None
+) -> None:
+    # HubSpot sends each duration's slots in order (then they are merged, not sorted); any
+    # other page still comes out sorted and deduplicated.
+    starts = {n: sorted(set(ks)) if ordered else ks for n, ks in drawn.items()}
+    one = page({n: [T0 + k * HOUR // 4 for k in ks] for n, ks in starts.items()})
+    expected = sorted(
+        {
+            Slot(span.start_ms, span.end_ms, length)
+            for length, spans in one.by_duration.items()
+            if duration in (None, length)
+            for span in spans
+            if start <= span.start_ms < end
+        },
+        key=lambda slot: (slot.start_ms, slot.duration_ms),
+    )
+    assert merge_slots([one], start, end, duration) == expected

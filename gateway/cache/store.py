@@ -102,8 +102,10 @@ class MemoryStore(Generic[V]):
 
     def lookup(self, key: str) -> Hit[V] | None:
         """``get`` without a coroutine: the in-process tier answers at once."""
-        slot = self._cache.get(key)
-        if slot is None:
+        try:
+            # One lookup (``get`` would ask ``in`` first, then look it up again).
+            slot = self._cache[key]
+        except KeyError:  # absent or expired
             return None
         return Hit(slot.value, self._timer() - slot.born)
 

@@ -310,7 +310,7 @@ class TextFormatter(logging.Formatter):
         """``line`` as ``format`` renders its record."""
         return self._scrub.secrets_of(
             f"{self._time(line.created)} INFO    {ACCESS_LOGGER} {self._bracketed(line.context)}"
-            f"{line.method} {line.route} {line.status}"
+            f"{line.message}"
         )
 
 

@@ -30,17 +30,18 @@ class _Ids:
     (``os.register_at_fork``)."""
 
     def __init__(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        """A new prefix and counter: at start, and in a forked child."""
         self._prefix, self._counter = secrets.token_hex(8), itertools.count()
 
     def new(self) -> str:
         return f"{self._prefix}{next(self._counter):016x}"
 
-    def forked(self) -> None:
-        self._prefix, self._counter = secrets.token_hex(8), itertools.count()
-
 
 _IDS = _Ids()
-os.register_at_fork(after_in_child=_IDS.forked)
+os.register_at_fork(after_in_child=_IDS.start)
 
 
 def new_request_id() -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import strawberry
 from cachetools import LRUCache
@@ -33,6 +34,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from gateway.graphql.dispatch import dispatched
 from gateway.graphql.shape import Shape, Tally
 from gateway.settings import Settings
 
@@ -155,7 +157,12 @@ def errors_of(
     schema: GraphQLSchema, document: DocumentNode, rules: Rules, limits: DocumentLimits
 ) -> list[GraphQLError]:
     """The document's errors: its limits' if any, else the standard rules'."""
-    return limits.check(document) or validate_document(schema, document, rules)
+    return limits.check(document) or validate_document(schema, document, _dispatched(rules))
+
+
+@cache
+def _dispatched(rules: Rules) -> Rules:
+    return tuple(dispatched(rule) for rule in rules)
 
 
 class Validation(SchemaExtension):

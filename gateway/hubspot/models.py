@@ -17,7 +17,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from gateway.hubspot.wire import WireObject
 
@@ -115,12 +115,17 @@ class LinksPage:
 # --- availability (E2, E3) ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TimeRange:
-    """A half-open span of epoch milliseconds."""
+class TimeRange(NamedTuple):
+    """A half-open span of epoch milliseconds. A month page holds thousands: a tuple is made in
+    a third of the time a frozen dataclass takes (which sets each field through
+    ``object.__setattr__``)."""
 
     start_ms: int
     end_ms: int
+
+
+# What ``TimeRange(start, end)`` calls, without its Python-level ``__new__``.
+_new_range = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +158,7 @@ def _spans(obj: WireObject, key: str) -> tuple[TimeRange, ...]:
             end = item.get("endMillisUtc") if type(item) is dict else None
             if type(start) is not int or type(end) is not int:
                 break
-            spans.append(TimeRange(start, end))
+            spans.append(_new_range(TimeRange, (start, end)))
         else:
             return tuple(spans)
     return tuple(

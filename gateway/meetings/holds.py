@@ -196,14 +196,11 @@ class SlotHolds:
         free = [s for s in kept if not hides(holds, link, s.start_ms, s.end_ms)]
         return free, len(free) != len(kept)
 
-    async def unheld_runs(
-        self, link: MeetingLink | None, runs: list[SlotRun]
+    def unheld_runs(
+        self, link: MeetingLink | None, runs: list[SlotRun], holds: list[Hold]
     ) -> tuple[list[SlotRun], bool]:
-        """``unheld`` of the slots of ``runs``, as runs."""
-        if link is None or not runs:
-            return runs, False
-        holds = await self.live()
-        if not holds:
+        """``unheld`` of the slots of ``runs``, as runs, given the ``live()`` holds."""
+        if link is None or not runs or not holds:
             return runs, False
         return without(runs, lambda s: not hides(holds, link, s.start_ms, s.end_ms))
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 import orjson
 
@@ -384,27 +384,30 @@ class MeetingsService:
             if end is not None and link is not None
             else None
         )
+        # The holds too (with Redis a round trip that would otherwise follow the pages).
+        holding = asyncio.ensure_future(self.holds.live()) if link is not None else None
         try:
             view = await self.booking_info(slug, tags=tags)
-        except BaseException:
+            if view is None:
+                return None
+            start = start or now
+            end = end or self._default_end(view.info, now, start)
+            pages = (
+                await early
+                if early is not None
+                else await self._month_pages(slug, tags, now, start, end)
+            )
+            holds = await holding if holding is not None else []
+        finally:
             await _abandon(early)
-            raise
-        if view is None:
-            await _abandon(early)
-            return None
-        start = start or now
-        end = end or self._default_end(view.info, now, start)
+            await _abandon(holding)
         duration_ms = duration_minutes * 60_000 if duration_minutes is not None else None
-        pages = (
-            await early
-            if early is not None
-            else await self._month_pages(slug, tags, now, start, end)
-        )
-        runs, held = await self.holds.unheld_runs(
+        runs, held = self.holds.unheld_runs(
             link,
             window_runs(
                 (page.value.availability for page in pages), to_ms(start), to_ms(end), duration_ms
             ),
+            holds,
         )
         has_more = bool(pages) and _more_after(pages[-1].value.availability, to_ms(end))
         if first is not None:
@@ -733,9 +736,9 @@ class MeetingsService:
         return await asyncio.shield(read)
 
 
-async def _abandon(reads: asyncio.Future[list[Cached[AvailabilityPage]]] | None) -> None:
+async def _abandon(reads: asyncio.Future[Any] | None) -> None:
     """Stop reads no answer needs any more (the cache's own loads run on, shared)."""
-    if reads is not None:
+    if reads is not None and not reads.done():
         reads.cancel()
         await asyncio.gather(reads, return_exceptions=True)
 

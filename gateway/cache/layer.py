@@ -87,6 +87,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar, cast
 
+from gateway.answering import answer_sent
 from gateway.cache.keys import (
     EVERY_ENTRY,
     INVALIDATION_CHANNEL,
@@ -450,9 +451,10 @@ class ReadThroughCache:
         if flight.unwritten is None:
             await self._let_go(key, token)
         else:
-            # Answered now; the Redis write and the lease's release follow off the answer's
-            # path. The lease is held until the value is in L2, so other processes still wait
-            # for it rather than load; the flight stays until it is in L1 (see ``_launch``).
+            # Answered now; the writes (Redis, then L1) and the lease's release follow once the
+            # request's answer is out. The lease is held until the value is in L2, so other
+            # processes still wait for it rather than load; the flight stays until it is in L1
+            # and answers this process's reads meanwhile (see ``_launch``).
             entry, generations = flight.unwritten
             flight.writing = self._track(
                 asyncio.create_task(self._keep(flight, resource, key, entry, generations, token))
@@ -469,6 +471,7 @@ class ReadThroughCache:
         token: str | None,
     ) -> None:
         try:
+            await answer_sent()
             await self._write(flight, resource, key, entry, generations)
         finally:
             await self._let_go(key, token)
@@ -600,10 +603,7 @@ class ReadThroughCache:
             return _Outcome(Cached(loaded.value, self._clock.now(), stale=False), "pass")
         value = loaded
         entry = _Entry(value, self._clock.now(), tenant, tags, generations=seen)
-        if self._redis is None:
-            await self._write(flight, resource, key, entry, generations)
-        else:
-            flight.unwritten = (entry, generations)  # kept by ``_fill`` once answered
+        flight.unwritten = (entry, generations)  # kept by ``_fill`` once answered
         return _Outcome(Cached(value, entry.fetched_at, stale=False), "load")
 
     async def _write(

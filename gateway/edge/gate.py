@@ -7,8 +7,9 @@
 3. access control (``access``): API keys, pass-through tokens;
 4. the body read once, bounded, and a GraphQL POST's JSON and document parsed once (``body``);
 5. the deadline and its 504 backstop (``deadline``), around the app;
-6. on the way out, through one capture of the status line (``status``): the request's count
-   and time (``metrics``) and its access line (``logs``).
+6. on the way out, through one capture of the status line (``status``): when the answer
+   begins to go out, for the work that waits for it (``gateway.answering``), the request's
+   count and time (``metrics``) and its access line (``logs``).
 
 Each step's rules live in its module; this layer only runs them in order, with one ``send``
 wrapper and one pass over the request's headers per step, so what a cached answer costs is
@@ -27,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.answering import Answering
 from gateway.edge.access import Access
 from gateway.edge.body import BodyReader, header_of
 from gateway.edge.cors import CrossOrigin
@@ -70,6 +72,8 @@ class Gate:
             return
         facts = request_facts(scope, self.tenant)
         token = enter(facts)
+        answering = Answering()
+        answering_token = answering.during()
         started = time.perf_counter()
         preflight = self.cors.preflight(scope)
         origin = header_of(scope, b"origin")
@@ -77,6 +81,7 @@ class Gate:
             send,
             headers=[(REQUEST_ID_HEADER, facts.request_id.encode())],
             then=None if preflight is not None else partial(self.cors.answered, origin),
+            sent=answering.sent,
         )
         try:
             if self.spans is None:
@@ -85,11 +90,13 @@ class Gate:
                 with self.spans.span(scope, facts.request_id, answer):
                     await self._answered(scope, receive, answer, preflight)
         finally:
+            answering.sent()
             seconds = time.perf_counter() - started
             self.metrics.observe_request(
                 route_template(scope), facts.operation_name, answer.status, seconds
             )
             self.log.write(facts, scope, answer.status, seconds)
+            Answering.leave(answering_token)
             leave(token)
 
     async def _answered(

@@ -14,7 +14,8 @@ NOT_ANSWERED = 500
 
 class ResponseStatus:
     """A ``send`` that notes the status line on its way out, optionally adding headers to it
-    (``headers``, then whatever ``then`` makes of them).
+    (``headers``, then whatever ``then`` makes of them), and tells ``sent`` once the first
+    part of the body has gone.
 
     ``status`` is ``NOT_ANSWERED`` until the app starts its answer; ``started`` tells whether
     it has (a middleware can no longer answer in its place once it has)."""
@@ -25,8 +26,10 @@ class ResponseStatus:
         *,
         headers: Sequence[tuple[bytes, bytes]] = (),
         then: Callable[[RawHeaders], RawHeaders] | None = None,
+        sent: Callable[[], None] | None = None,
     ) -> None:
         self._send = send
+        self._sent = sent
         self._headers = list(headers)
         self._then = then  # what else writes into the status line's headers
         self.status = NOT_ANSWERED
@@ -40,3 +43,6 @@ class ResponseStatus:
                 headers = [*message.get("headers", []), *self._headers]
                 message["headers"] = headers if self._then is None else self._then(headers)
         await self._send(message)
+        if self._sent is not None and message["type"] == "http.response.body":
+            sent, self._sent = self._sent, None
+            sent()

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
+from gateway.answering import Answering
 from gateway.cache import Pass, ReadThroughCache, RedisStore, Resource, entry_key
 from gateway.cache.keys import EVERY_ENTRY, generation_key, lease_key, tag_key, tenant_id
 from gateway.cache.redis_store import SCRIPTS
@@ -576,6 +577,52 @@ async def test_a_get_answers_before_its_value_reaches_redis_which_keeps_the_leas
             await cache.aclose()
         for store in (one_store, two_store):
             await store.aclose()
+
+
+async def test_a_loads_writes_wait_for_the_answer_of_the_request_that_needed_it() -> None:
+    cache = memory_cache()
+    loader = Loader()
+    answering = Answering()
+    token = answering.during()
+    try:
+        got = await cache.get(text_resource(), "t", SLUG, loader)
+        await asyncio.wait([asyncio.ensure_future(cache.drain())], timeout=0.05)
+        assert got.value == "value-1"
+        assert cache.l1_entries == 0, "kept only once the answer is out"
+        # Meanwhile the flight answers this process's reads: no second load.
+        assert (await cache.get(text_resource(), "t", SLUG, loader)).value == "value-1"
+        answering.sent()
+        await cache.drain()
+    finally:
+        Answering.leave(token)
+    assert cache.l1_entries == 1
+    assert (await cache.get(text_resource(), "t", SLUG, loader)).value == "value-1"
+    assert loader.calls == 1
+    assert (cache.stats.misses, cache.stats.l1_hits, cache.stats.loads) == (1, 2, 1)
+    await cache.aclose()
+
+
+async def test_the_redis_write_and_release_follow_the_answer(
+    redis_store: RedisStore, raw_redis: Redis, tenant: str
+) -> None:
+    cache = shared_cache(redis_store)
+    resource = text_resource()
+    key = entry_key(tenant, resource.name, SLUG)
+    answering = Answering()
+    token = answering.during()
+    try:
+        got = await cache.get(resource, tenant, SLUG, Loader())
+        await asyncio.wait([asyncio.ensure_future(cache.drain())], timeout=0.05)
+        assert got.value == "value-1"
+        assert await raw_redis.exists(key) == 0
+        assert await raw_redis.exists(lease_key(key)) == 1, "others wait for it, not load"
+        answering.sent()
+        await cache.drain()
+    finally:
+        Answering.leave(token)
+        await cache.aclose()
+    assert await raw_redis.exists(key) == 1
+    assert await raw_redis.exists(lease_key(key)) == 0
 
 
 async def test_a_miss_reads_leases_and_learns_generations_in_one_round_trip(

@@ -3,8 +3,9 @@
 A cache load's writes (Redis's copy, then L1's with its size walk) are not part of the answer
 that needed the value, yet as tasks of the same event loop they would run between the answer's
 own steps, each a few hundred microseconds of the one core a process has. The edge marks each
-HTTP request (``Answering.during``) and says when its first bytes go out (``sent``); work that
-belongs after the answer awaits ``answer_sent()`` first. Outside a request, and once its answer
+HTTP request with its status capture (``gateway.edge.status.ResponseStatus``, an ``Answering``),
+which says when the answer's first bytes go out (``sent``); work that belongs after the answer
+awaits ``answer_sent()`` first. Outside a request, and once its answer
 has begun, that returns at once.
 
 Tasks started while handling a request copy its context, so a single-flight load's writes wait

@@ -28,7 +28,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.answering import Answering
 from gateway.edge.access import Access
 from gateway.edge.body import BodyReader, header_of
 from gateway.edge.cors import CrossOrigin
@@ -72,8 +71,6 @@ class Gate:
             return
         facts = request_facts(scope, self.tenant)
         token = enter(facts)
-        answering = Answering()
-        answering_token = answering.during()
         started = time.perf_counter()
         preflight = self.cors.preflight(scope)
         origin = header_of(scope, b"origin")
@@ -81,8 +78,8 @@ class Gate:
             send,
             headers=[(REQUEST_ID_HEADER, facts.request_id.encode())],
             then=None if preflight is not None else partial(self.cors.answered, origin),
-            sent=answering.sent,
         )
+        answering = answer.during()  # the token
         try:
             if self.spans is None:
                 await self._answered(scope, receive, answer, preflight)
@@ -90,13 +87,13 @@ class Gate:
                 with self.spans.span(scope, facts.request_id, answer):
                     await self._answered(scope, receive, answer, preflight)
         finally:
-            answering.sent()
+            answer.sent()
             seconds = time.perf_counter() - started
             self.metrics.observe_request(
                 route_template(scope), facts.operation_name, answer.status, seconds
             )
             self.log.write(facts, scope, answer.status, seconds)
-            Answering.leave(answering_token)
+            answer.leave(answering)
             leave(token)
 
     async def _answered(

@@ -6,16 +6,18 @@ from collections.abc import Callable, Sequence
 
 from starlette.types import Message, Send
 
+from gateway.answering import Answering
+
 RawHeaders = list[tuple[bytes, bytes]]
 
 # What the client is told when the app fails before it answers (the server's own 500).
 NOT_ANSWERED = 500
 
 
-class ResponseStatus:
+class ResponseStatus(Answering):
     """A ``send`` that notes the status line on its way out, optionally adding headers to it
-    (``headers``, then whatever ``then`` makes of them), and tells ``sent`` once the first
-    part of the body has gone.
+    (``headers``, then whatever ``then`` makes of them), and the answer as sent (``Answering``)
+    once the first part of its body has gone.
 
     ``status`` is ``NOT_ANSWERED`` until the app starts its answer; ``started`` tells whether
     it has (a middleware can no longer answer in its place once it has)."""
@@ -26,10 +28,10 @@ class ResponseStatus:
         *,
         headers: Sequence[tuple[bytes, bytes]] = (),
         then: Callable[[RawHeaders], RawHeaders] | None = None,
-        sent: Callable[[], None] | None = None,
     ) -> None:
         self._send = send
-        self._sent = sent
+        self._done = False  # ``Answering``'s, set here rather than through a call
+        self._event = None
         self._headers = list(headers)
         self._then = then  # what else writes into the status line's headers
         self.status = NOT_ANSWERED
@@ -43,6 +45,5 @@ class ResponseStatus:
                 headers = [*message.get("headers", []), *self._headers]
                 message["headers"] = headers if self._then is None else self._then(headers)
         await self._send(message)
-        if self._sent is not None and message["type"] == "http.response.body":
-            sent, self._sent = self._sent, None
-            sent()
+        if not self._done and message["type"] == "http.response.body":
+            self.sent()

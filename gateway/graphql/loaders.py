@@ -39,6 +39,13 @@ class NextSlotKey:
 def _each(fetch: Callable[[K], Awaitable[V]]) -> Callable[[Sequence[K]], Awaitable[list[V]]]:
     async def batch(keys: Sequence[K]) -> list[V]:
         # HubSpot has no batch reads; the loader's worth is deduplication within a request.
+        if len(keys) == 1:
+            # One key (the usual batch): read in the batch's own task, without a task for it
+            # and the loop turns ``gather`` takes; a failure is its result, as with gather.
+            try:
+                return [await fetch(keys[0])]
+            except Exception as exc:
+                return [exc]  # type: ignore[list-item]
         results = await asyncio.gather(*(fetch(key) for key in keys), return_exceptions=True)
         return list(results)  # type: ignore[arg-type]
 

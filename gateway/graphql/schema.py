@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection
+from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.graphql.execution import LeanExecutionContext
 from gateway.graphql.extensions import ErrorShaping, SafeParserCache, Shaping
 from gateway.graphql.holds import Mutation
+from gateway.graphql.hooks import HookRunner
 from gateway.graphql.limits import request_limits, token_limit
 from gateway.graphql.queries import Query
 from gateway.graphql.scalars import SCALARS
@@ -27,6 +29,12 @@ class GatewaySchema(strawberry.Schema):
         # ErrorShaping logs the unexpected ones with their correlation id; a client's bad
         # input or an upstream outage is an answer, not a log-worthy traceback.
         return
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # Each stage enters its hooks without wrapping them anew (``gateway.graphql.hooks``).
+        return HookRunner(execution_context=execution_context, extensions=extensions)
 
 
 def build_schema(*, lean: bool = True, settings: Settings | None = None) -> strawberry.Schema:

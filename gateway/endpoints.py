@@ -159,14 +159,27 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         # Strawberry would run a subscription sent without a streaming transport as a query.
         if isinstance(request_data, GraphQLRequestData) and request_data.protocol == "http":
-            found = GraphQLRequest.parsed(
-                request_data.query, request_data.operation_name, max_tokens=self.max_tokens
-            )
-            if found.operation.type == "subscription":
+            found = self._operation_of(request, request_data)
+            if found.type == "subscription":
                 raise StrawberryHTTPError(400, STREAM_REQUIRED)
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    def _operation_of(self, request: Request, data: GraphQLRequestData) -> GraphQLOperation:
+        """The operation ``data`` runs: as the edge found it when it read the same request
+        (a persisted query's document filled in), else parsed here."""
+        found = graphql_request_of(request.scope)
+        if (
+            not isinstance(found, GraphQLRequest)
+            or found.query != data.query
+            or found.operation_name != data.operation_name
+            or found.max_tokens != self.max_tokens
+        ):
+            found = GraphQLRequest.parsed(
+                data.query, data.operation_name, max_tokens=self.max_tokens
+            )
+        return found.operation
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter

@@ -1,4 +1,4 @@
-"""Per-request context: the service, the request's DataLoaders, its correlation id and the log
+"""Per-request context: the service, the request's loaders, its correlation id and the log
 of how fresh its reads were."""
 
 from __future__ import annotations

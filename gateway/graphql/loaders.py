@@ -1,15 +1,13 @@
-"""DataLoaders, made fresh for every request: one upstream read per distinct key per request.
+"""Loaders, made fresh for every request: one upstream read per distinct key per request.
 Each notes in the request's ``ReadLog`` whether what it read was stale."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
-
-from strawberry.dataloader import DataLoader
+from typing import Generic, TypeVar
 
 from gateway.graphql.context import ReadLog
 from gateway.hubspot.models import MeetingLink
@@ -36,13 +34,37 @@ class NextSlotKey:
     after: datetime | None
 
 
-def _each(fetch: Callable[[K], Awaitable[V]]) -> Callable[[Sequence[K]], Awaitable[list[V]]]:
-    async def batch(keys: Sequence[K]) -> list[V]:
-        # HubSpot has no batch reads; the loader's worth is deduplication within a request.
-        results = await asyncio.gather(*(fetch(key) for key in keys), return_exceptions=True)
-        return list(results)  # type: ignore[arg-type]
+class Loader(Generic[K, V]):
+    """One read per distinct key per request. The first resolver to ask for a key reads it
+    itself, inline (a read the cache answers costs no turn of the event loop, nor a task);
+    those asking for it meanwhile, or later, await the same outcome: its value or its error.
+    HubSpot has no batch reads, so batching keys, as strawberry's ``DataLoader`` does, would
+    buy nothing; deduplication is the loader's worth."""
 
-    return batch
+    __slots__ = ("_fetch", "_outcomes")
+
+    def __init__(self, fetch: Callable[[K], Awaitable[V]]) -> None:
+        self._fetch = fetch
+        self._outcomes: dict[K, asyncio.Future[V]] = {}
+
+    async def load(self, key: K) -> V:
+        found = self._outcomes.get(key)
+        if found is not None:
+            return await asyncio.shield(found) if not found.done() else found.result()
+        outcome: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        self._outcomes[key] = outcome
+        try:
+            value = await self._fetch(key)
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                outcome.set_exception(exc)
+                outcome.exception()  # retrieved: it is raised here, and to later askers
+            else:  # cancelled: those waiting are too, and a later ask reads again
+                outcome.cancel()
+                del self._outcomes[key]
+            raise
+        outcome.set_result(value)
+        return value
 
 
 class Loaders:
@@ -73,13 +95,10 @@ class Loaders:
             )
             return _noted(reads, found)
 
-        self.link_by_slug: DataLoader[str, MeetingLink | None] = DataLoader(_each(link))
-        self.booking_info: DataLoader[str, BookingInfoView | None] = DataLoader(_each(booking_info))
-
-        self.availability: DataLoader[AvailabilityKey, AvailabilityWindow | None] = DataLoader(
-            _each(availability)
-        )
-        self.next_slot: DataLoader[NextSlotKey, Slot | None] = DataLoader(_each(next_slot))
+        self.link_by_slug: Loader[str, MeetingLink | None] = Loader(link)
+        self.booking_info: Loader[str, BookingInfoView | None] = Loader(booking_info)
+        self.availability: Loader[AvailabilityKey, AvailabilityWindow | None] = Loader(availability)
+        self.next_slot: Loader[NextSlotKey, Slot | None] = Loader(next_slot)
 
 
 def _noted(reads: ReadLog, read: Read[V]) -> V:

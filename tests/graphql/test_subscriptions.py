@@ -27,6 +27,7 @@ from tests.support.loopback import (
     ws_connection,
     ws_subscription,
 )
+from tests.support.query_string import apq, sha
 from tests.support.subscriptions import (
     BOOK,
     SLUG,
@@ -192,5 +193,19 @@ async def test_a_subscription_without_a_streaming_transport_is_a_400() -> None:
         got = await gateway.http.get("/graphql", params=params)
         for answer in (posted, got):
             assert answer.status_code == 400
+            assert "text/event-stream" in answer.text
+        assert gateway.runtime.watches.stats.opened == 0
+
+
+async def test_a_persisted_subscription_without_a_streaming_transport_is_a_400() -> None:
+    # The view reads the operation from the document the hash resolved to.
+    async with running_gateway() as gateway:
+        extensions = apq(sha(SUBSCRIBE))
+        body = {"query": SUBSCRIBE, "variables": WATCHED, "extensions": extensions}
+        registered = await gateway.http.post("/graphql", json=body)
+        by_hash = {"variables": WATCHED, "extensions": extensions}
+        posted = await gateway.http.post("/graphql", json=by_hash)
+        for answer in (registered, posted):
+            assert answer.status_code == 400, answer.text
             assert "text/event-stream" in answer.text
         assert gateway.runtime.watches.stats.opened == 0

@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from itertools import chain, pairwise
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from gateway.hubspot.models import BookingInfo, LinkAvailability
 
@@ -31,11 +31,17 @@ class EmptyReason(StrEnum):
     IN_THE_PAST = "IN_THE_PAST"
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+class Slot(NamedTuple):
+    """An offered slot. A month has thousands: a tuple is made in a third of the time a frozen
+    dataclass takes."""
+
     start_ms: int
     end_ms: int
     duration_ms: int
+
+
+# What ``Slot(start, end, length)`` calls, without its Python-level ``__new__``.
+_new_slot = tuple.__new__
 
 
 V = TypeVar("V")
@@ -208,7 +214,7 @@ def merge_slots(
                 key = (span.start_ms, length)
                 if start_ms <= span.start_ms < end_ms and key not in seen:
                     seen.add(key)
-                    slots.append(Slot(span.start_ms, span.end_ms, length))
+                    slots.append(_new_slot(Slot, (span.start_ms, span.end_ms, length)))
     slots.sort(key=_BY_START_THEN_LENGTH)
     return slots
 
@@ -234,7 +240,9 @@ def _merged_in_order(
             continue
         starts = [span.start_ms for span in ranges]
         lo, hi = bisect_left(starts, start_ms), bisect_left(starts, end_ms)
-        slots.extend([Slot(span.start_ms, span.end_ms, length) for span in ranges[lo:hi]])
+        slots.extend(
+            [_new_slot(Slot, (span.start_ms, span.end_ms, length)) for span in ranges[lo:hi]]
+        )
     slots.sort(key=_BY_START)
     return slots
 

@@ -79,7 +79,7 @@ class Gate:
             headers=[(REQUEST_ID_HEADER, facts.request_id.encode())],
             then=None if preflight is not None else partial(self.cors.answered, origin),
         )
-        answering = answer.during()  # the token
+        marked = answer.during()
         try:
             if self.spans is None:
                 await self._answered(scope, receive, answer, preflight)
@@ -93,7 +93,7 @@ class Gate:
                 route_template(scope), facts.operation_name, answer.status, seconds
             )
             self.log.write(facts, scope, answer.status, seconds)
-            answer.leave(answering)
+            answer.leave(marked)
             leave(token)
 
     async def _answered(

@@ -29,9 +29,8 @@ class ResponseStatus(Answering):
         headers: Sequence[tuple[bytes, bytes]] = (),
         then: Callable[[RawHeaders], RawHeaders] | None = None,
     ) -> None:
+        super().__init__()
         self._send = send
-        self._done = False  # ``Answering``'s, set here rather than through a call
-        self._event = None
         self._headers = list(headers)
         self._then = then  # what else writes into the status line's headers
         self.status = NOT_ANSWERED

@@ -737,10 +737,15 @@ class MeetingsService:
 
 
 async def _abandon(reads: asyncio.Future[Any] | None) -> None:
-    """Stop reads no answer needs any more (the cache's own loads run on, shared)."""
-    if reads is not None and not reads.done():
+    """Stop reads no answer needs any more (the cache's own loads run on, shared); the error of
+    one that ended with one is taken, not left for the loop to report."""
+    if reads is None:
+        return
+    if not reads.done():
         reads.cancel()
         await asyncio.gather(reads, return_exceptions=True)
+    elif not reads.cancelled():
+        reads.exception()
 
 
 def _tags_of(slug: str, link: MeetingLink | None) -> tuple[str, ...]:

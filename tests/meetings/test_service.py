@@ -120,7 +120,8 @@ async def test_a_range_answered_from_memory_makes_no_task() -> None:
             again = await month()
         finally:
             loop.set_task_factory(None)
-    assert first is not None and again is not None
+    assert first is not None
+    assert again is not None
     assert [len(run) for run in again.runs] == [len(run) for run in first.runs]
     assert sum(len(run) for run in again.runs) > 1000
     assert made == []

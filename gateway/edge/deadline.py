@@ -22,6 +22,8 @@ in time: it lives until its client or the server ends it, so it has no deadline.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Generator
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope
 
@@ -30,7 +32,6 @@ from gateway.edge.body import graphql_request_of, header_of
 from gateway.edge.refusal import GRAPHQL_PATH, Refusal, refuse
 from gateway.edge.request import GraphQLRequest
 from gateway.edge.status import ResponseStatus
-from gateway.steps import Rest
 
 TIMED_OUT = "UPSTREAM_UNAVAILABLE"
 
@@ -71,7 +72,7 @@ class Deadline:
                 async with backstop:
                     self._watch.add(backstop, due)
                     try:
-                        await Rest(running, waiting)
+                        await _Rest(running, waiting)
                     finally:
                         self._watch.discard(backstop)
             except TimeoutError:
@@ -79,6 +80,34 @@ class Deadline:
                     # Not ours, or too late to answer: the status line has gone already.
                     raise
                 await refuse(scope, answer, self.timed_out)
+
+
+class _Rest:
+    """The rest of an awaitable's steps once it has run up to its first wait (on ``waiting``):
+    awaiting this waits on what it waits on and passes in what its task passes or throws, as
+    awaiting it from its start would have."""
+
+    __slots__ = ("_running", "_waiting")
+
+    def __init__(self, running: Generator[Any, Any, None], waiting: object) -> None:
+        self._running = running
+        self._waiting = waiting
+
+    def __await__(self) -> Generator[object, object, None]:
+        running, waiting = self._running, self._waiting
+        while True:
+            try:
+                try:
+                    sent = yield waiting
+                except GeneratorExit:
+                    running.close()
+                    raise
+                except BaseException as error:  # a cancellation among them: the app's to see
+                    waiting = running.throw(error)
+                else:
+                    waiting = running.send(sent)
+            except StopIteration:
+                return
 
 
 class _Watch:

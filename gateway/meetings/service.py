@@ -97,7 +97,6 @@ from gateway.meetings.timeline import (
     window_start,
 )
 from gateway.settings import Settings
-from gateway.steps import gathered, started
 
 T = TypeVar("T")
 
@@ -379,15 +378,14 @@ class MeetingsService:
         link = await self.link(slug)
         tags = _tags_of(slug, link)
         # A range with an end needs nothing of the booking info to know its pages: they are
-        # read beside it, not after it (a link the list does not know reads none). Each read
-        # is started at once: one answered from memory is done without a task.
+        # read beside it, not after it (a link the list does not know reads none).
         early = (
-            started(self._month_pages(slug, tags, now, start or now, end))
+            asyncio.ensure_future(self._month_pages(slug, tags, now, start or now, end))
             if end is not None and link is not None
             else None
         )
         # The holds too (with Redis a round trip that would otherwise follow the pages).
-        holding = started(self.holds.live()) if link is not None else None
+        holding = asyncio.ensure_future(self.holds.live()) if link is not None else None
         try:
             view = await self.booking_info(slug, tags=tags)
             if view is None:
@@ -462,7 +460,7 @@ class MeetingsService:
         if end <= now:
             return []
         offsets = month_offsets(now, max(start, now), end)
-        return await gathered([started(self.availability_page(slug, o, tags)) for o in offsets])
+        return list(await asyncio.gather(*(self.availability_page(slug, o, tags) for o in offsets)))
 
     async def next_available_slot(
         self, slug: str, *, duration_minutes: int | None, after: datetime | None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
@@ -85,43 +84,3 @@ async def test_an_unknown_link_reads_no_page() -> None:
     assert await month_of("no-such-link", upstream) is None
     assert not any("/availability-page/" in path for path in upstream.paths)
 
-
-async def test_a_range_answered_from_memory_makes_no_task() -> None:
-    settings = Settings.from_environ({"SANDBOX_NOW": NOW})
-    parts = running(
-        settings,
-        clock=FrozenClock(settings.sandbox_now),  # type: ignore[arg-type]
-        schema=build_schema(settings=settings),
-        sandbox=PagesBeforeInfo(),
-        metrics=Metrics(),
-        tracing=None,
-        operations={},
-    )
-    start = datetime.fromisoformat("2026-03-02T00:00:00-05:00")
-    end = datetime.fromisoformat("2026-04-01T00:00:00-04:00")
-    async with parts as runtime:
-
-        async def month() -> AvailabilityWindow | None:
-            return await runtime.service.availability(
-                "mel-nelson", start=start, end=end, duration_minutes=None, first=None
-            )
-
-        first = await month()
-        await runtime.cache.drain()  # the pages kept in memory
-        loop = asyncio.get_running_loop()
-        made: list[object] = []
-
-        def counted(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
-            made.append(coro)
-            return asyncio.Task(coro, loop=loop, **kwargs)
-
-        loop.set_task_factory(counted)
-        try:
-            again = await month()
-        finally:
-            loop.set_task_factory(None)
-    assert first is not None
-    assert again is not None
-    assert [len(run) for run in again.runs] == [len(run) for run in first.runs]
-    assert sum(len(run) for run in again.runs) > 1000
-    assert made == []

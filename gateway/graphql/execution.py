@@ -171,10 +171,10 @@ def _object(kind: LeanObject, value: Any) -> Any:
         return _NOT_LEAN
     if kind.is_type_of is not None and kind.is_type_of(value, None) is not True:
         return _NOT_LEAN
-    return row_of(kind.fields, value)
+    return _row(kind.fields, value)
 
 
-def row_of(fields: list[tuple[str, Lean]], source: Any) -> Any:
+def _row(fields: list[tuple[str, Lean]], source: Any) -> Any:
     """The object ``source`` makes of lean ``fields``, or ``_NOT_LEAN``."""
     row: dict[str, Any] = {}
     for name, lean in fields:
@@ -272,7 +272,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[dict[str, Any]]:
         lean = self._lean_set(parent_type, grouped_field_set)
         if lean is not None:
-            row = row_of(lean, source_value)
+            row = _row(lean, source_value)
             if row is not _NOT_LEAN:
                 return row  # type: ignore[no-any-return]
         return super().execute_fields(

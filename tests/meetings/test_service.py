@@ -83,4 +83,3 @@ async def test_an_unknown_link_reads_no_page() -> None:
     upstream = PagesBeforeInfo()
     assert await month_of("no-such-link", upstream) is None
     assert not any("/availability-page/" in path for path in upstream.paths)
-

@@ -13,7 +13,7 @@ value of the wrong JSON type is still drift, named by its JSON path.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -98,6 +98,19 @@ class LinksPage:
     results: tuple[MeetingLink, ...]
     next_after: str | None
     wire: Wire = field(repr=False, compare=False)
+    # The page's links by slug and by HubSpot id (the first of any repeated one), made with the
+    # page and kept as long as it is cached: a lookup by slug is a dictionary read per page.
+    by_slug: Mapping[str, MeetingLink] = field(init=False, repr=False, compare=False)
+    by_id: Mapping[str, MeetingLink] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_slug: dict[str, MeetingLink] = {}
+        by_id: dict[str, MeetingLink] = {}
+        for link in self.results:
+            by_slug.setdefault(link.slug, link)
+            by_id.setdefault(link.id, link)
+        object.__setattr__(self, "by_slug", by_slug)
+        object.__setattr__(self, "by_id", by_id)
 
     @classmethod
     def parse(cls, data: object) -> LinksPage:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, Generic, NoReturn, TypeVar
 
 import orjson
@@ -255,28 +256,27 @@ class MeetingsService:
 
     async def read_link(self, slug: str) -> Read[MeetingLink | None]:
         """``link``, with whether the link list it came from was stale."""
-        return await self._find_link(lambda link: link.slug == slug)
+        return await self._find_link(attrgetter("by_slug"), slug)
 
     async def link_by_id(self, hubspot_id: str) -> MeetingLink | None:
         return (await self.read_link_by_id(hubspot_id)).value
 
     async def read_link_by_id(self, hubspot_id: str) -> Read[MeetingLink | None]:
-        return await self._find_link(lambda link: link.id == hubspot_id)
+        return await self._find_link(attrgetter("by_id"), hubspot_id)
 
-    async def _find_link(self, matches: Callable[[MeetingLink], bool]) -> Read[MeetingLink | None]:
-        every = await self._all_links()
-        return Read(next((link for link in every.value if matches(link)), None), every.stale)
-
-    async def _all_links(self) -> Read[tuple[MeetingLink, ...]]:
-        links: list[MeetingLink] = []
+    async def _find_link(
+        self, index: Callable[[LinksPage], Mapping[str, MeetingLink]], key: str
+    ) -> Read[MeetingLink | None]:
+        """The link under ``key`` in the pages' ``index``, reading the list's pages in order
+        until one has it (or the last one does not)."""
         after: str | None = None
         stale = False
         while True:
             read = await self.links_page(limit=UPSTREAM_PAGE_LIMIT, after=after)
-            links.extend(read.value.results)
             stale = stale or read.stale
-            if read.value.next_after is None:
-                return Read(tuple(links), stale)
+            found = index(read.value).get(key)
+            if found is not None or read.value.next_after is None:
+                return Read(found, stale)
             after = read.value.next_after
 
     async def link_index(self) -> Cached[LinksPage]:

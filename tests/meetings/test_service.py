@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
+from pathlib import Path
 
 from starlette.types import Receive, Scope, Send
 
@@ -13,8 +15,11 @@ from gateway.meetings.availability import AvailabilityWindow
 from gateway.metrics import Metrics
 from gateway.runtime import running
 from gateway.sandbox import SandboxConfig, create_sandbox_app
+from gateway.sandbox.fixtures import DEFAULT_PATH
 from gateway.settings import Settings
-from tests.support.harness import NOW
+from tests.support.harness import NOW, running_gateway
+
+LINKS_PATH = "/scheduler/2026-09/meetings/meeting-links"
 
 
 class PagesBeforeInfo:
@@ -83,3 +88,37 @@ async def test_an_unknown_link_reads_no_page() -> None:
     upstream = PagesBeforeInfo()
     assert await month_of("no-such-link", upstream) is None
     assert not any("/availability-page/" in path for path in upstream.paths)
+
+
+async def test_a_link_is_looked_up_reading_the_list_only_until_its_page(tmp_path: Path) -> None:
+    portal = json.loads(DEFAULT_PATH.read_text())
+    portal["generated"]["count"] = 250  # 259 links: three pages of the upstream's 100
+    fixtures = tmp_path / "portal.json"
+    fixtures.write_text(json.dumps(portal))
+    async with running_gateway({"SANDBOX_FIXTURES": str(fixtures)}) as gateway:
+        pages = []
+        after: str | None = None
+        while True:
+            params = {"limit": 100, **({"after": after} if after else {})}
+            page = (await gateway.sandbox.get(LINKS_PATH, params=params)).json()
+            pages.append(page["results"])
+            after = page.get("paging", {}).get("next", {}).get("after")
+            if after is None:
+                break
+        assert [len(page) for page in pages] == [100, 100, 59]
+        before = (await gateway.calls()).get("list_links", 0)
+        service = gateway.runtime.service
+
+        first = await service.link(pages[0][0]["slug"])
+        assert first is not None
+        assert first.id == pages[0][0]["id"]
+        assert (await gateway.calls())["list_links"] - before == 1
+
+        last = await service.link_by_id(pages[2][-1]["id"])
+        assert last is not None
+        assert last.slug == pages[2][-1]["slug"]
+        assert (await gateway.calls())["list_links"] - before == 3
+
+        # Every page is cached now: an unknown slug reads them all again, from memory.
+        assert await service.link("no-such-link") is None
+        assert (await gateway.calls())["list_links"] - before == 3

@@ -99,7 +99,7 @@ async def test_a_link_is_looked_up_reading_the_list_only_until_its_page(tmp_path
         pages = []
         after: str | None = None
         while True:
-            params = {"limit": 100, **({"after": after} if after else {})}
+            params: dict[str, str | int] = {"limit": 100, **({"after": after} if after else {})}
             page = (await gateway.sandbox.get(LINKS_PATH, params=params)).json()
             pages.append(page["results"])
             after = page.get("paging", {}).get("next", {}).get("after")

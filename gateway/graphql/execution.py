@@ -103,13 +103,6 @@ def _plain_field(parent_type: GraphQLObjectType, details: FieldDetailsList) -> G
     return field
 
 
-def _lean(parent_type: GraphQLObjectType, details: FieldDetailsList) -> Lean | None:
-    """A lean leaf field."""
-    field = _plain_field(parent_type, details)
-    found = _leaf_shape(field.type) if field is not None else None
-    return None if field is None or found is None else (_reader(field), *found)
-
-
 def _reader(field: GraphQLField) -> Callable[[Any], Any]:
     """How a field without a resolver of its own reads its source: strawberry's default
     resolver is ``getattr`` of the field's Python name, which a C ``attrgetter`` does without
@@ -239,17 +232,21 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         found = self._leans.get(id(details))
         if found is not None and found[0] is details and found[1] is parent_type:
             return found[2]
-        lean = _lean(parent_type, details) or self._lean_object(parent_type, details)
+        lean = self._lean_of(parent_type, details)
         self._leans[id(details)] = (details, parent_type, lean)
         return lean
 
-    def _lean_object(
-        self, parent_type: GraphQLObjectType, details: FieldDetailsList
-    ) -> Lean | None:
-        """A field of ``O!`` or ``[O!]!`` whose selection is lean (no directive, no deferral)."""
+    def _lean_of(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> Lean | None:
+        """A leaf field, or a field of ``O!`` or ``[O!]!`` whose selection is lean (no
+        directive, no deferral), without a resolver of its own; else None."""
         field = _plain_field(parent_type, details)
-        found = _object_shape(field.type) if field is not None else None
-        if field is None or found is None or any(d.node.directives for d in details):
+        if field is None:
+            return None
+        leaf = _leaf_shape(field.type)
+        if leaf is not None:
+            return (_reader(field), *leaf)
+        found = _object_shape(field.type)
+        if found is None or any(d.node.directives for d in details):
             return None
         object_type, shape = found
         inner = self._lean_selection(object_type, details)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from gateway.hubspot.paths import upstream_operation
-from gateway.metrics import MAX_OPERATIONS, Metrics
+from gateway.metrics import LATENCY_BUCKETS, MAX_OPERATIONS, Metrics, RequestSeries
 from gateway.settings import API_VERSIONS, Settings
 from tests.support.harness import Gateway, operation
 from tests.support.replicas import scrape, value
@@ -94,7 +97,7 @@ def test_operation_names_are_capped() -> None:
 
 def test_each_app_has_its_own_registry() -> None:
     one, two = Metrics(), Metrics()
-    one.requests.labels("/graphql", "Q", "200").inc()
+    one.observe_request("/graphql", "Q", 200, 0.01)
     assert (
         one.registry.get_sample_value(
             "gateway_requests_total", {"route": "/graphql", "operation": "Q", "status": "200"}
@@ -157,3 +160,52 @@ async def test_answers_that_are_not_kept_are_reads_not_load_errors(gateway: Gate
     assert value(samples, reads, resource="graphql-response", outcome="pass") == 2
     assert value(samples, reads, resource="persisted-query", outcome="pass") == 1
     assert value(samples, "gateway_cache_load_errors_total") == 0
+
+
+# Requests answered, as (route, operation, status, seconds): values on, between and past the
+# bucket bounds, several series of one route, a route without an operation.
+ANSWERED = [
+    ("/graphql", "Links", 200, 0.0007),
+    ("/graphql", "Links", 200, 0.001),
+    ("/graphql", "Links", 200, 0.0025),
+    ("/graphql", "Links", 400, 0.05),
+    ("/graphql", "Month", 200, 3.0),
+    ("/healthz", "", 200, 0.01),
+    ("/graphql", "Links", 200, 20.0),
+]
+
+
+def exposed(registry: CollectorRegistry) -> str:
+    # Creation times differ by when each series first counted; everything else must not.
+    return re.sub(r"(_created\{[^}]*\}) \S+", r"\1 T", generate_latest(registry).decode())
+
+
+def test_request_series_expose_what_prometheus_clients_own_series_would() -> None:
+    ours, theirs = CollectorRegistry(), CollectorRegistry()
+    series = RequestSeries()
+    ours.register(series)
+    count = Counter(
+        "gateway_requests",
+        "HTTP requests answered, by route template, GraphQL operation and status code.",
+        ["route", "operation", "status"],
+        registry=theirs,
+    )
+    latency = Histogram(
+        "gateway_request_duration_seconds",
+        "Time to answer an HTTP request, by route template and GraphQL operation.",
+        ["route", "operation"],
+        buckets=LATENCY_BUCKETS,
+        registry=theirs,
+    )
+    for route, name, status, seconds in ANSWERED:
+        series.observe(route, name, status, seconds)
+        count.labels(route, name, str(status)).inc()
+        latency.labels(route, name).observe(seconds)
+    assert exposed(ours) == exposed(theirs)
+    assert (
+        ours.get_sample_value(
+            "gateway_request_duration_seconds_bucket",
+            {"route": "/graphql", "operation": "Links", "le": "0.001"},
+        )
+        == 2
+    )  # a value on a bound counts in its bucket

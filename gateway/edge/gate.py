@@ -89,10 +89,9 @@ class Gate:
         finally:
             answer.sent()
             seconds = time.perf_counter() - started
-            self.metrics.observe_request(
-                route_template(scope), facts.operation_name, answer.status, seconds
-            )
-            self.log.write(facts, scope, answer.status, seconds)
+            context, route = facts.context(), route_template(scope)
+            self.metrics.observe_request(route, context["operation"], answer.status, seconds)
+            self.log.write(context, scope["method"], route, answer.status, seconds)
             answer.leave(marked)
             leave(token)
 

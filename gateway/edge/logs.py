@@ -3,7 +3,7 @@
     configure_logging("json", secrets=[token])      # from cli.py, once per process
     facts = request_facts(scope, tenant)            # the edge, first of all (gateway.edge.gate)
     token = enter(facts) ... leave(token)
-    AccessLog().write(facts, scope, status, seconds)   # the edge, last of all
+    AccessLog().write(facts.context(), method, route, status, seconds)   # the edge, last
 
 Each HTTP request gets an id (``edge.request_id``'s rule, echoed back and seen by the GraphQL
 error masking as the correlation id), kept with the tenant hash and the GraphQL operation in a
@@ -41,7 +41,12 @@ from starlette.types import Scope
 from gateway.edge.body import graphql_request_of
 from gateway.edge.refusal import GRAPHQL_PATH
 from gateway.edge.request import UNREADABLE, GraphQLOperation, GraphQLRequest
-from gateway.edge.request_id import REQUEST_ID_HEADER, given_request_id, new_request_id
+from gateway.edge.request_id import (
+    REQUEST_ID,
+    REQUEST_ID_HEADER,
+    new_request_id,
+    sent_request_id,
+)
 
 ACCESS_LOGGER = "gateway.access"
 
@@ -83,15 +88,13 @@ class RequestFacts:
         found = graphql_request_of(self.scope)
         return found.operation if isinstance(found, GraphQLRequest) else UNREADABLE
 
-    @property
-    def operation_name(self) -> str:
-        return "" if self.operation is None else self.operation.name
-
     def context(self) -> dict[str, str]:
-        """What every log line made under this request carries."""
+        """What every log line made under this request carries (its ``operation``: the GraphQL
+        operation's name, "" for any other request)."""
+        operation = self.operation
         return {
             "request_id": self.request_id,
-            "operation": self.operation_name,
+            "operation": "" if operation is None else operation.name,
             "tenant": self.tenant,
         }
 
@@ -103,13 +106,16 @@ def request_facts(scope: Scope, tenant: str) -> RequestFacts:
     """What names an HTTP request in the logs: its id (``edge.request_id``'s rule; a new one is
     written into the scope's headers, so that everything downstream, such as the GraphQL
     context's correlation id, sees the id the logs carry) and the tenant."""
-    request_id = given_request_id(scope["headers"])
-    if request_id is None or _HUBSPOT_TOKEN.search(request_id):
+    headers = scope["headers"]
+    sent = sent_request_id(headers)
+    if sent is not None and REQUEST_ID.match(sent) and not _HUBSPOT_TOKEN.search(sent):
+        request_id = sent
+    else:
         request_id = new_request_id()
-        scope["headers"] = [
-            *(pair for pair in scope["headers"] if pair[0] != REQUEST_ID_HEADER),
-            (REQUEST_ID_HEADER, request_id.encode()),
-        ]
+        kept = (
+            headers if sent is None else [pair for pair in headers if pair[0] != REQUEST_ID_HEADER]
+        )
+        scope["headers"] = [*kept, (REQUEST_ID_HEADER, request_id.encode())]
     # A GET asks for an operation in its query string (without one, it is GraphiQL's page).
     method, asks = scope["method"], bool(scope.get("query_string"))
     graphql = scope["path"] == GRAPHQL_PATH and (method == "POST" or (method == "GET" and asks))
@@ -133,7 +139,7 @@ class AccessLine(NamedTuple):
     method: str
     route: str
     status: int
-    duration_ms: float
+    seconds: float
 
     @property
     def message(self) -> str:
@@ -145,7 +151,7 @@ class AccessLine(NamedTuple):
             "method": self.method,
             "route": self.route,
             "status": self.status,
-            "duration_ms": self.duration_ms,
+            "duration_ms": round(self.seconds * 1000, 2),
         }
 
 
@@ -161,18 +167,14 @@ class AccessLog:
     def __init__(self) -> None:
         self._logger = logging.getLogger(ACCESS_LOGGER)
 
-    def write(self, facts: RequestFacts, scope: Scope, status: int, seconds: float) -> None:
+    def write(
+        self, context: dict[str, str], method: str, route: str, status: int, seconds: float
+    ) -> None:
+        """The line of a request (``RequestFacts.context``; ``route_template``'s route)."""
         if not self._logger.isEnabledFor(logging.INFO):
             return
-        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-        line = AccessLine(
-            time.time(),
-            facts.context(),
-            method,
-            route_template(scope),
-            status,
-            round(seconds * 1000, 2),
-        )
+        method = method if method in _METHODS else "OTHER"
+        line = AccessLine(time.time(), context, method, route, status, seconds)
         handler = _sole_handler(self._logger)
         if handler is not None:
             handler.write_access(line)
@@ -308,46 +310,64 @@ class TextFormatter(logging.Formatter):
 
     def access(self, line: AccessLine) -> str:
         """``line`` as ``format`` renders its record."""
+        seconds, millis = self._stamps(line.created)
         return self._scrub.secrets_of(
-            f"{self._time(line.created)} INFO    {ACCESS_LOGGER} {self._bracketed(line.context)}"
-            f"{line.message}"
+            f"{seconds},{millis:03d} INFO    {ACCESS_LOGGER} {self._bracketed(line.context)}"
+            f"{line.method} {line.route} {line.status}"
         )
 
 
 class _Installed(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler ``configure_logging`` installs, told apart from anyone else's.
 
-    Access lines are flushed once per turn of the event loop, not once per line: the lines of
-    the requests answered in one turn reach the stream in one write. Any other record flushes
-    at once (and the access lines before it, in order)."""
+    Access lines are kept as they come and rendered and written once per turn of the event
+    loop: the lines of the requests answered in one turn reach the stream in one write and one
+    flush, and no request waits for its line's rendering. Any other record writes the lines
+    kept before it first, then itself, and flushes at once."""
 
     def __init__(self, stream: IO[str], formatter: JsonFormatter | TextFormatter) -> None:
         super().__init__(stream)
         self.setFormatter(formatter)
         self.lines = formatter
-        self._flush_due = False
+        self._kept: list[AccessLine] = []
 
     def write_access(self, line: AccessLine) -> None:
         if self.level > logging.INFO:
             return
-        rendered = self.lines.access(line)
+        self._kept.append(line)
+        if len(self._kept) > 1:
+            return  # its turn's write is due already
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        loop.call_soon(self.flush)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._write_kept()
+        super().emit(record)
+
+    def flush(self) -> None:
         self.acquire()
         try:
-            self.stream.write(rendered + self.terminator)
+            self._write_kept()
+            super().flush()
         finally:
             self.release()
-        if not self._flush_due:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self.flush()
-                return
-            self._flush_due = True
-            loop.call_soon(self._flush_lines)
 
-    def _flush_lines(self) -> None:
-        self._flush_due = False
-        self.flush()
+    def close(self) -> None:
+        self.flush()  # what is kept goes out before the handler does
+        super().close()
+
+    def _write_kept(self) -> None:
+        """The kept access lines, written in one piece (called under the handler's lock, or
+        by ``flush``, which takes it)."""
+        if not self._kept:
+            return
+        kept, self._kept = self._kept, []
+        end = self.terminator
+        self.stream.write("".join([self.lines.access(line) + end for line in kept]))
 
 
 def _sole_handler(logger: logging.Logger) -> _Installed | None:

@@ -15,13 +15,18 @@ REQUEST_ID_HEADER = b"x-request-id"
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def given_request_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """The client's id, when it sent a well-formed one."""
+def sent_request_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The ``X-Request-Id`` the client sent, as it sent it (None without one)."""
     for name, value in headers:
         if name == REQUEST_ID_HEADER:
-            given = value.decode("latin-1")
-            return given if REQUEST_ID.match(given) else None
+            return value.decode("latin-1")
     return None
+
+
+def given_request_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The client's id, when it sent a well-formed one."""
+    sent = sent_request_id(headers)
+    return sent if sent is not None and REQUEST_ID.match(sent) else None
 
 
 class _Ids:

@@ -223,11 +223,16 @@ async def test_the_access_line_written_directly_is_the_line_its_record_makes(
 
 
 class Flushes(io.StringIO):
-    """A stream that counts its flushes and what it held at each."""
+    """A stream that counts its writes, and its flushes with what it held at each."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.writes = 0
         self.flushed: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
 
     def flush(self) -> None:
         self.flushed.append(len(self.getvalue().splitlines()))
@@ -236,21 +241,29 @@ class Flushes(io.StringIO):
 SCOPE = {"type": "http", "method": "GET", "path": "/x", "headers": [], "query_string": b""}
 
 
-async def test_access_lines_answered_in_one_turn_of_the_loop_are_flushed_once() -> None:
+def access_line(log: AccessLog, seconds: float) -> None:
+    log.write(request_facts(dict(SCOPE), "t").context(), "GET", "/x", 200, seconds)
+
+
+async def test_access_lines_answered_in_one_turn_of_the_loop_are_written_and_flushed_once() -> None:
     stream = Flushes()
     with alone("text", stream):
         log = AccessLog()
         for number in range(3):
-            log.write(request_facts(dict(SCOPE), "t"), SCOPE, 200, 0.001 * number)
-        assert (len(stream.getvalue().splitlines()), stream.flushed) == (3, [])
+            access_line(log, 0.001 * number)
+        assert (stream.getvalue(), stream.writes, stream.flushed) == ("", 0, [])
         await asyncio.sleep(0)  # the loop's next turn
-        assert stream.flushed == [3]
+        assert (len(stream.getvalue().splitlines()), stream.writes, stream.flushed) == (3, 1, [3])
+        access_line(log, 0.004)
         logging.getLogger("gateway.test").warning("not an access line")
-        assert stream.flushed == [3, 4]  # any other record flushes at once
+        # Any other record writes the kept line before itself, and flushes at once.
+        assert stream.flushed == [3, 5]
+        assert stream.getvalue().splitlines()[3].endswith("GET /x 200")
+        assert stream.getvalue().splitlines()[4].endswith("not an access line")
 
 
 def test_an_access_line_written_outside_an_event_loop_is_flushed_at_once() -> None:
     stream = Flushes()
     with alone("json", stream):
-        AccessLog().write(request_facts(dict(SCOPE), "t"), SCOPE, 200, 0.001)
+        access_line(AccessLog(), 0.001)
         assert stream.flushed == [1]

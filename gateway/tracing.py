@@ -150,6 +150,8 @@ class Tracing:
             params: Params,
             load: Callable[[], Awaitable[T]],
             tags: Iterable[str] = (),
+            *,
+            key: str | None = None,
         ) -> Cached[T]:
             loaded = False
 
@@ -163,7 +165,7 @@ class Tracing:
                 f"cache get {resource.name}",
                 attributes={"cache.resource": resource.name, "gateway.tenant": tenant},
             ) as span:
-                got = await get(resource, tenant, params, traced_load, tags)
+                got = await get(resource, tenant, params, traced_load, tags, key=key)
                 # A read that joined another's load, or was answered by Redis, is a hit here.
                 span.set_attribute("cache.hit", not loaded)
                 span.set_attribute("cache.stale", got.stale)

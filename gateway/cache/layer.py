@@ -85,7 +85,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, NamedTuple, TypeVar, cast
 
 from gateway.answering import answer_sent
 from gateway.cache.keys import (
@@ -155,8 +155,7 @@ class Pass(Generic[T]):
     value: T
 
 
-@dataclass(frozen=True, slots=True)
-class Cached(Generic[T]):
+class Cached(NamedTuple, Generic[T]):
     value: T
     fetched_at: datetime
     stale: bool
@@ -275,10 +274,16 @@ class ReadThroughCache:
         params: Params,
         load: Callable[[], Awaitable[T | Pass[T]]],
         tags: Iterable[str] = (),
+        *,
+        key: str | None = None,
     ) -> Cached[T]:
-        """The value under ``params``; ``load()`` returns it to keep or ``Pass(value)``."""
+        """The value under ``params``; ``load()`` returns it to keep or ``Pass(value)``.
+
+        ``key``: the entry's key, ``entry_key(tenant, resource.name, params)``, when the caller
+        keeps it (a repeated read then skips working it out)."""
         self._ensure_listening()
-        key = entry_key(tenant, resource.name, params)
+        if key is None:
+            key = entry_key(tenant, resource.name, params)
         found = self._memory.lookup(key)
         stale: _Stale | None = None
         if found is not None:

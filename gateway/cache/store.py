@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from cachetools import TLRUCache
 
@@ -28,8 +28,7 @@ from gateway.cache.footprint import footprint
 V = TypeVar("V")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit(Generic[V]):
+class Hit(NamedTuple, Generic[V]):
     value: V
     age: float  # seconds since the value was stored, counting any age it was stored with
 

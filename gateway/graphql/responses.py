@@ -21,6 +21,7 @@ import orjson
 from starlette.responses import Response
 
 from gateway.cache import Pass, ReadThroughCache, Resource
+from gateway.cache.keys import entry_key
 from gateway.edge.request import GraphQLRequest
 from gateway.graphql.context import ReadLog
 from gateway.meetings.service import EVERY_BOOKING
@@ -77,10 +78,32 @@ def _decode(raw: bytes) -> Answer:
     return raw
 
 
+class KeptAnswer(Response):
+    """A kept response's bytes answered again: a 200 of JSON, with the headers Starlette's
+    ``Response`` would make for them, made without its general path."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        self.raw_headers = [
+            (b"content-length", str(len(body)).encode("latin-1")),
+            (b"content-type", b"application/json"),
+        ]
+
+
+# Distinct keys an instance remembers the entry key of (one per document and variables a
+# client sends); past it, they are worked out again from the start.
+MAX_REMEMBERED_KEYS = 4096
+
+
 class ResponseCache:
     def __init__(self, cache: ReadThroughCache, tenant: str, ttl: float, max_stale: float) -> None:
         self._cache = cache
         self._tenant = tenant
+        self._entry_keys: dict[str, str] = {}
         # Never served stale: a kept response is either fresh or recomputed.
         self._resource: Resource[Answer] = Resource(
             name="graphql-response",
@@ -105,10 +128,16 @@ class ResponseCache:
                 return Pass(response)
             return body
 
+        params = {"q": key}
+        entry = self._entry_keys.get(key)
+        if entry is None:
+            if len(self._entry_keys) >= MAX_REMEMBERED_KEYS:
+                self._entry_keys.clear()
+            entry = self._entry_keys[key] = entry_key(self._tenant, self._resource.name, params)
         cached = await self._cache.get(
-            self._resource, self._tenant, {"q": key}, load, (EVERY_BOOKING,)
+            self._resource, self._tenant, params, load, (EVERY_BOOKING,), key=entry
         )
         answer = cached.value
         if isinstance(answer, Response):
             return answer
-        return Response(answer, media_type="application/json")
+        return KeptAnswer(answer)

@@ -15,7 +15,7 @@ from gateway.cache import ReadThroughCache
 from gateway.clock import FrozenClock
 from gateway.edge.request import GraphQLRequest, read_graphql_request
 from gateway.graphql.context import ReadLog
-from gateway.graphql.responses import ResponseCache, carries_errors
+from gateway.graphql.responses import KeptAnswer, ResponseCache, carries_errors
 from gateway.graphql.responses import response_key as key_of
 from tests.support.harness import Gateway, operation
 
@@ -39,6 +39,18 @@ async def test_a_repeat_skips_execution(gateway: Gateway) -> None:
     assert second.content == first.content
     # One lookup, of the response itself: none of the reads an execution makes.
     assert lookups(gateway) - before == 1
+    # Answered with the headers the execution's answer had (its request id aside).
+    assert {**second.headers, "x-request-id": ""} == {**first.headers, "x-request-id": ""}
+
+
+@pytest.mark.parametrize("body", [b"{}", '{"data":{"x":"é"}}'.encode(), bytes(70_000)])
+def test_a_kept_answer_is_what_starlette_would_answer_for_its_bytes(body: bytes) -> None:
+    kept, made = KeptAnswer(body), Response(body, media_type="application/json")
+    assert (kept.status_code, kept.raw_headers, kept.body) == (
+        made.status_code,
+        made.raw_headers,
+        made.body,
+    )
 
 
 async def test_identical_concurrent_queries_execute_once(gateway: Gateway) -> None:

@@ -40,7 +40,7 @@ from gateway.graphql.extensions import Shaping, shape
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.persisted import PACKAGED_OPERATIONS
 from gateway.graphql.responses import response_key
-from gateway.runtime import runtime_of
+from gateway.runtime import Runtime, runtime_of
 from gateway.serving import serving_of
 from gateway.settings import Settings
 from gateway.tracing import Tracing
@@ -292,17 +292,17 @@ class GraphQLEndpoint:
         """A GET asking for an event stream: the view streams it, once persisted queries (and
         the allow-list) have had their say."""
         found = read_graphql_params(request.query_params, max_tokens=self.settings.max_tokens)
-        resolved = await self._resolved(request, found)
+        resolved = await self._resolved(request, found, runtime_of(request))
         if isinstance(resolved, Response):
             return uncacheable(resolved)
         return await self.view.run(request)
 
     async def _resolved(
-        self, request: Request, found: GraphQLRequest | BadRequest
+        self, request: Request, found: GraphQLRequest | BadRequest, runtime: Runtime
     ) -> GraphQLRequest | Response:
         """The request to run (a persisted query's document filled in, and kept in the scope
         for the logs and the view), or the answer that refuses it."""
-        resolved = await runtime_of(request).persisted.resolve(found)
+        resolved = await runtime.persisted.resolve(found)
         if isinstance(resolved, Response):
             return resolved
         if not isinstance(resolved, GraphQLRequest):
@@ -314,7 +314,8 @@ class GraphQLEndpoint:
         self, request: Request, found: GraphQLRequest | BadRequest, *, over_get: bool = False
     ) -> Response:
         # Persisted queries resolve to the document, which the response cache keys on.
-        resolved = await self._resolved(request, found)
+        runtime = runtime_of(request)
+        resolved = await self._resolved(request, found, runtime)
         if isinstance(resolved, Response):
             return resolved
         if resolved.error is not None:
@@ -325,7 +326,7 @@ class GraphQLEndpoint:
             # A stream (GraphQL over SSE, a query's answer as one event) is never kept.
             kept = self.settings.response_cache and not asks_a_stream(request)
             if kept and (key := response_key(resolved)):
-                responses = runtime_of(request).responses_for(request.scope)
+                responses = runtime.responses_for(request.scope)
                 return await responses.serve(key, lambda reads: self._run_noting(request, reads))
             if over_get:
                 return await self._run_noting(request, ReadLog())

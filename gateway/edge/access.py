@@ -54,9 +54,13 @@ class Caller:
         return None if self.token is None else tenant_id(self.token)
 
 
+# Who calls when neither API keys nor pass-through tokens are asked for.
+NOBODY = Caller()
+
+
 def caller_of(scope: Scope) -> Caller:
     found = scope.get("state", {}).get("caller")
-    return found if isinstance(found, Caller) else Caller()
+    return found if isinstance(found, Caller) else NOBODY
 
 
 class RateLimiter:
@@ -142,5 +146,6 @@ class Access:
                     "a HubSpot access token is required (Authorization: Bearer ...)",
                     {"WWW-Authenticate": "Bearer"},
                 )
-        scope.setdefault("state", {})["caller"] = Caller(key_name, token)
+        caller = NOBODY if key_name is None and token is None else Caller(key_name, token)
+        scope.setdefault("state", {})["caller"] = caller
         return None

@@ -67,9 +67,17 @@ class BodyReader:
         declared = header_of(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.maximum):
             return self.too_large
-        messages, body = await self._read(receive)
-        if body is None:
-            return self.too_large
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            # The whole body in one message, as a short POST comes.
+            messages, body = deque((message,)), message.get("body", b"")
+            if len(body) > self.maximum:
+                return self.too_large
+        else:
+            messages, read = await self._read(message, receive)
+            if read is None:
+                return self.too_large
+            body = read
         complete = messages[-1]["type"] == "http.request"  # else the client went away
         if complete and self._graphql(scope):
             scope.setdefault("state", {})[_STATE_KEY] = read_graphql_request(
@@ -89,13 +97,15 @@ class BodyReader:
             and _is_json(header_of(scope, b"content-type") or "")
         )
 
-    async def _read(self, receive: Receive) -> tuple[deque[Message], bytes | None]:
-        """The messages received, and the body they carry (None past ``maximum``)."""
+    async def _read(
+        self, message: Message, receive: Receive
+    ) -> tuple[deque[Message], bytes | None]:
+        """The messages received from ``message`` (the first) on, and the body they carry
+        (None past ``maximum``)."""
         messages: deque[Message] = deque()
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
             messages.append(message)
             if message["type"] != "http.request":
                 break
@@ -106,4 +116,5 @@ class BodyReader:
                 return messages, None
             if not message.get("more_body", False):
                 break
+            message = await receive()
         return messages, b"".join(chunks)

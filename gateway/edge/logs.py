@@ -32,7 +32,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
 import orjson
@@ -72,12 +71,11 @@ _EXTRA_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RequestFacts:
+class RequestFacts(NamedTuple):
     request_id: str
     tenant: str
-    graphql: bool = False  # a POST to /graphql, or a GET with a query string
-    scope: Scope = field(default_factory=dict, repr=False, compare=False)
+    graphql: bool  # a POST to /graphql, or a GET with a query string
+    scope: Scope
 
     @property
     def operation(self) -> GraphQLOperation | None:

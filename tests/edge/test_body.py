@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 from graphql.language.parser import Parser
+from starlette.types import Message, Receive
 
+from gateway.edge.body import BodyReader
+from gateway.edge.refusal import Refusal
 from gateway.graphql.persisted import sha256
 from tests.support.harness import Gateway, running_gateway
 from tests.support.replicas import scrape, value
@@ -204,3 +207,48 @@ async def test_a_syntax_error_is_answered_as_strawberry_answers_it(gateway: Gate
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert body["errors"][0]["message"].startswith("Syntax Error:")
     assert body["errors"][0]["locations"] == [{"line": 1, "column": 21}]
+
+
+def receiving(*bodies: bytes) -> Receive:
+    """A client sending ``bodies`` as the messages of one request body."""
+    messages = [
+        {"type": "http.request", "body": body, "more_body": index < len(bodies) - 1}
+        for index, body in enumerate(bodies)
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    return receive
+
+
+async def replayed(receive: Receive) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        body += bytes(message["body"])
+        if not message["more_body"]:
+            return body
+
+
+@pytest.mark.parametrize(
+    ("bodies", "refused"),
+    [
+        ((b"x" * 10,), False),
+        ((b"x" * 11,), True),  # one message past the limit, no Content-Length to tell
+        ((b"x" * 5, b"x" * 5), False),
+        ((b"x" * 5, b"x" * 6), True),
+        ((b"", b"x" * 10, b""), False),
+    ],
+)
+async def test_a_body_is_bounded_by_its_bytes_in_one_message_or_several(
+    bodies: tuple[bytes, ...], refused: bool
+) -> None:
+    reader = BodyReader(maximum=10, max_tokens=None)
+    scope = {"type": "http", "method": "POST", "path": "/rest", "headers": []}
+    read = await reader.read(scope, receiving(*bodies))
+    if refused:
+        assert read is reader.too_large
+    else:
+        assert not isinstance(read, Refusal)
+        assert await replayed(read) == b"".join(bodies)

@@ -29,6 +29,7 @@ import asyncio
 import logging
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar, Token
@@ -164,6 +165,7 @@ class AccessLog:
 
     def __init__(self) -> None:
         self._logger = logging.getLogger(ACCESS_LOGGER)
+        self._root = logging.getLogger()
 
     def write(
         self, context: dict[str, str], method: str, route: str, status: int, seconds: float
@@ -173,7 +175,7 @@ class AccessLog:
             return
         method = method if method in _METHODS else "OTHER"
         line = AccessLine(time.time(), context, method, route, status, seconds)
-        handler = _sole_handler(self._logger)
+        handler = _sole_handler(self._logger, self._root)
         if handler is not None:
             handler.write_access(line)
             return
@@ -329,12 +331,17 @@ class _Installed(logging.StreamHandler):  # type: ignore[type-arg]
         self.lines = formatter
         self._kept: list[AccessLine] = []
 
+    def createLock(self) -> None:  # noqa: N802  (logging's name)
+        # The handler's lock, typed, taken directly (``acquire`` and ``release`` wrap it).
+        self.lock = self._lock = threading.RLock()
+
     def write_access(self, line: AccessLine) -> None:
         if self.level > logging.INFO:
             return
-        self._kept.append(line)
-        if len(self._kept) > 1:
-            return  # its turn's write is due already
+        with self._lock:
+            self._kept.append(line)
+            if len(self._kept) > 1:
+                return  # its turn's write is due already
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -347,20 +354,16 @@ class _Installed(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
     def flush(self) -> None:
-        self.acquire()
-        try:
+        with self._lock:
             self._write_kept()
-            super().flush()
-        finally:
-            self.release()
+            self.stream.flush()
 
     def close(self) -> None:
         self.flush()  # what is kept goes out before the handler does
         super().close()
 
     def _write_kept(self) -> None:
-        """The kept access lines, written in one piece (called under the handler's lock, or
-        by ``flush``, which takes it)."""
+        """The kept access lines, written in one piece (under the handler's lock)."""
         if not self._kept:
             return
         kept, self._kept = self._kept, []
@@ -368,9 +371,9 @@ class _Installed(logging.StreamHandler):  # type: ignore[type-arg]
         self.stream.write("".join([self.lines.access(line) + end for line in kept]))
 
 
-def _sole_handler(logger: logging.Logger) -> _Installed | None:
-    """The installed handler, when every record of ``logger`` reaches it and nothing else."""
-    root = logging.getLogger()
+def _sole_handler(logger: logging.Logger, root: logging.Logger) -> _Installed | None:
+    """The installed handler, when every record of ``logger`` reaches it (on ``root``, the
+    root logger) and nothing else."""
     if logger.handlers or logger.filters or not logger.propagate or len(root.handlers) != 1:
         return None
     handler = root.handlers[0]

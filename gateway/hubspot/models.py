@@ -477,14 +477,27 @@ class BookingInfo:
     is_offline: bool
     settings: LinkSettings
     busy_times: tuple[UserBusyTimes, ...]
-    availability: LinkAvailability | None
     branding: Branding | None
     wire: Wire = field(repr=False, compare=False)
+    # The embedded page once typed (``availability``): none, or one entry.
+    _typed: list[LinkAvailability | None] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    @property
+    def availability(self) -> LinkAvailability | None:
+        """The first month's page HubSpot embeds, typed when first read: a month's slots are
+        read from its own pages, so most answers never need these (thousands of slots, a
+        sizeable share of taking in a booking info). Drift in it is named when it is read."""
+        if not self._typed:
+            page = WireObject(self.wire).opt_obj("linkAvailability")
+            self._typed.append(LinkAvailability.parse(page) if page else None)
+        return self._typed[0]
 
     @classmethod
     def parse(cls, data: object) -> BookingInfo:
         obj = WireObject(data)
-        page = obj.opt_obj("linkAvailability")
+        obj.opt_obj("linkAvailability")  # an object or null; its slots are typed when read
         branding = obj.opt_obj("brandingMetadata")
         link_type_name = obj.text("linkType")
         return cls(
@@ -496,7 +509,6 @@ class BookingInfo:
             busy_times=tuple(
                 UserBusyTimes.parse(item) for item in obj.objects("allUsersBusyTimes")
             ),
-            availability=LinkAvailability.parse(page) if page else None,
             branding=Branding.parse(branding) if branding else None,
             wire=obj.data,
         )

@@ -7,10 +7,21 @@ import logging
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 
 from gateway.errors import UpstreamContractError
-from gateway.hubspot.models import AvailabilityPage, BookingResponse, LinksPage, LinkType
+from gateway.hubspot.models import (
+    AvailabilityPage,
+    BookingInfo,
+    BookingResponse,
+    LinkAvailability,
+    LinksPage,
+    LinkType,
+)
+from gateway.hubspot.wire import WireObject
+from gateway.sandbox import SandboxConfig, create_sandbox_app
+from tests.support.sandbox_client import NOW, SandboxClient
 
 LINKS: dict[str, Any] = {
     "total": 3,
@@ -145,3 +156,43 @@ def test_a_newer_versions_link_type_and_fields_are_carried_through_and_logged_on
 def test_a_known_link_type_keeps_its_name() -> None:
     link = LinksPage.parse(LINKS).results[0]
     assert (link.type, link.type_name) == (LinkType.PERSONAL_LINK, "PERSONAL_LINK")
+
+
+async def sandbox_booking_info() -> dict[str, Any]:
+    """A booking info as the sandbox sends it (its first month's page embedded)."""
+    transport = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig(now=NOW, seed=7)))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        found: dict[str, Any] = (await SandboxClient(client).booking_info("mel-nelson")).json()
+    return found
+
+
+async def test_a_booking_infos_embedded_month_is_typed_only_when_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    payload = await sandbox_booking_info()
+    typed: list[LinkAvailability] = []
+    parse = LinkAvailability.parse.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[LinkAvailability], obj: WireObject) -> LinkAvailability:
+        typed.append(found := parse(cls, obj))
+        return found  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(LinkAvailability, "parse", classmethod(counted))
+    info = BookingInfo.parse(payload)
+    assert typed == []
+    page = info.availability
+    assert typed == [page]
+    assert info.availability is page  # typed once, then kept
+    assert page == LinkAvailability.parse(WireObject(payload["linkAvailability"]))
+    assert sum(len(spans) for spans in page.by_duration.values()) > 100
+
+
+async def test_drift_in_a_booking_infos_embedded_month_is_named_when_read() -> None:
+    payload = await sandbox_booking_info()
+    payload["linkAvailability"]["linkAvailabilityByDuration"] = []
+    info = BookingInfo.parse(payload)  # the rest of it is sound
+    with pytest.raises(UpstreamContractError, match=r"\$\.linkAvailability"):
+        assert info.availability is None
+    payload["linkAvailability"] = "not an object"
+    with pytest.raises(UpstreamContractError, match=r"\$\.linkAvailability"):
+        BookingInfo.parse(payload)

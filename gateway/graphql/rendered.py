@@ -96,27 +96,22 @@ def plain_slot_selection(names: Iterable[str]) -> bool:
     return bool(chosen) and len(set(chosen)) == len(chosen) and set(chosen) <= set(SLOT_FIELDS)
 
 
-# Each sub-field as orjson writes it: keys and RFC 3339 instants need no escaping, and an int
-# is its decimal digits (the tests compare the bytes with graphql-core's execution).
+# Each sub-field as orjson writes it (``str.format`` fields: the start, the end, the minutes):
+# keys and RFC 3339 instants need no escaping, and an int is its decimal digits (the tests
+# compare the bytes with graphql-core's execution).
 _WRITTEN = {
-    "start": '"start":"%(start)s"',
-    "end": '"end":"%(end)s"',
-    "durationMinutes": '"durationMinutes":%(durationMinutes)d',
+    "start": '"start":"{0}"',
+    "end": '"end":"{1}"',
+    "durationMinutes": '"durationMinutes":{2}',
 }
 
 
-def _pieces(slots: Iterable[Slot], time_zone: str, names: tuple[str, ...]) -> list[bytes]:
+def _pieces(slots: Iterable[Slot], time_zone: str, names: tuple[str, ...]) -> list[str]:
+    """Each slot's object (ASCII: as many bytes as characters)."""
     render = renderer(time_zone)
-    template = "{" + ",".join(_WRITTEN[name] for name in names) + "}"
+    write = ("{{" + ",".join(_WRITTEN[name] for name in names) + "}}").format
     return [
-        (
-            template
-            % {
-                "start": render(slot.start_ms),
-                "end": render(slot.end_ms),
-                "durationMinutes": slot.duration_ms // 60_000,
-            }
-        ).encode()
+        write(render(slot.start_ms), render(slot.end_ms), slot.duration_ms // 60_000)
         for slot in slots
     ]
 
@@ -130,8 +125,10 @@ class RenderedMonth:
     ends: tuple[int, ...]  # ends[i]: where slot i's object ends in ``text``
 
     @classmethod
-    def of(cls, pieces: list[bytes]) -> RenderedMonth:
-        return cls(b",".join(pieces), tuple(accumulate(len(piece) + 1 for piece in pieces)))
+    def of(cls, pieces: list[str]) -> RenderedMonth:
+        """``pieces``: the slots' objects, in ASCII."""
+        text = ",".join(pieces).encode("ascii")
+        return cls(text, tuple(accumulate(len(piece) + 1 for piece in pieces)))
 
     def __len__(self) -> int:
         return len(self.ends)

@@ -223,11 +223,14 @@ def test_every_quarter_hour_across_a_year_of_transitions_is_written_as_datetime_
             assert render(ms) == from_ms(ms, tz).isoformat(), (name, ms)
 
 
-@given(st.lists(st.binary(min_size=1, max_size=5), min_size=1, max_size=30), st.data())
+ASCII = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=5)
+
+
+@given(st.lists(ASCII, min_size=1, max_size=30), st.data())
 def test_a_run_of_a_rendered_month_is_its_pieces_joined(
-    pieces: list[bytes], data: st.DataObject
+    pieces: list[str], data: st.DataObject
 ) -> None:
     rendering = RenderedMonth.of(pieces)
     lo = data.draw(st.integers(0, len(pieces) - 1))
     hi = data.draw(st.integers(lo + 1, len(pieces)))
-    assert rendering.run(lo, hi) == b",".join(pieces[lo:hi])
+    assert rendering.run(lo, hi) == ",".join(pieces[lo:hi]).encode()

@@ -310,10 +310,9 @@ class TextFormatter(logging.Formatter):
 
     def access(self, line: AccessLine) -> str:
         """``line`` as ``format`` renders its record."""
-        seconds, millis = self._stamps(line.created)
         return self._scrub.secrets_of(
-            f"{seconds},{millis:03d} INFO    {ACCESS_LOGGER} {self._bracketed(line.context)}"
-            f"{line.method} {line.route} {line.status}"
+            f"{self._time(line.created)} INFO    {ACCESS_LOGGER} {self._bracketed(line.context)}"
+            f"{line.message}"
         )
 
 

@@ -144,6 +144,16 @@ class Metrics:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
+class _Count:
+    """One (route, operation, status) series of answered requests."""
+
+    __slots__ = ("count", "created")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.created = time.time()
+
+
 class _Latencies:
     """One (route, operation) series of request latency: its buckets' own counts, not summed."""
 
@@ -166,14 +176,14 @@ class RequestSeries(Collector):
     are these dictionaries."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, str, int], list[float]] = {}  # [count, created]
+        self._counts: dict[tuple[str, str, int], _Count] = {}
         self._latencies: dict[tuple[str, str], _Latencies] = {}
 
     def observe(self, route: str, operation: str, status: int, seconds: float) -> None:
         counted = self._counts.get((route, operation, status))
         if counted is None:
-            counted = self._counts[(route, operation, status)] = [0, time.time()]
-        counted[0] += 1
+            counted = self._counts[(route, operation, status)] = _Count()
+        counted.count += 1
         latencies = self._latencies.get((route, operation))
         if latencies is None:
             latencies = self._latencies[(route, operation)] = _Latencies()
@@ -187,8 +197,10 @@ class RequestSeries(Collector):
             "HTTP requests answered, by route template, GraphQL operation and status code.",
             labels=["route", "operation", "status"],
         )
-        for (route, operation, status), (count, created) in list(self._counts.items()):
-            requests.add_metric([route, operation, str(status)], count, created=created)
+        for (route, operation, status), counted in list(self._counts.items()):
+            requests.add_metric(
+                [route, operation, str(status)], counted.count, created=counted.created
+            )
         yield requests
         name = "gateway_request_duration_seconds"
         durations = HistogramMetricFamily(

@@ -42,10 +42,10 @@ from gateway.edge.body import graphql_request_of
 from gateway.edge.refusal import GRAPHQL_PATH
 from gateway.edge.request import UNREADABLE, GraphQLOperation, GraphQLRequest
 from gateway.edge.request_id import (
-    REQUEST_ID,
     REQUEST_ID_HEADER,
     new_request_id,
     sent_request_id,
+    well_formed,
 )
 
 ACCESS_LOGGER = "gateway.access"
@@ -107,9 +107,8 @@ def request_facts(scope: Scope, tenant: str) -> RequestFacts:
     context's correlation id, sees the id the logs carry) and the tenant."""
     headers = scope["headers"]
     sent = sent_request_id(headers)
-    if sent is not None and REQUEST_ID.match(sent) and not _HUBSPOT_TOKEN.search(sent):
-        request_id = sent
-    else:
+    request_id = well_formed(sent)
+    if request_id is None or _HUBSPOT_TOKEN.search(request_id):
         request_id = new_request_id()
         kept = (
             headers if sent is None else [pair for pair in headers if pair[0] != REQUEST_ID_HEADER]

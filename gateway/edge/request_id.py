@@ -23,10 +23,14 @@ def sent_request_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
+def well_formed(sent: str | None) -> str | None:
+    """``sent`` (an ``X-Request-Id`` as sent), when it is a well-formed id."""
+    return sent if sent is not None and REQUEST_ID.match(sent) else None
+
+
 def given_request_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     """The client's id, when it sent a well-formed one."""
-    sent = sent_request_id(headers)
-    return sent if sent is not None and REQUEST_ID.match(sent) else None
+    return well_formed(sent_request_id(headers))
 
 
 class _Ids:

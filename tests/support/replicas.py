@@ -20,6 +20,7 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from tests.support.harness import NOW, Gateway, operation
 from tests.support.redis_server import RedisServer, free_port
+from tests.support.served import SHARED_LOOP_REDIS
 from tests.support.served import served as serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,11 +80,7 @@ def replica_environ(redis: RedisServer, sandbox: str, **extra: str) -> dict[str,
         "HUBSPOT_BASE_URL": sandbox,
         # A tenant of its own per test: nothing cached by other tests on this Redis is shared.
         "HUBSPOT_ACCESS_TOKEN": f"pat-na1-{uuid.uuid4()}",
-        # The replicas share the test's one event loop (and a loaded machine): a burst's
-        # Redis calls wait behind each other longer than a quarter second without Redis being
-        # slow, and a timed-out call would open the breaker the burst tests rely on staying
-        # closed. A stopped Redis still fails at once (the connection is refused).
-        "GATEWAY_REDIS_TIMEOUT": "2",
+        **SHARED_LOOP_REDIS,
         **extra,
     }
 

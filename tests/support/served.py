@@ -14,6 +14,12 @@ from starlette.types import Receive, Scope, Send
 from gateway.runtime import Runtime
 from gateway.serving import STATE_KEY
 
+# Gateways served here share the test's one event loop (and a loaded machine): a burst's Redis
+# calls wait behind each other longer than a quarter second without Redis being slow, and a
+# timed-out call would open the breaker the tests rely on staying closed. A stopped Redis still
+# fails at once (the connection is refused).
+SHARED_LOOP_REDIS = {"GATEWAY_REDIS_TIMEOUT": "2"}
+
 
 @dataclass(frozen=True)
 class Served:

@@ -27,6 +27,7 @@ from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.settings import Settings
 from tests.support.harness import NOW, Gateway
 from tests.support.redis_server import free_port
+from tests.support.served import SHARED_LOOP_REDIS
 from tests.support.served import served as serve
 
 # The booking path at the version the gateway calls by default.
@@ -102,6 +103,7 @@ class Served:
             "SANDBOX_NOW": NOW,
             "HUBSPOT_BASE_URL": self.url,
             "HUBSPOT_ACCESS_TOKEN": f"pat-na1-{uuid.uuid4()}",
+            **SHARED_LOOP_REDIS,
             **extra,
         }
 

@@ -22,6 +22,7 @@ import uvicorn
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway.app import create_app
+from gateway.deadline import deadline_after
 from gateway.hubspot.paths import api_paths
 from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.settings import Settings
@@ -34,6 +35,8 @@ from tests.support.served import served as serve
 BOOK_PATH = api_paths(Settings().hubspot_api_version).book
 # The gateway's request deadline in these tests, seconds.
 DEADLINE = "1"
+# What the gateway's first reads may take, before the test's requests begin.
+WARM_UP_SECONDS = 30.0
 
 
 class SlowUpstream:
@@ -135,10 +138,13 @@ async def gateway_on(environ: Mapping[str, str], served: Served) -> AsyncIterato
         if "REDIS_URL" in environ:
             await server.runtime.cache.start()  # subscribed before any other replica books
         # A served process warms up before it takes requests: its first reads (the link list,
-        # booking info, month pages through this proxy) are made before the 1 s deadline applies.
-        await server.runtime.service.availability(
-            "mel-nelson", start=None, end=None, duration_minutes=30, first=None
-        )
+        # booking info, month pages through this proxy) are made before the 1 s deadline applies
+        # (a call outside a request is bounded by the request deadline too, which a loaded
+        # machine can pass while the sandbox works out two months on this same loop).
+        with deadline_after(WARM_UP_SECONDS):
+            await server.runtime.service.availability(
+                "mel-nelson", start=None, end=None, duration_minutes=30, first=None
+            )
         transport = httpx.ASGITransport(app=server)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             yield Gateway(app, http, served.upstream.control, server.runtime)

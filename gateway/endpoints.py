@@ -327,6 +327,9 @@ class GraphQLEndpoint:
             kept = self.settings.response_cache and not asks_a_stream(request)
             if kept and (key := response_key(resolved)):
                 responses = runtime.responses_for(request.scope)
+                kept_now = responses.kept(key)
+                if kept_now is not None:
+                    return kept_now
                 return await responses.serve(key, lambda reads: self._run_noting(request, reads))
             if over_get:
                 return await self._run_noting(request, ReadLog())

@@ -139,8 +139,9 @@ class Tracing:
     # -- cache reads -----------------------------------------------------------------------
 
     def instrument_cache(self, cache: ReadThroughCache) -> None:
-        """Wrap this one cache's ``get`` in spans. Done on the instance, and only with tracing
-        on, so that the cache module carries no tracing code and pays nothing when it is off."""
+        """Wrap this one cache's ``get`` and ``fresh`` in spans. Done on the instance, and only
+        with tracing on, so that the cache module carries no tracing code and pays nothing when
+        it is off."""
         get = cache.get
         tracer = self.tracer
 
@@ -171,7 +172,19 @@ class Tracing:
                 span.set_attribute("cache.stale", got.stale)
                 return got
 
+        fresh = cache.fresh
+
+        def traced_fresh(resource: Resource[T], key: str) -> Cached[T] | None:
+            got = fresh(resource, key)
+            if got is not None:
+                # A read answered at once: the span of a ``get`` that hit.
+                hit: dict[str, str | bool] = {"cache.resource": resource.name, "cache.hit": True}
+                hit["cache.stale"] = False
+                tracer.start_span(f"cache get {resource.name}", attributes=hit).end()
+            return got
+
         setattr(cache, "get", traced_get)  # noqa: B010  (mypy refuses assigning a method)
+        setattr(cache, "fresh", traced_fresh)  # noqa: B010
 
 
 def _exporters(environ: Mapping[str, str]) -> list[SpanExporter]:

@@ -284,6 +284,9 @@ class ReadThroughCache:
         self._ensure_listening()
         if key is None:
             key = entry_key(tenant, resource.name, params)
+        fresh = self._fresh(resource, key)
+        if fresh is not None:
+            return fresh
         found = self._memory.lookup(key)
         stale: _Stale | None = None
         if found is not None:
@@ -291,9 +294,6 @@ class ReadThroughCache:
             if entry.not_found is not None:
                 self._stats.read(resource.name, "negative")
                 raise UpstreamNotFound(entry.not_found, status=404)
-            if found.age < resource.ttl:
-                self._stats.read(resource.name, "l1")
-                return Cached(cast(T, entry.value), entry.fetched_at, stale=False)
             stale = _Stale(entry, self._timer() - found.age)
             if found.age < resource.serve_stale_until:
                 self._stats.read(resource.name, "stale")
@@ -316,6 +316,19 @@ class ReadThroughCache:
             raise
         self._stats.read(resource.name, _READ_OUTCOME[outcome.source])
         return cast(Cached[T], outcome.cached)
+
+    def fresh(self, resource: Resource[T], key: str) -> Cached[T] | None:
+        """The value this process holds fresh under ``key`` (an entry key), read without a
+        coroutine; None for anything else (absent, stale, a remembered 404), which ``get``
+        answers. An entry in L1 means a ``get`` came first, so invalidations are listened to."""
+        return self._fresh(resource, key)
+
+    def _fresh(self, resource: Resource[T], key: str) -> Cached[T] | None:
+        found = self._memory.lookup(key)
+        if found is None or found.age >= resource.ttl or found.value.not_found is not None:
+            return None
+        self._stats.read(resource.name, "l1")
+        return Cached(cast(T, found.value.value), found.value.fetched_at, stale=False)
 
     async def invalidate(
         self, tenant: str, tags: Iterable[str], *, note: str | None = None

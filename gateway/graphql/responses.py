@@ -21,7 +21,7 @@ import orjson
 from starlette.responses import Response
 
 from gateway.cache import Pass, ReadThroughCache, Resource
-from gateway.cache.keys import entry_key
+from gateway.cache.keys import Params, entry_key
 from gateway.edge.request import GraphQLRequest
 from gateway.graphql.context import ReadLog
 from gateway.meetings.service import EVERY_BOOKING
@@ -114,6 +114,12 @@ class ResponseCache:
             swr=0.0,
         )
 
+    def kept(self, key: str) -> Response | None:
+        """The response kept under ``key`` when this process holds it fresh, without a
+        coroutine (a repeated query's answer); None: ``serve`` answers it."""
+        cached = self._cache.fresh(self._resource, self._entry_key(key))
+        return None if cached is None else _answered(cached.value)
+
     async def serve(self, key: str, execute: Callable[[ReadLog], Awaitable[Response]]) -> Response:
         """The kept response under ``key``, or what ``execute(reads)`` answers; the execution
         notes in ``reads`` (its context's log) whether any read it made was stale."""
@@ -128,16 +134,29 @@ class ResponseCache:
                 return Pass(response)
             return body
 
-        params = {"q": key}
+        cached = await self._cache.get(
+            self._resource,
+            self._tenant,
+            _params(key),
+            load,
+            (EVERY_BOOKING,),
+            key=self._entry_key(key),
+        )
+        return _answered(cached.value)
+
+    def _entry_key(self, key: str) -> str:
         entry = self._entry_keys.get(key)
         if entry is None:
             if len(self._entry_keys) >= MAX_REMEMBERED_KEYS:
                 self._entry_keys.clear()
+            params = _params(key)
             entry = self._entry_keys[key] = entry_key(self._tenant, self._resource.name, params)
-        cached = await self._cache.get(
-            self._resource, self._tenant, params, load, (EVERY_BOOKING,), key=entry
-        )
-        answer = cached.value
-        if isinstance(answer, Response):
-            return answer
-        return KeptAnswer(answer)
+        return entry
+
+
+def _params(key: str) -> Params:
+    return {"q": key}
+
+
+def _answered(answer: Answer) -> Response:
+    return answer if isinstance(answer, Response) else KeptAnswer(answer)

@@ -262,6 +262,30 @@ async def test_not_found_may_be_remembered_briefly_when_asked_to() -> None:
     await cache.aclose()
 
 
+async def test_fresh_answers_only_what_a_get_would_answer_from_memory_at_once() -> None:
+    timer = ManualTimer()
+    cache = memory_cache(timer)
+    loader = Loader()
+    resource = text_resource(ttl=30, max_stale=60, swr=0, not_found_ttl=5)
+    key = entry_key("t", resource.name, SLUG)
+    assert cache.fresh(resource, key) is None  # nothing yet
+    await cache.get(resource, "t", SLUG, loader)
+    found = cache.fresh(resource, key)
+    assert found is not None
+    assert (found.value, found.fetched_at, found.stale) == ("value-1", NOW, False)
+    assert (cache.stats.misses, cache.stats.l1_hits) == (1, 1)
+    timer.advance(30)
+    assert cache.fresh(resource, key) is None  # stale: a get decides what it answers
+    assert (await cache.get(resource, "t", SLUG, loader)).value == "value-2"
+    other = {"slug": "gone"}
+    loader.error = UpstreamNotFound("no such link", status=404)
+    with pytest.raises(UpstreamNotFound):
+        await cache.get(resource, "t", other, loader)
+    assert cache.fresh(resource, entry_key("t", resource.name, other)) is None  # a 404
+    assert (loader.calls, cache.stats.l1_hits, cache.stats.negative_hits) == (3, 1, 0)
+    await cache.aclose()
+
+
 async def test_a_remembered_not_found_yields_to_an_invalidation() -> None:
     cache = memory_cache()
     loader = Loader()

@@ -119,6 +119,32 @@ async def test_a_response_built_on_a_stale_read_is_answered_never_kept() -> None
     await cache.aclose()
 
 
+async def test_kept_answers_at_once_only_what_serve_kept() -> None:
+    cache = ReadThroughCache(FrozenClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    responses = ResponseCache(cache, "t", ttl=60, max_stale=600)
+
+    def answering(body: dict[str, object]) -> Callable[[ReadLog], Awaitable[Response]]:
+        async def execute(reads: ReadLog) -> Response:
+            return JSONResponse(body)
+
+        return execute
+
+    assert responses.kept("k") is None
+    await responses.serve("k", answering({"data": {"n": 1}}))
+    kept = responses.kept("k")
+    assert isinstance(kept, KeptAnswer)
+    assert kept.body == b'{"data":{"n":1}}'
+    await responses.serve("bad", answering({"data": None, "errors": [{"message": "no"}]}))
+    assert responses.kept("bad") is None  # passed, never kept
+    assert responses.kept("other") is None
+    assert cache.stats.reads == {
+        ("graphql-response", "miss"): 1,
+        ("graphql-response", "pass"): 1,
+        ("graphql-response", "l1"): 1,
+    }
+    await cache.aclose()
+
+
 @pytest.mark.parametrize(
     ("body", "errors"),
     [

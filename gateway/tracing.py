@@ -178,8 +178,11 @@ class Tracing:
             got = fresh(resource, key)
             if got is not None:
                 # A read answered at once: the span of a ``get`` that hit.
-                hit: dict[str, str | bool] = {"cache.resource": resource.name, "cache.hit": True}
-                hit["cache.stale"] = False
+                hit: dict[str, str | bool] = {
+                    "cache.resource": resource.name,
+                    "cache.hit": True,
+                    "cache.stale": False,
+                }
                 tracer.start_span(f"cache get {resource.name}", attributes=hit).end()
             return got
 

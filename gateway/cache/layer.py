@@ -284,10 +284,10 @@ class ReadThroughCache:
         self._ensure_listening()
         if key is None:
             key = entry_key(tenant, resource.name, params)
-        fresh = self._fresh(resource, key)
+        found = self._memory.lookup(key)
+        fresh = self._fresh(resource, found)
         if fresh is not None:
             return fresh
-        found = self._memory.lookup(key)
         stale: _Stale | None = None
         if found is not None:
             entry = found.value
@@ -321,10 +321,10 @@ class ReadThroughCache:
         """The value this process holds fresh under ``key`` (an entry key), read without a
         coroutine; None for anything else (absent, stale, a remembered 404), which ``get``
         answers. An entry in L1 means a ``get`` came first, so invalidations are listened to."""
-        return self._fresh(resource, key)
+        return self._fresh(resource, self._memory.lookup(key))
 
-    def _fresh(self, resource: Resource[T], key: str) -> Cached[T] | None:
-        found = self._memory.lookup(key)
+    def _fresh(self, resource: Resource[T], found: Hit[_Entry] | None) -> Cached[T] | None:
+        """What ``found`` (an L1 lookup's outcome) answers at once, counted as an L1 read."""
         if found is None or found.age >= resource.ttl or found.value.not_found is not None:
             return None
         self._stats.read(resource.name, "l1")

@@ -360,7 +360,7 @@ class RedisStore:
             except (RedisError, OSError):
                 pass  # Redis went away or restarted; the loop resubscribes
             finally:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
             await asyncio.sleep(pause)
             pause = min(pause * 2, max_pause)
 

@@ -3,7 +3,7 @@
 Run from the project root (needs ``wrk``: ``apt-get install -y wrk``)::
 
     .venv/bin/python -m tests.bench.bench_graphql [--seconds 10] [--connections 8] [--runs 3]
-        [--baseline DIR --baseline-python PYTHON]
+        [--warm-seconds 2] [--cold-samples 5] [--baseline DIR --baseline-python PYTHON]
 
 Every server is a real process on loopback; ``wrk`` drives it. For each query shape (the first
 page of links; one month of availability, all durations) it measures, in one run:
@@ -24,8 +24,13 @@ beside the sandbox's own time for the same upstream reads (a fresh sandbox proce
 the booking info and the two month pages in turn). Then 100 identical concurrent cold queries
 to a fresh gateway, counting the calls its upstream received.
 
+Every measured ``wrk`` run follows an unmeasured one of ``--warm-seconds`` on the same server
+(what a server meets after its first seconds; with ``--workers 2``, time for the second worker
+to finish its own start, which the readiness probe, answered by either, does not wait for).
 Each figure is the median of ``--runs`` runs. Ratios are against ``bare`` of the same run; the
-numbers depend on the machine (and on what else runs on it), the ratios much less.
+numbers depend on the machine (and on what else runs on it), the ratios much less. The cold
+samples are taken in rounds (the sandbox, then each gateway, in turn), so that a change in what
+else the machine runs meets every figure alike.
 """
 
 from __future__ import annotations
@@ -158,6 +163,13 @@ def gateway(
     return command, environ, port
 
 
+def measured(base: str, body: bytes, args: argparse.Namespace) -> dict[str, float]:
+    """``wrk``'s figures for ``body`` on ``base``, after an unmeasured run of the same."""
+    if args.warm_seconds > 0:
+        wrk(base, body, args.warm_seconds, args.connections)
+    return wrk(base, body, args.seconds, args.connections)
+
+
 def wrk(base: str, body: bytes, seconds: int, connections: int) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(
@@ -279,7 +291,7 @@ def throughput(
     with server(command, environ, port, cwd=source.root) as base, httpx.Client(timeout=30) as c:
         until_ready(c, base)
         answer = post(c, base, body)  # data (and the response) cached
-        return answer, wrk(base, body, args.seconds, args.connections)
+        return answer, measured(base, body, args)
 
 
 def bare(answer: bytes, body: bytes, scratch: str, args: argparse.Namespace) -> dict[str, float]:
@@ -300,7 +312,7 @@ def bare(answer: bytes, body: bytes, scratch: str, args: argparse.Namespace) -> 
         "warning",
     ]
     with server(command, dict(os.environ), port) as base:
-        return wrk(base, body, args.seconds, args.connections)
+        return measured(base, body, args)
 
 
 SHAPES = {"links, first 20": "links", "availability, one month": "month"}
@@ -321,7 +333,7 @@ def mesh_rows(folder: Path, args: argparse.Namespace) -> dict[tuple[str, str], d
                     with httpx.Client(timeout=30) as client:
                         post(client, base, bodies[name])
                     path = "mesh + hive, response cache" if cached else "mesh + hive, no cache"
-                    rows[(label, path)] = wrk(base, bodies[name], args.seconds, args.connections)
+                    rows[(label, path)] = measured(base, bodies[name], args)
     return rows
 
 
@@ -382,25 +394,29 @@ def cold_report(sources: list[Source], samples: int, scratch: str) -> None:
     (Path(scratch) / "redis").mkdir()
     redis_server = RedisServer(Path(scratch) / "redis")
     redis_server.start()
+    rows = [
+        (f"{source.label}, {label}", source, redis)
+        for source in sources
+        for label, redis in (("no Redis", None), ("Redis", redis_server.url))
+    ]
     try:
-        print(f"\ncold: a fresh process's first month query (median of {samples}, ms)")
-        sandbox = statistics.median(cold_sandbox(sources[0]) for _ in range(samples))
-        print(f"  sandbox's own reads          {sandbox:7.1f}")
-        for source in sources:
-            for label, redis in (("no Redis", None), ("Redis", redis_server.url)):
-                figures = []
-                for _ in range(samples):
-                    if redis is not None:
-                        # The bench's own server: emptied, so nothing is cached for the next.
-                        Redis.from_url(redis).flushall()
-                    figures.append(cold_gateway(source, redis))
-                first = statistics.median(figures)
-                print(
-                    f"  {source.label + ', ' + label:28} {first:7.1f}"
-                    f"  ({first - sandbox:+.1f} on the sandbox's own)"
-                )
+        sandbox: list[float] = []
+        figures: dict[str, list[float]] = {label: [] for label, _, _ in rows}
+        for _ in range(samples):
+            sandbox.append(cold_sandbox(sources[0]))
+            for label, source, redis in rows:
+                if redis is not None:
+                    # The bench's own server: emptied, so nothing is cached for the next.
+                    Redis.from_url(redis).flushall()
+                figures[label].append(cold_gateway(source, redis))
     finally:
         redis_server.stop()
+    print(f"\ncold: a fresh process's first month query (median of {samples} rounds, ms)")
+    own = statistics.median(sandbox)
+    print(f"  sandbox's own reads          {own:7.1f}")
+    for label, values in figures.items():
+        first = statistics.median(values)
+        print(f"  {label:28} {first:7.1f}  ({first - own:+.1f} on the sandbox's own)")
 
 
 def prepared_mesh(scratch: str) -> Path | None:
@@ -418,6 +434,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--warm-seconds", type=int, default=2)
     parser.add_argument("--cold-samples", type=int, default=5)
     parser.add_argument("--baseline", type=Path, help="another checkout to measure beside")
     parser.add_argument("--baseline-python", default=sys.executable)

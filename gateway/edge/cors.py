@@ -50,6 +50,17 @@ def _set(headers: RawHeaders, name: bytes, value: bytes) -> None:
         headers.append((name, value))
 
 
+def _add_vary(headers: RawHeaders, value: bytes) -> None:
+    """``value`` added to ``Vary`` after what the answer has there (one header); a header list
+    without one, the usual answer, gets it appended without a second pass."""
+    for name, _ in headers:
+        if name == _VARY:
+            present = [found for key, found in headers if key == _VARY]
+            _set(headers, _VARY, b", ".join([*present, value]))
+            return
+    headers.append((_VARY, value))
+
+
 class CrossOrigin:
     def __init__(self, origins: tuple[str, ...]) -> None:
         self._rules = CORSMiddleware(
@@ -80,6 +91,5 @@ class CrossOrigin:
                 _set(headers, name, value)
             if not self._rules.allow_all_origins and self._rules.is_allowed_origin(origin):
                 _set(headers, _ALLOW_ORIGIN, origin.encode("latin-1"))
-        vary = [value for name, value in headers if name == _VARY]
-        _set(headers, _VARY, b", ".join([*vary, b"Origin"]))
+        _add_vary(headers, b"Origin")
         return headers

@@ -25,7 +25,7 @@ the booking info and the two month pages in turn). Then 100 identical concurrent
 to a fresh gateway, counting the calls its upstream received.
 
 Every measured ``wrk`` run follows an unmeasured one of ``--warm-seconds`` on the same server
-(what a server meets after its first seconds; with ``--workers 2``, time for the second worker
+(what a server meets after its first seconds; with ``serve --workers 2``, time for the second worker
 to finish its own start, which the readiness probe, answered by either, does not wait for).
 Each figure is the median of ``--runs`` runs. Ratios are against ``bare`` of the same run; the
 numbers depend on the machine (and on what else runs on it), the ratios much less. The cold

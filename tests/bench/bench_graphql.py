@@ -163,7 +163,7 @@ def gateway(
     return command, environ, port
 
 
-def measured(base: str, body: bytes, args: argparse.Namespace) -> dict[str, float]:
+def wrk_after_warming(base: str, body: bytes, args: argparse.Namespace) -> dict[str, float]:
     """``wrk``'s figures for ``body`` on ``base``, after an unmeasured run of the same."""
     if args.warm_seconds > 0:
         wrk(base, body, args.warm_seconds, args.connections)
@@ -291,7 +291,7 @@ def throughput(
     with server(command, environ, port, cwd=source.root) as base, httpx.Client(timeout=30) as c:
         until_ready(c, base)
         answer = post(c, base, body)  # data (and the response) cached
-        return answer, measured(base, body, args)
+        return answer, wrk_after_warming(base, body, args)
 
 
 def bare(answer: bytes, body: bytes, scratch: str, args: argparse.Namespace) -> dict[str, float]:
@@ -312,7 +312,7 @@ def bare(answer: bytes, body: bytes, scratch: str, args: argparse.Namespace) -> 
         "warning",
     ]
     with server(command, dict(os.environ), port) as base:
-        return measured(base, body, args)
+        return wrk_after_warming(base, body, args)
 
 
 SHAPES = {"links, first 20": "links", "availability, one month": "month"}
@@ -333,7 +333,7 @@ def mesh_rows(folder: Path, args: argparse.Namespace) -> dict[tuple[str, str], d
                     with httpx.Client(timeout=30) as client:
                         post(client, base, bodies[name])
                     path = "mesh + hive, response cache" if cached else "mesh + hive, no cache"
-                    rows[(label, path)] = measured(base, bodies[name], args)
+                    rows[(label, path)] = wrk_after_warming(base, bodies[name], args)
     return rows
 
 

@@ -134,6 +134,12 @@ class Settings:
     hubspot_client_secret: str | None = field(default=None, repr=False)
 
     @property
+    def booking_info_fresh_for(self) -> float:
+        """Seconds a booking info stays fresh: it embeds its link's first month of offered
+        times, and that month is read from it, so no longer than an availability page."""
+        return min(self.booking_info_ttl, self.availability_ttl)
+
+    @property
     def uses_sandbox(self) -> bool:
         """No credential means the embedded sandbox is the upstream."""
         return self.hubspot_access_token is None
@@ -423,7 +429,8 @@ VARIABLES: tuple[Variable, ...] = (
         "GATEWAY_BOOKING_INFO_TTL",
         "booking_info_ttl",
         _positive_float,
-        "seconds a link's booking info stays fresh",
+        "seconds a link's booking info stays fresh (at most `GATEWAY_AVAILABILITY_TTL`: it "
+        "embeds the first month's offered times)",
     ),
     Variable(
         "GATEWAY_AVAILABILITY_TTL",

@@ -92,6 +92,11 @@ def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
     assert str(caught.value).startswith(f"{variable}: ")
 
 
+def test_a_booking_info_is_fresh_no_longer_than_the_month_it_embeds() -> None:
+    assert Settings(booking_info_ttl=60, availability_ttl=30).booking_info_fresh_for == 30
+    assert Settings(booking_info_ttl=20, availability_ttl=30).booking_info_fresh_for == 20
+
+
 def test_fixtures_path_must_exist(tmp_path: Path) -> None:
     path = tmp_path / "fixtures.json"
     path.write_text("{}")

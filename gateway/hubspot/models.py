@@ -244,6 +244,9 @@ class AvailabilityPage:
 
 # --- booking info (E2) --------------------------------------------------------------------------
 
+# What of a booking info an availability page (E3) holds.
+_PAGE_KEYS = ("allUsersBusyTimes", "linkAvailability")
+
 
 @dataclass(frozen=True, slots=True)
 class FormFieldOption:
@@ -479,20 +482,28 @@ class BookingInfo:
     busy_times: tuple[UserBusyTimes, ...]
     branding: Branding | None
     wire: Wire = field(repr=False, compare=False)
-    # The embedded page once typed (``availability``): none, or one entry.
-    _typed: list[LinkAvailability | None] = field(
+    # The embedded page once typed (``first_page``): none, or one entry.
+    _first: list[AvailabilityPage] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
 
     @property
-    def availability(self) -> LinkAvailability | None:
-        """The first month's page HubSpot embeds, typed when first read: a month's slots are
-        read from its own pages, so most answers never need these (thousands of slots, a
-        sizeable share of taking in a booking info). Drift in it is named when it is read."""
-        if not self._typed:
+    def first_page(self) -> AvailabilityPage:
+        """The first month's page, which HubSpot embeds: the one the availability page of
+        ``monthOffset`` 0 in the same zone answers (its ``linkAvailability`` and
+        ``allUsersBusyTimes``). Typed when first read, as most answers never need its slots
+        (thousands of them, a sizeable share of taking in a booking info); drift in it is
+        named when it is read."""
+        if not self._first:
             page = WireObject(self.wire).opt_obj("linkAvailability")
-            self._typed.append(LinkAvailability.parse(page) if page else None)
-        return self._typed[0]
+            wire = {key: self.wire[key] for key in _PAGE_KEYS if key in self.wire}
+            availability = LinkAvailability.parse(page) if page else None
+            self._first.append(AvailabilityPage(availability, self.busy_times, wire))
+        return self._first[0]
+
+    @property
+    def availability(self) -> LinkAvailability | None:
+        return self.first_page.availability
 
     @classmethod
     def parse(cls, data: object) -> BookingInfo:

@@ -184,7 +184,7 @@ class MeetingsService:
         self._tenant = tenant
         self._links = _resource("links", settings.links_ttl, settings.max_stale, LinksPage.parse)
         self._info = _resource(
-            "booking-info", settings.booking_info_ttl, settings.max_stale, BookingInfo.parse
+            "booking-info", settings.booking_info_fresh_for, settings.max_stale, BookingInfo.parse
         )
         self._pages = _resource(
             "availability", settings.availability_ttl, settings.max_stale, AvailabilityPage.parse
@@ -336,15 +336,20 @@ class MeetingsService:
         ``zone`` only shapes the embedded first month page; the graph always reads in UTC so
         that one cached copy serves every client zone."""
         try:
-            cached = await self._read(
-                self._info,
-                {"slug": slug, "timezone": zone},
-                lambda: self._client.booking_info(slug, zone),
-                (*(await self._tags(slug) if tags is None else tags), OFFERED_TIMES),
-            )
+            cached = await self._booking_info(slug, zone, tags)
         except UpstreamNotFound:
             return None
         return BookingInfoView(cached.value, cached.fetched_at, cached.stale)
+
+    async def _booking_info(
+        self, slug: str, zone: str, tags: Iterable[str] | None
+    ) -> Cached[BookingInfo]:
+        return await self._read(
+            self._info,
+            {"slug": slug, "timezone": zone},
+            lambda: self._client.booking_info(slug, zone),
+            (*(await self._tags(slug) if tags is None else tags), OFFERED_TIMES),
+        )
 
     async def availability_page(
         self,
@@ -353,7 +358,13 @@ class MeetingsService:
         tags: Iterable[str] | None = None,
         zone: str = UPSTREAM_ZONE,
     ) -> Cached[AvailabilityPage]:
-        """One upstream month page (cached); ``zone`` decides where the month begins."""
+        """One upstream month page (cached); ``zone`` decides where the month begins.
+
+        The first month is the page the booking info embeds, so it is read (and kept) with
+        the booking info: one upstream call less for every first read of a link's month."""
+        if month_offset == 0:
+            info = await self._booking_info(slug, zone, tags)
+            return Cached(info.value.first_page, info.fetched_at, info.stale)
         return await self._read(
             self._pages,
             {"slug": slug, "monthOffset": month_offset, "timezone": zone},

@@ -158,7 +158,7 @@ class Endpoints:
         if view is None:
             raise slug_not_found(slug)
         return cached_json(
-            request, view.info.wire, self.settings.booking_info_ttl, stale=view.stale
+            request, view.info.wire, self.settings.booking_info_fresh_for, stale=view.stale
         )
 
     async def availability_page(self, request: Request) -> Response:

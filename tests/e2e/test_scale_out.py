@@ -85,7 +85,7 @@ async def test_a_booking_on_one_replica_drops_the_others_cached_availability(
             value(
                 one,
                 "gateway_upstream_calls_total",
-                endpoint="availability",
+                endpoint="booking_info",  # with the month it embeds
                 version=VERSION,
                 outcome="200",
             )
@@ -118,7 +118,7 @@ async def test_a_booking_on_one_replica_drops_the_others_cached_availability(
             value(
                 two,
                 "gateway_upstream_calls_total",
-                endpoint="availability",
+                endpoint="booking_info",  # with the month it embeds
                 version=VERSION,
                 outcome="200",
             )

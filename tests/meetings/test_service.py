@@ -75,9 +75,9 @@ async def test_a_range_with_an_end_reads_its_pages_beside_the_booking_info() -> 
     assert window is not None
     assert window.runs
     assert upstream.info_waited_for_a_page is True
-    # The same reads as one after the other: the list, the booking info, two month pages.
+    # The same reads as one after the other: the list, the booking info (which embeds the
+    # first month's page), the second month's page.
     assert sorted(path.split("/")[-2] for path in upstream.paths) == [
-        "availability-page",
         "availability-page",
         "book",
         "meetings",
@@ -122,3 +122,23 @@ async def test_a_link_is_looked_up_reading_the_list_only_until_its_page(tmp_path
         # Every page is cached now: an unknown slug reads them all again, from memory.
         assert await service.link("no-such-link") is None
         assert (await gateway.calls())["list_links"] - before == 3
+
+
+async def test_the_first_month_is_the_page_the_booking_info_embeds() -> None:
+    async with running_gateway() as gateway:
+        service = gateway.runtime.service
+        for zone in ("UTC", "America/New_York"):
+            direct = await gateway.sandbox.get(
+                f"{LINKS_PATH}/book/availability-page/mel-nelson",
+                params={"timezone": zone, "monthOffset": "0"},
+            )
+            before = await gateway.calls()
+            page = await service.availability_page("mel-nelson", 0, zone=zone)
+            info = await service.booking_info("mel-nelson", zone)
+            after = await gateway.calls()
+            assert page.value.wire == direct.json()
+            assert info is not None
+            assert page.value.availability is info.info.availability
+            # One read for both, and no availability page read at all.
+            assert after["booking_info"] - before["booking_info"] == 1
+            assert after["availability"] == before["availability"]

@@ -123,6 +123,15 @@ async def test_cache_control_etag_and_304(path: str, params: dict[str, str], max
         assert changed.content == first.content
 
 
+async def test_a_booking_info_is_kept_downstream_no_longer_than_the_month_it_embeds() -> None:
+    ttls = {"GATEWAY_BOOKING_INFO_TTL": "50", "GATEWAY_AVAILABILITY_TTL": "20"}
+    async with running_gateway(ttls) as gateway:
+        for path in (booking_info_path("priya-raman"), availability_path("priya-raman")):
+            answer = await gateway.http.get(path, params={"timezone": "UTC"})
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["Cache-Control"] == "private, max-age=20"
+
+
 async def test_unknown_slugs_are_404(gateway: Gateway) -> None:
     for path in (booking_info_path("no/such-link"), availability_path("no-such-link")):
         response = await gateway.http.get(path, params={"timezone": "UTC"})

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from graphql import parse, print_ast
 from redis.asyncio import Redis
 
+from gateway import web
 from gateway.app import create_app
 from gateway.garbage import THRESHOLDS
 from gateway.graphql.persisted import PACKAGED_OPERATIONS, load_operations
@@ -107,3 +111,15 @@ async def test_a_first_query_on_a_fresh_redis_neither_connects_nor_loads_a_scrip
         assert commands["cmdstat_evalsha"]["failed_calls"] == 0
         assert commands["cmdstat_evalsha"]["calls"] > 0
 
+
+def test_the_booking_page_sends_the_shipped_operations_in_another_layout() -> None:
+    """What its code generator printed: warmed by its printed form (``validation.py``)."""
+    bundle = (Path(web.__file__).parent / "dist" / "book.js").read_text()
+    sent = re.findall(r"`(\s*(?:query|mutation|subscription) \w+[^`]*)`", bundle)
+    shipped = load_operations(PACKAGED_OPERATIONS).values()
+    files = {text for text in shipped if text == text.strip() + "\n"}
+    assert len(sent) == len(files) == len(list(PACKAGED_OPERATIONS.glob("*.graphql")))
+    assert not set(sent) & set(shipped)
+    assert sorted(print_ast(parse(text)) for text in sent) == sorted(
+        print_ast(parse(text)) for text in files
+    )

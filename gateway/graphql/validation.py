@@ -10,7 +10,8 @@ limit's errors alone.
 
 The result is kept per (schema, document, rules, limits) in an LRU of 256 entries, as
 strawberry's ``ValidationCache`` would keep it (the parser cache hands the same document
-back for the same text).
+back for the same text), and a valid document's printed form beside it, so that the same
+document in another layout is not validated again.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from graphql import (
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     parse,
+    print_ast,
     specified_rules,
 )
 from strawberry.extensions import SchemaExtension
@@ -138,6 +140,12 @@ Rules = tuple[type[ASTValidationRule], ...]
 _VALIDATED: LRUCache[tuple[GraphQLSchema, str, Rules, DocumentLimits], list[GraphQLError]] = (
     LRUCache(CACHED_DOCUMENTS)
 )
+# The printed forms of documents found valid: another text of the same document (laid out
+# otherwise, as each client's code generator prints it) is valid too. Errors are not shared:
+# they carry the locations of the text they were found in.
+_VALID_FORMS: LRUCache[tuple[GraphQLSchema, str, Rules, DocumentLimits], bool] = LRUCache(
+    CACHED_DOCUMENTS
+)
 
 
 def validated(
@@ -145,12 +153,27 @@ def validated(
 ) -> list[GraphQLError]:
     """The errors of ``document``, the parse of ``query``: its limits' if any, else the standard
     rules'. Remembered by the text (one text parses to one document), since hashing a document
-    walks its whole tree: 10 to 15 µs for a frontend's query, on every request."""
+    walks its whole tree: 10 to 15 µs for a frontend's query, on every request. A text seen
+    first is printed (a tenth of what validating it costs) and, when a document printed alike
+    was found valid, not validated again: the shipped operations, validated at start, are so
+    for whichever layout a client sends them in."""
     key = (schema, query, rules, limits)
     found = _VALIDATED.get(key)
     if found is None:
-        found = _VALIDATED[key] = errors_of(schema, document, rules, limits)
+        found = _VALIDATED[key] = _first_validation(schema, document, rules, limits)
     return found
+
+
+def _first_validation(
+    schema: GraphQLSchema, document: DocumentNode, rules: Rules, limits: DocumentLimits
+) -> list[GraphQLError]:
+    form = (schema, print_ast(document), rules, limits)
+    if form in _VALID_FORMS:
+        return []
+    errors = errors_of(schema, document, rules, limits)
+    if not errors:
+        _VALID_FORMS[form] = True
+    return errors
 
 
 def errors_of(

@@ -19,11 +19,13 @@ page of links; one month of availability, all durations) it measures, in one run
   virtualenv with that checkout's own dependencies), in the same run on the same machine.
 
 Then the cold path: a fresh process's first month query, timed on a client (and connection)
-built before the timed region, once the process is ready (``/readyz``), with and without Redis,
-beside the sandbox's own time for the upstream reads the month needs (a fresh sandbox process
-asked in turn for the booking info, which embeds the first month's page, and the second month's
-page). Then 100 identical concurrent cold queries
-to a fresh gateway, counting the calls its upstream received.
+built before the timed region, once the process is ready (``/readyz``), with and without Redis:
+the booking page's own month query (its document as its code generator printed it, one
+duration) and an ad-hoc document (all durations) the process never saw. Beside them, the
+sandbox's own time for the upstream reads the month needs (a fresh sandbox process asked in
+turn for the booking info, which embeds the first month's page, and the second month's page).
+Then 100 identical concurrent cold queries to a fresh gateway, counting the calls its upstream
+received.
 
 Every measured ``wrk`` run follows an unmeasured one of ``--warm-seconds`` on the same server
 (what a server meets after its first seconds; with ``serve --workers 2``, time for the second worker
@@ -80,6 +82,22 @@ MONTH = (
 )
 
 SLUG = "mel-nelson"
+PAGE_DOCUMENTS = ROOT / "gateway" / "web" / "src" / "gql" / "graphql.ts"
+
+
+def page_document(name: str) -> str:
+    """The document the booking page sends for operation ``name``, as its code generator
+    printed it (laid out otherwise than the shipped file)."""
+    text = PAGE_DOCUMENTS.read_text()
+    start = text.index(f"export const {name}Document = new TypedDocumentString(`")
+    start = text.index("`", start) + 1
+    return text[start : text.index("`", start)]
+
+
+# The booking page's month: its own document, one duration, as it asks after a visitor picks.
+PAGE_MONTH = (page_document("MeetingLinkAvailability"), {**MONTH[1], "durationMinutes": 30})
+# What a fresh process is first asked: the page's month, and a document it never saw.
+FIRST_QUERIES = (("page's month", PAGE_MONTH), ("ad-hoc month", MONTH))
 
 BARE_APP = """
 from pathlib import Path
@@ -237,8 +255,8 @@ def until_ready(client: httpx.Client, base: str) -> None:
     raise RuntimeError(f"{base} never became ready")
 
 
-def cold_gateway(source: Source, redis: str | None) -> float:
-    """Ms of a fresh gateway's first month query, on a client and connection made before."""
+def cold_gateway(source: Source, redis: str | None, body: bytes) -> float:
+    """Ms of a fresh gateway's first query, on a client and connection made before."""
     command, environ, port = gateway(source, response_cache=True, redis=redis)
     with (
         server(command, environ, port, cwd=source.root) as base,
@@ -246,7 +264,7 @@ def cold_gateway(source: Source, redis: str | None) -> float:
     ):
         until_ready(client, base)
         started = time.perf_counter()
-        post(client, base, request_body(MONTH))
+        post(client, base, body)
         return (time.perf_counter() - started) * 1000
 
 
@@ -396,28 +414,29 @@ def cold_report(sources: list[Source], samples: int, scratch: str) -> None:
     redis_server = RedisServer(Path(scratch) / "redis")
     redis_server.start()
     rows = [
-        (f"{source.label}, {label}", source, redis)
+        (f"{source.label}, {query}, {label}", source, redis, request_body(shape))
         for source in sources
+        for query, shape in FIRST_QUERIES
         for label, redis in (("no Redis", None), ("Redis", redis_server.url))
     ]
     try:
         sandbox: list[float] = []
-        figures: dict[str, list[float]] = {label: [] for label, _, _ in rows}
+        figures: dict[str, list[float]] = {label: [] for label, _, _, _ in rows}
         for _ in range(samples):
             sandbox.append(cold_sandbox(sources[0]))
-            for label, source, redis in rows:
+            for label, source, redis, body in rows:
                 if redis is not None:
                     # The bench's own server: emptied, so nothing is cached for the next.
                     Redis.from_url(redis).flushall()
-                figures[label].append(cold_gateway(source, redis))
+                figures[label].append(cold_gateway(source, redis, body))
     finally:
         redis_server.stop()
     print(f"\ncold: a fresh process's first month query (median of {samples} rounds, ms)")
-    own = statistics.median(sandbox)
-    print(f"  sandbox's own reads          {own:7.1f}")
+    own, label = statistics.median(sandbox), "sandbox's own reads"
+    print(f"  {label:42} {own:7.1f}")
     for label, values in figures.items():
         first = statistics.median(values)
-        print(f"  {label:28} {first:7.1f}  ({first - own:+.1f} on the sandbox's own)")
+        print(f"  {label:42} {first:7.1f}  ({first - own:+.1f} on the sandbox's own)")
 
 
 def prepared_mesh(scratch: str) -> Path | None:

@@ -9,20 +9,24 @@ from typing import Any
 
 import pytest
 from graphql import (
+    ASTValidationRule,
     FragmentDefinitionNode,
     GraphQLSchema,
     OperationDefinitionNode,
     SelectionSetNode,
+    SourceLocation,
     parse,
+    print_ast,
+    specified_rules,
 )
 
 from gateway.graphql import limits
 from gateway.graphql.schema import build_schema
 from gateway.graphql.shape import Measures, Shape, Tally
-from gateway.graphql.validation import DocumentLimits
+from gateway.graphql.validation import DocumentLimits, validated
 from gateway.settings import Settings
 from tests.graphql.worst_cases import Case, doubling, nested_doubling, worst_cases
-from tests.support.harness import Gateway, running_gateway
+from tests.support.harness import Gateway, operation, running_gateway
 
 DEFAULT_LIMITS = DocumentLimits.of(Settings())
 SPREADS = "TOO_MANY_FRAGMENT_SPREADS"
@@ -184,3 +188,39 @@ async def test_the_budgets_follow_their_settings() -> None:
         assert await gateway.calls() == before
         within = '{ meetingLink(slug: "mel-nelson") { ...A } } fragment A on MeetingLink { slug }'
         assert await gateway.data(within) == {"meetingLink": {"slug": "mel-nelson"}}
+
+
+def _counted_rules() -> tuple[tuple[type[ASTValidationRule], ...], list[str]]:
+    """The standard rules and one that finds nothing and notes each document it meets; its
+    own class per call, as the rules are part of what a validation is remembered under."""
+    met: list[str] = []
+
+    class Counted(ASTValidationRule):
+        def enter_document(self, *_: Any) -> None:
+            met.append("document")
+
+    return (*specified_rules, Counted), met
+
+
+def test_a_valid_document_laid_out_otherwise_is_not_validated_again() -> None:
+    schema = build_schema()._schema
+    rules, met = _counted_rules()
+    shipped = operation("MeetingLinkAvailability")
+    # What graphql-js prints (as the booking page's code generator does): the same document.
+    printed = f"\n    {print_ast(parse(shipped))}\n    "
+    assert printed.strip() != shipped.strip()
+    for text in (shipped, printed, shipped):
+        assert validated(schema, text, parse(text), rules, DEFAULT_LIMITS) == []
+    assert met == ["document"]
+
+
+def test_an_invalid_document_is_validated_in_each_layout_with_its_own_locations() -> None:
+    schema = build_schema()._schema
+    rules, met = _counted_rules()
+    texts = ["{ meetingLink(slug: 1) { id } }", "{\n  meetingLink(slug: 1) {\n    id\n  }\n}"]
+    found = [validated(schema, text, parse(text), rules, DEFAULT_LIMITS) for text in texts]
+    assert met == ["document", "document"]
+    assert [[error.locations for error in errors] for errors in found] == [
+        [[SourceLocation(1, 21)]],
+        [[SourceLocation(2, 21)]],
+    ]

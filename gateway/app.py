@@ -34,6 +34,7 @@ from gateway.settings import Settings
 from gateway.tracing import Tracing
 from gateway.warmup import warm_up
 from gateway.web import routes as web_routes
+from gateway.web.bundle import sent_documents
 
 
 def create_app(
@@ -83,7 +84,7 @@ def create_app(
         )
         async with parts as runtime, agents.running():
             if warm:
-                await warm_up(runtime, schema, operations.values())
+                await warm_up(runtime, schema, [*operations.values(), *sent_documents()])
                 settle()
             yield {STATE_KEY: runtime}
 

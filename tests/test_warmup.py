@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from graphql import parse, print_ast
 from redis.asyncio import Redis
 
-from gateway import web
 from gateway.app import create_app
+from gateway.edge.request import _remembered_parse
 from gateway.garbage import THRESHOLDS
 from gateway.graphql.persisted import PACKAGED_OPERATIONS, load_operations
 from gateway.graphql.schema import build_schema
 from gateway.settings import Settings
 from gateway.warmup import REDIS_CONNECTIONS, UNACCEPTABLE, stopped_variables, warm_schema
+from gateway.web.bundle import sent_documents
 from tests.support.harness import NOW, Gateway, operation
 from tests.support.redis_server import RedisServer
 from tests.support.served import served
@@ -36,7 +35,9 @@ def collector() -> Iterator[None]:
 async def test_the_shipped_operations_are_validated_and_none_runs(gateway: Gateway) -> None:
     documents = list(load_operations(PACKAGED_OPERATIONS).values())
     before = await gateway.calls()
-    warmed = await warm_schema(build_schema(), gateway.runtime.service, documents)
+    warmed = await warm_schema(
+        build_schema(), gateway.runtime.service, documents, Settings().max_tokens
+    )
     # Each file as written and stripped: clients send either.
     assert warmed == len(documents) == 2 * len(list(PACKAGED_OPERATIONS.glob("*.graphql")))
     assert await gateway.calls() == before
@@ -78,6 +79,21 @@ async def test_a_warm_process_read_the_links_once_and_settled_its_collector() ->
             assert calls == {"list_links": 1, "booking_info": 1, "availability": 1, "book": 0}
 
 
+@pytest.mark.usefixtures("collector")
+async def test_the_booking_page_s_month_query_was_parsed_at_start() -> None:
+    _remembered_parse.cache_clear()  # what other tests' gateways parsed
+    app = create_app(Settings.from_environ({"SANDBOX_NOW": NOW}), warm=True)
+    async with served(app) as server:
+        parsed = _remembered_parse.cache_info().misses
+        [sent] = [d for d in sent_documents() if "query MeetingLinkAvailability(" in d]
+        transport = httpx.ASGITransport(app=server)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            first = await http.post("/graphql", json={"query": sent, "variables": MONTH})
+        assert "errors" not in first.json()
+        assert first.json()["data"]["meetingLink"]["availability"]["slots"]
+        assert _remembered_parse.cache_info().misses == parsed
+
+
 MONTH = {
     "slug": "mel-nelson",
     "timeZone": "America/New_York",
@@ -113,9 +129,7 @@ async def test_a_first_query_on_a_fresh_redis_neither_connects_nor_loads_a_scrip
 
 
 def test_the_booking_page_sends_the_shipped_operations_in_another_layout() -> None:
-    """What its code generator printed: warmed by its printed form (``validation.py``)."""
-    bundle = (Path(web.__file__).parent / "dist" / "book.js").read_text()
-    sent = re.findall(r"`(\s*(?:query|mutation|subscription) \w+[^`]*)`", bundle)
+    sent = sent_documents()
     shipped = load_operations(PACKAGED_OPERATIONS).values()
     files = {text for text in shipped if text == text.strip() + "\n"}
     assert len(sent) == len(files) == len(list(PACKAGED_OPERATIONS.glob("*.graphql")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,17 @@ from starlette.responses import HTMLResponse
 
 DIST = Path(__file__).resolve().parent / "dist"
 ASSETS = "/web"
+
+# An operation the booking page's script sends: a template literal holding one document.
+_SENT = re.compile(r"`(\s*(?:query|mutation|subscription) \w+[^`]*)`")
+
+
+def sent_documents() -> list[str]:
+    """The documents the booking page sends, each as its code generator printed it (the
+    shipped operations, laid out otherwise than their files); none without a built bundle."""
+    script = DIST / "book.js"
+    return _SENT.findall(script.read_text()) if script.is_file() else []
+
 
 # Only the gateway's own origin: scripts, styles, fetches and sockets. Fonts and icons the
 # bundle inlines as data: URLs. The booking page may be framed by any host page (it is made

@@ -28,6 +28,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http.cookiejar import Cookie, CookieJar
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -75,6 +76,18 @@ from gateway.settings import API_VERSIONS, Settings
 T = TypeVar("T")
 
 
+class _NoCookies(CookieJar):
+    """A jar that keeps nothing: HubSpot's API needs no cookie, and the client is every
+    tenant's, so a cookie kept from one answer (a CDN's, say) would go out with every later
+    call, other tenants' included."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        return None
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
+
+
 def build_http_client(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
@@ -85,6 +98,7 @@ def build_http_client(
     http = httpx.AsyncClient(
         base_url=settings.hubspot_base_url if transport is None else "http://sandbox.invalid",
         headers=headers,
+        cookies=_NoCookies(),
         transport=transport,
         timeout=httpx.Timeout(
             settings.upstream_read_timeout, connect=settings.upstream_connect_timeout

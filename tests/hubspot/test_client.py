@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.types import Message, Receive, Scope, Send
 
 from gateway.breaker import Breaker
 from gateway.deadline import deadline_after
@@ -21,10 +23,11 @@ from gateway.errors import (
     UpstreamValidationError,
 )
 from gateway.hubspot.budget import BudgetShape, WindowBudget
-from gateway.hubspot.client import HubSpotClient
+from gateway.hubspot.client import HubSpotClient, build_http_client
 from gateway.hubspot.models import BookingRequest
 from gateway.hubspot.retry import RetryBudget
 from gateway.sandbox import SandboxConfig, create_sandbox_app
+from gateway.settings import Settings
 from tests.support.redis_server import free_port
 
 NOW = datetime(2026, 3, 2, 14, tzinfo=UTC)
@@ -217,3 +220,31 @@ async def test_hubspots_own_numbers_stop_the_gateway_before_a_429() -> None:
         await client.availability_page("mel-nelson", "UTC", 0, kind="booking")
         assert await upstream.calls() == 2
         assert client.stats.calls[("list_links", "429")] == 0
+
+
+async def test_no_cookie_an_answer_sets_travels_with_a_later_call() -> None:
+    """HubSpot's API needs none, and the client is every tenant's: a cookie kept from one
+    tenant's answer (a CDN's, say) would go out with the others' calls."""
+    app = create_sandbox_app(SandboxConfig(now=NOW, seed=7))
+    sent: list[str | None] = []
+
+    async def setting_cookies(scope: Scope, receive: Receive, send: Send) -> None:
+        sent.append(Headers(scope=scope).get("cookie"))
+
+        async def with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookie = (b"set-cookie", b"__cf_bm=abc; Path=/; Domain=sandbox.invalid")
+                message = {**message, "headers": [*message["headers"], cookie]}
+            await send(message)
+
+        await app(scope, receive, with_cookie)
+
+    http = build_http_client(Settings(), httpx.ASGITransport(app=setting_cookies))
+    async with http:
+        client = HubSpotClient(http)
+        await client.list_links(limit=1)
+        await client.list_links(limit=1)
+        await client.with_token("another-tenant", WindowBudget(BudgetShape(100))).list_links(
+            limit=1
+        )
+    assert sent == [None, None, None]

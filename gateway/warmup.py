@@ -32,7 +32,6 @@ from gateway.cache import StoreUnavailable, ping
 from gateway.cache.holds import SCRIPTS as HOLD_SCRIPTS
 from gateway.cache.idempotency import SCRIPTS as IDEMPOTENCY_SCRIPTS
 from gateway.cache.redis_store import SCRIPTS as CACHE_SCRIPTS
-from gateway.edge.request import parse_document
 from gateway.errors import GatewayError
 from gateway.graphql.context import Context, ReadLog
 from gateway.graphql.loaders import Loaders
@@ -66,17 +65,13 @@ def stopped_variables(document: str) -> dict[str, object] | None:
     return {d.variable.name.value: UNACCEPTABLE for d in operations[0].variable_definitions}
 
 
-async def warm_schema(
-    schema: Schema, service: MeetingsService, documents: Iterable[str], max_tokens: int | None
-) -> int:
-    """Parse ``documents`` as a request's are (``max_tokens``: the settings' limit) and validate
-    them into the schema's caches; how many were warmed."""
+async def warm_schema(schema: Schema, service: MeetingsService, documents: Iterable[str]) -> int:
+    """Parse and validate ``documents`` into the caches requests use; how many were warmed."""
     warmed = 0
     for document in documents:
         variables = stopped_variables(document)
         if variables is None:
             continue
-        parse_document(document, max_tokens)
         await schema.execute(document, variables, context_value=context(service))
         warmed += 1
     await schema.execute("{ __typename }", context_value=context(service))
@@ -86,7 +81,7 @@ async def warm_schema(
 async def warm_up(runtime: Runtime, schema: Schema, documents: Iterable[str]) -> None:
     iana_names()
     zone("UTC")
-    warmed = await warm_schema(schema, runtime.own.service, documents, runtime.settings.max_tokens)
+    warmed = await warm_schema(schema, runtime.own.service, documents)
     if runtime.redis is not None:
         await ping(runtime.redis)
         await runtime.cache.start()

@@ -35,9 +35,7 @@ def collector() -> Iterator[None]:
 async def test_the_shipped_operations_are_validated_and_none_runs(gateway: Gateway) -> None:
     documents = list(load_operations(PACKAGED_OPERATIONS).values())
     before = await gateway.calls()
-    warmed = await warm_schema(
-        build_schema(), gateway.runtime.service, documents, Settings().max_tokens
-    )
+    warmed = await warm_schema(build_schema(), gateway.runtime.service, documents)
     # Each file as written and stripped: clients send either.
     assert warmed == len(documents) == 2 * len(list(PACKAGED_OPERATIONS.glob("*.graphql")))
     assert await gateway.calls() == before

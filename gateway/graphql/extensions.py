@@ -12,7 +12,6 @@ In pass-through mode a refused credential is the caller's own: ``UNAUTHENTICATED
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import uuid
@@ -22,10 +21,10 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLError
 from starlette.requests import Request
-from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 
 from gateway.edge.body import graphql_request_of
-from gateway.edge.request import GraphQLRequest
+from gateway.edge.request import GraphQLRequest, parse_document
 from gateway.errors import (
     GatewayError,
     InputError,
@@ -167,18 +166,19 @@ class ErrorShaping(SchemaExtension):
         ]
 
 
-class SafeParserCache(ParserCache):
-    """The document the edge parsed for this request (``gateway.edge``), else strawberry's
-    ``ParserCache``, except that a document that does not parse is left to strawberry's own
-    parse: an error raised from a hook skips every ``on_operation`` (so it would reach the
-    client unshaped, without a code), one raised by that parse does not."""
+class SafeParserCache(SchemaExtension):
+    """The document the edge parsed for this request (``gateway.edge``), else the edge's parse
+    of the text (its remembered documents: one parser cache for requests, streams and the
+    warm-up), except that a document that does not parse is left to strawberry's own parse: an
+    error raised from a hook skips every ``on_operation`` (so it would reach the client
+    unshaped, without a code), one raised by that parse does not."""
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         document = _edge_document(context.context, context.query)
-        if document is None:
-            with contextlib.suppress(GraphQLError):
-                document = self.cached_parse_document(context.query, **context.parse_options)
+        if document is None and context.query is not None:
+            found = parse_document(context.query, context.parse_options.get("max_tokens"))
+            document = None if isinstance(found, GraphQLError) else found
         context.graphql_document = document
         yield
 

@@ -56,7 +56,7 @@ def build_schema(*, lean: bool = True, settings: Settings | None = None) -> stra
             token_limit(settings),
             *([] if settings.introspection_enabled else [DisableIntrospection]),
             # Clients send the same few documents: parse and validate each once.
-            lambda: SafeParserCache(maxsize=256),
+            SafeParserCache,
             validation(settings),
             request_limits(settings),
         ],

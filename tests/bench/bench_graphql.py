@@ -59,6 +59,7 @@ from typing import Any
 import httpx
 from redis import Redis
 
+from gateway.web.bundle import sent_documents
 from tests.bench import mesh
 from tests.support.harness import NOW, operation, running_gateway
 
@@ -82,22 +83,14 @@ MONTH = (
 )
 
 SLUG = "mel-nelson"
-PAGE_DOCUMENTS = ROOT / "gateway" / "web" / "src" / "gql" / "graphql.ts"
 
-
-def page_document(name: str) -> str:
-    """The document the booking page sends for operation ``name``, as its code generator
-    printed it (laid out otherwise than the shipped file)."""
-    text = PAGE_DOCUMENTS.read_text()
-    start = text.index(f"export const {name}Document = new TypedDocumentString(`")
-    start = text.index("`", start) + 1
-    return text[start : text.index("`", start)]
-
-
-# The booking page's month: its own document, one duration, as it asks after a visitor picks.
-PAGE_MONTH = (page_document("MeetingLinkAvailability"), {**MONTH[1], "durationMinutes": 30})
+# The booking page's month: its own document (as its code generator printed it), one duration,
+# as it asks after a visitor picks.
+(PAGE_MONTH_DOCUMENT,) = (d for d in sent_documents() if "query MeetingLinkAvailability(" in d)
+PAGE_MONTH = (PAGE_MONTH_DOCUMENT, {**MONTH[1], "durationMinutes": 30})
 # What a fresh process is first asked: the page's month, and a document it never saw.
 FIRST_QUERIES = (("page's month", PAGE_MONTH), ("ad-hoc month", MONTH))
+OWN_READS = "sandbox's own reads"
 
 BARE_APP = """
 from pathlib import Path
@@ -432,8 +425,8 @@ def cold_report(sources: list[Source], samples: int, scratch: str) -> None:
     finally:
         redis_server.stop()
     print(f"\ncold: a fresh process's first month query (median of {samples} rounds, ms)")
-    own, label = statistics.median(sandbox), "sandbox's own reads"
-    print(f"  {label:42} {own:7.1f}")
+    own = statistics.median(sandbox)
+    print(f"  {OWN_READS:42} {own:7.1f}")
     for label, values in figures.items():
         first = statistics.median(values)
         print(f"  {label:42} {first:7.1f}  ({first - own:+.1f} on the sandbox's own)")

@@ -13,7 +13,9 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from gateway.cache import tenant_id
 from gateway.clock import Clock, FrozenClock, SystemClock
@@ -37,13 +39,27 @@ from gateway.web import routes as web_routes
 from gateway.web.bundle import sent_documents
 
 
+class GatewayApp(Starlette):
+    """Starlette with the edge (``Gate``) as the outermost layer, in place of Starlette's own
+    server-error layer: the edge answers a failure itself (its 500 carries the request's id
+    and CORS headers and is counted and logged), and a request meets no layer before it."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app: ASGIApp = ExceptionMiddleware(
+            self.router, handlers=self.exception_handlers, debug=self.debug
+        )
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
 def create_app(
     settings: Settings,
     *,
     clock: Clock | None = None,
     tracing: Tracing | None = None,
     warm: bool = False,
-) -> Starlette:
+) -> GatewayApp:
     """``tracing`` (``Tracing.from_environ``) is owned by the caller, who shuts it down.
     ``warm``: the lifespan warms the process up (``gateway.warmup``) and settles its garbage
     collector (``gateway.garbage``) before serving; a serving process's choice, not a test's."""
@@ -89,7 +105,7 @@ def create_app(
             yield {STATE_KEY: runtime}
 
     graphql_route = Route("/graphql", graphql, methods=["GET", "POST"])
-    app = Starlette(
+    app = GatewayApp(
         # The router tries the routes in turn: the busiest path first.
         routes=[
             graphql_route,

@@ -11,6 +11,12 @@
    begins to go out, for the work that waits for it (``gateway.answering``), the request's
    count and time (``metrics``) and its access line (``logs``).
 
+It is the app's outermost layer (``gateway.app.GatewayApp``: Starlette's own server-error
+layer is left out), so it answers what fails before answering itself: a 500 in the surface's
+error shape, with the request's id and CORS headers, counted, logged with the failure under
+the request's id. A failure after the answer began is the server's to end (it closes the
+connection, so that a cut answer never looks whole).
+
 Each step's rules live in its module; this layer only runs them in order, with one ``send``
 wrapper and one pass over the request's headers per step, so what a cached answer costs is
 what the steps cost, not the layers around them. A POST to ``graphql``'s path, the busiest
@@ -21,6 +27,7 @@ connections pass through untouched (the GraphQL transport admits them itself).
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import partial
 
@@ -39,6 +46,11 @@ from gateway.edge.request_id import REQUEST_ID_HEADER
 from gateway.edge.spans import RequestSpans
 from gateway.edge.status import ResponseStatus
 from gateway.settings import Settings
+
+log = logging.getLogger("gateway.edge")
+
+# What a client is told of a failure the gateway did not answer in type (the log has it).
+UNANSWERED = Refusal(500, "INTERNAL_SERVER_ERROR", "Unexpected error.", executed=True)
 
 
 class Gate:
@@ -86,6 +98,11 @@ class Gate:
             else:
                 with self.spans.span(scope, facts.request_id, answer):
                     await self._answered(scope, receive, answer, preflight)
+        except Exception:
+            if answer.started:
+                raise
+            log.exception("%s %s failed before answering", scope["method"], route_template(scope))
+            await refuse(scope, answer, UNANSWERED)
         finally:
             answer.sent()
             seconds = time.perf_counter() - started

@@ -4,6 +4,8 @@ are sent, or once the request ends without any."""
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 
 import pytest
 from starlette.types import Message, Receive, Scope, Send
@@ -76,7 +78,72 @@ async def test_follow_up_work_starts_when_the_request_fails_unanswered() -> None
     async def send(message: Message) -> None:
         pass
 
-    with pytest.raises(RuntimeError):
-        await gate(app)(dict(SCOPE), receive, send)
+    await gate(app)(dict(SCOPE), receive, send)  # the edge answers in its place
     async with asyncio.timeout(1):
         await started[0]
+
+
+def failing(path: str) -> tuple[Scope, list[Message]]:
+    return {**SCOPE, "path": path, "raw_path": path.encode()}, []
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/scheduler/v3/meetings/meeting-links"])
+async def test_a_failure_before_the_answer_is_answered_by_the_edge_in_the_surface_s_shape(
+    path: str, captured: io.StringIO
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("a bug")
+
+    scope, sent = failing(path)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    metrics = Metrics()
+    edge = Gate(app, settings=Settings.from_environ({}), tenant="t", metrics=metrics)
+    await edge(scope, receive, send)
+    start, body = sent
+    assert start["status"] == 500
+    headers = dict(start["headers"])
+    assert headers[b"content-type"] == b"application/json"
+    request_id = headers[b"x-request-id"].decode()
+    assert headers[b"vary"] == b"Origin"  # the edge's CORS step wrote into it, as into any
+    answer = json.loads(body["body"])
+    if path == "/graphql":
+        assert answer == {
+            "data": None,
+            "errors": [
+                {"message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+            ],
+        }
+    else:
+        assert answer["status"] == "error"
+        assert answer["category"] == "INTERNAL_SERVER_ERROR"
+        assert "a bug" not in json.dumps(answer)
+    logged = [json.loads(line) for line in captured.getvalue().splitlines()]
+    (failure,) = [line for line in logged if line["logger"] == "gateway.edge"]
+    assert failure["level"] == "error"
+    assert failure["request_id"] == request_id  # the client's answer names it
+    assert "RuntimeError: a bug" in failure["exception"]
+    assert (
+        metrics.registry.get_sample_value(
+            "gateway_requests_total", {"route": "unmatched", "operation": "", "status": "500"}
+        )
+        == 1
+    )
+
+
+async def test_a_failure_after_the_answer_began_is_left_to_the_server() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("cut short")
+
+    scope, sent = failing("/graphql")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    # The server closes the connection: a cut answer must not look whole.
+    with pytest.raises(RuntimeError, match="cut short"):
+        await gate(app)(scope, receive, send)
+    assert [message["type"] for message in sent] == ["http.response.start"]

@@ -22,22 +22,13 @@ from gateway.edge.logs import AccessLog, configure_logging, request_facts
 from gateway.edge.request import UNREADABLE, GraphQLOperation, GraphQLRequest, read_graphql_request
 from gateway.metrics import Metrics
 from gateway.settings import Settings
+from tests.edge.conftest import TOKEN
 from tests.support.bookings import booking
 from tests.support.harness import operation
 from tests.support.replicas import replica, served_sandbox, slot_starts
 
 BOOK = operation("BookMeeting")
-TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 EMAIL = "ada.lovelace@analytical-engines.io"
-
-
-@pytest.fixture
-def captured() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = configure_logging("json", stream=stream, level=logging.DEBUG, secrets=[TOKEN])
-    yield stream
-    logging.getLogger().removeHandler(handler)
-    logging.getLogger().setLevel(logging.WARNING)
 
 
 @contextmanager

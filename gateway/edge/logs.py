@@ -223,21 +223,25 @@ class _RequestFactsFilter(logging.Filter):
 
 
 class _Stamps:
-    """A record's time as ``pattern`` renders it (a ``strftime`` pattern of whole seconds) and
-    its milliseconds: the seconds' part is rendered once per second, not once per line."""
+    """A record's time: ``pattern`` (a ``strftime`` pattern of whole seconds), then ``mark``,
+    its milliseconds and ``suffix``. The seconds' part is rendered once per second, the
+    milliseconds' parts once."""
 
-    def __init__(self, pattern: str, convert: Callable[[float], time.struct_time]) -> None:
+    def __init__(
+        self, pattern: str, convert: Callable[[float], time.struct_time], mark: str, suffix: str
+    ) -> None:
         self._pattern = pattern
         self._convert = convert
+        self._millis = tuple(f"{mark}{millis:03d}{suffix}" for millis in range(1000))
         self._second = -1
         self._rendered = ""
 
-    def __call__(self, created: float) -> tuple[str, int]:
+    def __call__(self, created: float) -> str:
         second = int(created)
         if second != self._second:
             self._second = second
             self._rendered = time.strftime(self._pattern, self._convert(second))
-        return self._rendered, int((created - second) * 1000)
+        return self._rendered + self._millis[int((created - second) * 1000)]
 
 
 # A line made outside any request (``RequestFacts.context``'s fields, empty).
@@ -253,13 +257,12 @@ class JsonFormatter(logging.Formatter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         self._scrub = _Scrubber(secrets)
-        self._stamps = _Stamps("%Y-%m-%dT%H:%M:%S", time.gmtime)
+        self._stamps = _Stamps("%Y-%m-%dT%H:%M:%S", time.gmtime, ".", "+00:00")
 
     def _head(
         self, created: float, level: str, logger: str, message: str, context: dict[str, str]
     ) -> dict[str, Any]:
-        seconds, millis = self._stamps(created)
-        time_text = f"{seconds}.{millis:03d}+00:00"
+        time_text = self._stamps(created)
         return {"time": time_text, "level": level, "logger": logger, "message": message, **context}
 
     def format(self, record: logging.LogRecord) -> str:
@@ -289,14 +292,10 @@ class TextFormatter(logging.Formatter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s %(context)s%(message)s")
         self._scrub = _Scrubber(secrets)
-        self._stamps = _Stamps("%Y-%m-%d %H:%M:%S", time.localtime)
+        self._stamps = _Stamps("%Y-%m-%d %H:%M:%S", time.localtime, ",", "")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        return self._time(record.created)
-
-    def _time(self, created: float) -> str:
-        seconds, millis = self._stamps(created)
-        return f"{seconds},{millis:03d}"
+        return self._stamps(record.created)
 
     @staticmethod
     def _bracketed(context: dict[str, str]) -> str:
@@ -310,7 +309,7 @@ class TextFormatter(logging.Formatter):
     def access(self, line: AccessLine) -> str:
         """``line`` as ``format`` renders its record."""
         return self._scrub.secrets_of(
-            f"{self._time(line.created)} INFO    {ACCESS_LOGGER} {self._bracketed(line.context)}"
+            f"{self._stamps(line.created)} INFO    {ACCESS_LOGGER} {self._bracketed(line.context)}"
             f"{line.message}"
         )
 

@@ -240,18 +240,19 @@ class GraphQLEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A plain ASGI app to the router, which then adds no exception layer of its own around
         # each request (the app's one, outside the router, serves).
-        response = await self.endpoint(Request(scope, receive))
+        response = await self.endpoint(Request(scope, receive), scope["method"])
         await response(scope, receive, send)
 
     async def websocket(self, websocket: WebSocket) -> None:
         """graphql-transport-ws on ``/graphql`` (subscriptions; queries and mutations too)."""
         await self.view.run(websocket)
 
-    async def endpoint(self, request: Request) -> Response:
+    async def endpoint(self, request: Request, method: str) -> Response:
+        """``request``'s answer; ``method`` is its method, as the scope has it."""
         try:
-            if request.method == "POST":
+            if method == "POST":
                 return await self._post(request)
-            if request.method == "GET" and self._asks_a_query(request):
+            if method == "GET" and self._asks_a_query(request):
                 if asks_a_stream(request):
                     return await self._stream(request)
                 return await self._get(request)

@@ -57,9 +57,7 @@ class Deadline:
         if _is_stream(scope):
             await app(scope, receive, answer)
             return
-        with deadline_after(self.seconds - self.margin):
-            loop = asyncio.get_running_loop()
-            due = loop.time() + self.seconds
+        with deadline_after(self.seconds - self.margin) as upstream_due:
             running = app(scope, receive, answer).__await__()
             try:
                 # Its first step, up to its first wait: most answers (any the response cache
@@ -67,6 +65,9 @@ class Deadline:
                 waiting = running.send(None)
             except StopIteration:
                 return
+            # The backstop's time: the loop's clock is the monotonic one (asyncio's is
+            # ``time.monotonic``; uvloop's, libuv's monotonic milliseconds).
+            due = upstream_due + self.margin
             backstop = asyncio.Timeout(None)
             try:
                 async with backstop:

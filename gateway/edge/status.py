@@ -10,7 +10,8 @@ from gateway.answering import Answering
 
 RawHeaders = list[tuple[bytes, bytes]]
 
-# What the client is told when the app fails before it answers (the server's own 500).
+# What a request that ends with no answer of its own is counted and logged as: a failure the
+# edge answers in type, one after the answer began, or a client gone first.
 NOT_ANSWERED = 500
 
 

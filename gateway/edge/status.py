@@ -10,8 +10,8 @@ from gateway.answering import Answering
 
 RawHeaders = list[tuple[bytes, bytes]]
 
-# What a request that ends with no answer of its own is counted and logged as: a failure the
-# edge answers in type, one after the answer began, or a client gone first.
+# What a request that ends before any answer began is counted and logged as (its task
+# cancelled, say); a failure before the answer is answered by the edge itself, a 500 too.
 NOT_ANSWERED = 500
 
 

@@ -205,7 +205,8 @@ class SlotHolds:
         return without(runs, lambda s: not hides(holds, link, s.start_ms, s.end_ms))
 
     async def unheld_wire(self, link: MeetingLink | None, wire: dict[str, Any]) -> dict[str, Any]:
-        """A HubSpot availability page without the slots holds take from ``link``."""
+        """A HubSpot availability page (or a booking info, which embeds the first month's)
+        without the slots holds take from ``link``."""
         page = wire.get("linkAvailability")
         if link is None or not isinstance(page, dict):
             return wire

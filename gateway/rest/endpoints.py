@@ -1,7 +1,8 @@
 """The four HubSpot Meetings booking-page operations, served over the service's cached reads
 at every API version's paths.
 
-GETs answer HubSpot's JSON exactly as the read-through cache holds it (``.wire``), with
+GETs answer HubSpot's JSON exactly as the read-through cache holds it (``.wire``), less the
+slots live holds take (the availability page's and the booking info's first month), with
 ``Cache-Control`` and an ``ETag``; the booking answers the upstream booking response, or the
 refusal HubSpot would give (see ``errors``).
 """
@@ -111,6 +112,17 @@ def service_of(request: Request) -> MeetingsService:
     return serving_of(request).service_for(request.scope)
 
 
+async def unheld(
+    service: MeetingsService, slug: str, wire: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """``wire`` (an availability page, or a booking info, which embeds the first month's)
+    without the slots live holds take, and whether any did. Held slots go at read time: the
+    cached page is every client's. One with holds applied is not kept downstream (answered as
+    stale): a hold ends on its own."""
+    unheld_wire = await service.holds.unheld_wire(await service.link(slug), wire)
+    return unheld_wire, unheld_wire is not wire
+
+
 def with_own_next_link(
     request: Request, wire: dict[str, Any], public_url: str | None
 ) -> dict[str, Any]:
@@ -154,12 +166,14 @@ class Endpoints:
     async def booking_info(self, request: Request) -> Response:
         zone = inputs.time_zone(request.query_params.get("timezone"))
         slug = inputs.slug(request.path_params["slug"])
-        view = await service_of(request).booking_info(slug, zone)
+        service = service_of(request)
+        view = await service.booking_info(slug, zone)
         if view is None:
             raise slug_not_found(slug)
-        return cached_json(
-            request, view.info.wire, self.settings.booking_info_fresh_for, stale=view.stale
-        )
+        # Its first month's slots are the availability page's: holds take theirs from both.
+        wire, held = await unheld(service, slug, view.info.wire)
+        fresh_for = self.settings.booking_info_fresh_for
+        return cached_json(request, wire, fresh_for, stale=view.stale or held)
 
     async def availability_page(self, request: Request) -> Response:
         query = request.query_params
@@ -177,10 +191,7 @@ class Endpoints:
             page = await service.availability_page(slug, month_offset, zone=zone)
         except UpstreamNotFound:
             raise slug_not_found(slug) from None
-        # Held slots go at read time: the cached page is every client's.
-        wire = await service.holds.unheld_wire(await service.link(slug), page.value.wire)
-        # A page with holds applied is not kept downstream: a hold ends on its own.
-        held = wire is not page.value.wire
+        wire, held = await unheld(service, slug, page.value.wire)
         return cached_json(request, wire, self.settings.availability_ttl, stale=page.stale or held)
 
     async def book(self, request: Request) -> Response:

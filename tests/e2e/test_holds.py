@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from tests.rest.api import BOOK as REST_BOOK
-from tests.rest.api import availability_path, booking_body
+from tests.rest.api import availability_path, booking_body, booking_info_path
 from tests.support.bookings import booking
 from tests.support.harness import Gateway, operation
 from tests.support.redis_server import RedisServer
@@ -29,6 +29,8 @@ PERSONAL = "mel-nelson"
 # Mel is a member of this group link too: a hold on her personal link takes its slot.
 GROUP = "acme-team/group-review"
 WAIT = 20.0
+# Where REST shows a month's slots: the availability page, and the booking info's first month.
+REST_PATHS = (availability_path, booking_info_path)
 
 
 def hold_input(start: str, slug: str = PERSONAL, **extra: Any) -> dict[str, Any]:
@@ -50,10 +52,12 @@ async def graph_starts(gateway: Gateway, slug: str) -> set[str]:
     return {slot["start"] for slot in data["meetingLink"]["availability"]["slots"]}
 
 
-async def rest_starts_ms(gateway: Gateway, slug: str) -> set[int]:
-    response = await gateway.http.get(
-        availability_path(slug), params={"timezone": "UTC", "monthOffset": "0"}
-    )
+async def rest_starts_ms(
+    gateway: Gateway, slug: str, path: Callable[[str], str] = availability_path
+) -> set[int]:
+    """The 30-minute starts of the first month, on the availability page (or, with
+    ``booking_info_path``, as the booking info embeds it)."""
+    response = await gateway.http.get(path(slug), params={"timezone": "UTC"})
     assert response.status_code == 200, response.text
     by_duration = response.json()["linkAvailability"]["linkAvailabilityByDuration"]
     spans = by_duration.get("1800000", {}).get("availabilities", [])
@@ -123,14 +127,16 @@ async def test_a_hold_hides_its_slot_everywhere_and_only_its_id_books_it(
         # Cached on both replicas before the hold: the hold must drop what they keep.
         for gateway in (first, second):
             assert start in await graph_starts(gateway, PERSONAL)
-            assert ms(start) in await rest_starts_ms(gateway, GROUP)
+            for path in REST_PATHS:
+                assert ms(start) in await rest_starts_ms(gateway, GROUP, path)
         held = await hold(first, start)
         assert held["__typename"] == "SlotHeld", held
         hold_id = held["hold"]["id"]
         for gateway in (first, second):
             for slug in (PERSONAL, GROUP):
                 assert start not in await graph_starts(gateway, slug)
-                assert ms(start) not in await rest_starts_ms(gateway, slug)
+                for path in REST_PATHS:
+                    assert ms(start) not in await rest_starts_ms(gateway, slug, path)
 
         before = (await first.calls()).get("book", 0)
         refused = (await second.data(BOOK, booking(PERSONAL, start, 30)))["bookMeeting"]

@@ -6,19 +6,28 @@ import asyncio
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from gateway.cache import tenant_id
 from gateway.edge.gate import Gate
-from gateway.edge.logs import AccessLog, configure_logging, request_facts
+from gateway.edge.logs import (
+    AccessLog,
+    JsonFormatter,
+    TextFormatter,
+    configure_logging,
+    request_facts,
+)
 from gateway.edge.request import UNREADABLE, GraphQLOperation, GraphQLRequest, read_graphql_request
 from gateway.metrics import Metrics
 from gateway.settings import Settings
@@ -258,3 +267,19 @@ def test_an_access_line_written_outside_an_event_loop_is_flushed_at_once() -> No
     with alone("json", stream):
         access_line(AccessLog(), 0.001)
         assert stream.flushed == [1]
+
+
+# Any time from 2001 to 2100, in the order a process logs them (or not: a clock can step back).
+TIMES = st.lists(st.floats(min_value=1e9, max_value=4.1e9), min_size=1, max_size=40)
+
+
+@given(TIMES)
+def test_a_line_s_time_is_what_logging_s_own_formatter_renders(times: list[float]) -> None:
+    text, plain = TextFormatter(), logging.Formatter()
+    json_lines = JsonFormatter()
+    for created in times:
+        record = logging.LogRecord("x", logging.INFO, "", 0, "m", None, None)
+        record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
+        assert text.formatTime(record) == plain.formatTime(record)
+        utc = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+        assert json.loads(json_lines.format(record))["time"] == f"{utc}.{record.msecs:03.0f}+00:00"
